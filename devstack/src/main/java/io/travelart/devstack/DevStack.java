@@ -1,0 +1,89 @@
+package io.travelart.devstack;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The embedded default in one object: a Kafka broker in this JVM, the Apicurio registry as a child
+ * process, and (unless the real API is used) the OpenAI simulator. Closing it stops all three.
+ */
+public final class DevStack implements AutoCloseable {
+
+    private final EmbeddedKafka kafka;
+    private final ApicurioRegistry registry;
+    private final OpenAiSimulator simulator;
+
+    private DevStack(EmbeddedKafka kafka, ApicurioRegistry registry, OpenAiSimulator simulator) {
+        this.kafka = kafka;
+        this.registry = registry;
+        this.simulator = simulator;
+    }
+
+    /**
+     * Starts the stack with its data under {@code dataDir} ({@code kafka/}, {@code registry.log}).
+     * The simulator is started when {@code simulatorSettings} is given.
+     */
+    public static DevStack start(Path dataDir, Optional<SimulatorSettings> simulatorSettings) {
+        EmbeddedKafka kafka = null;
+        ApicurioRegistry registry = null;
+        try {
+            kafka = EmbeddedKafka.start(dataDir.resolve("kafka"));
+            registry = ApicurioRegistry.start(dataDir.resolve("registry.log"));
+            OpenAiSimulator simulator = simulatorSettings.map(OpenAiSimulator::start).orElse(null);
+            return new DevStack(kafka, registry, simulator);
+        } catch (RuntimeException e) {
+            if (registry != null) {
+                registry.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+            throw e;
+        }
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public String registryUrl() {
+        return registry.confluentUrl();
+    }
+
+    public Optional<OpenAiSimulator> simulator() {
+        return Optional.ofNullable(simulator);
+    }
+
+    /** The environment a worker or any other client needs to use this stack. */
+    public Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
+        env.put("SCHEMA_REGISTRY_URL", registryUrl());
+        if (simulator != null) {
+            env.put("OPENAI_BASE_URL", simulator.baseUrl());
+            env.put("OPENAI_API_KEY", "sk-simulator");
+        }
+        return env;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (simulator != null) {
+                simulator.close();
+            }
+        } finally {
+            try {
+                registry.close();
+            } finally {
+                kafka.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.travelart.devstack;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Draws a real PNG from a prompt: a sky gradient and a skyline whose colours and shapes come from the
+ * prompt's hash, a sun or moon by time of day, and the prompt's first words. Different prompts give
+ * different images; the same prompt gives the same bytes.
+ */
+final class ImageRenderer {
+
+    private ImageRenderer() {
+    }
+
+    static byte[] renderPng(String prompt, int width, int height) {
+        Random random = new Random(seed(prompt));
+        String lower = prompt.toLowerCase();
+        boolean night = lower.contains("night") || lower.contains("midnight") || lower.contains("moon");
+        float hue = random.nextFloat();
+        Color top = Color.getHSBColor(hue, 0.55f, night ? 0.18f : 0.85f);
+        Color bottom = Color.getHSBColor((hue + 0.12f) % 1f, 0.45f, night ? 0.35f : 0.98f);
+
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setPaint(new GradientPaint(0, 0, top, 0, height, bottom));
+            g.fillRect(0, 0, width, height);
+
+            g.setColor(night ? new Color(245, 245, 220) : new Color(255, 220, 120));
+            int sun = width / 8;
+            g.fillOval(random.nextInt(Math.max(1, width - sun)), height / 10 + random.nextInt(height / 5), sun, sun);
+
+            int horizon = height * 2 / 3;
+            Color building = Color.getHSBColor((hue + 0.5f) % 1f, 0.35f, night ? 0.12f : 0.35f);
+            for (int x = 0; x < width; ) {
+                int w = width / 30 + random.nextInt(width / 12);
+                int h = height / 12 + random.nextInt(height / 3);
+                g.setColor(random.nextBoolean() ? building : building.darker());
+                g.fillRect(x, horizon - h, w, height - horizon + h);
+                if (night) {
+                    g.setColor(new Color(255, 210, 120));
+                    for (int i = 0; i < h / 40; i++) {
+                        g.fillRect(x + 4 + random.nextInt(Math.max(1, w - 10)), horizon - h + 8 + random.nextInt(Math.max(1, h)), 5, 7);
+                    }
+                }
+                x += w + random.nextInt(6);
+            }
+            g.setColor(new Color(0, 0, 0, 90));
+            g.setStroke(new BasicStroke(3));
+            g.drawLine(0, horizon + height / 10, width, horizon + height / 10);
+
+            g.setColor(Color.WHITE);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.max(12, width / 40)));
+            int y = height - height / 8;
+            for (String line : wrap(prompt, 48, 2)) {
+                g.drawString(line, width / 20, y);
+                y += width / 32;
+            }
+        } finally {
+            g.dispose();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+        try {
+            ImageIO.write(image, "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static List<String> wrap(String text, int width, int maxLines) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split("\\s+")) {
+            if (line.length() + word.length() + 1 > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+                if (lines.size() == maxLines) {
+                    return lines;
+                }
+            }
+            if (line.length() > 0) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        if (line.length() > 0 && lines.size() < maxLines) {
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+
+    private static long seed(String prompt) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(prompt.getBytes(StandardCharsets.UTF_8));
+            long seed = 0;
+            for (int i = 0; i < 8; i++) {
+                seed = (seed << 8) | (digest[i] & 0xff);
+            }
+            return seed;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

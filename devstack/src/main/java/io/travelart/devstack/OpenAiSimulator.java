@@ -1,0 +1,412 @@
+package io.travelart.devstack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An OpenAI-compatible HTTP server for tests, benchmarks and the offline demo:
+ * {@code POST /v1/chat/completions} and {@code POST /v1/images/generations} (b64_json, or url mode
+ * with expiring links under {@code /v1/simulator/files/}), with response bodies shaped like
+ * OpenAI's published OpenAPI description so that the SDK's strict validation accepts them.
+ * Latency, refusals and faults come from {@link SimulatorSettings}; calls are counted per request id
+ * (header {@code X-Client-Request-Id}) so tests can prove that nothing was paid for twice.
+ */
+public final class OpenAiSimulator implements AutoCloseable {
+
+    public enum Endpoint { CHAT, IMAGES }
+
+    public static final String REQUEST_ID_HEADER = "X-Client-Request-Id";
+
+    private static final Logger log = LoggerFactory.getLogger(OpenAiSimulator.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern SIZE = Pattern.compile("(\\d{2,4})x(\\d{2,4})");
+    private static final Pattern TAG = Pattern.compile("<(keyword|style)>(.*?)</\\1>", Pattern.DOTALL);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private volatile SimulatorSettings settings;
+    private final Map<Endpoint, Map<String, AtomicLong>> calls = new ConcurrentHashMap<>();
+    private final Map<Endpoint, Map<String, AtomicLong>> billed = new ConcurrentHashMap<>();
+    private final Map<String, StoredFile> files = new ConcurrentHashMap<>();
+
+    private record StoredFile(byte[] bytes, Instant expires) {
+    }
+
+    private OpenAiSimulator(HttpServer server, ExecutorService executor, SimulatorSettings settings) {
+        this.server = server;
+        this.executor = executor;
+        this.settings = settings;
+        for (Endpoint e : Endpoint.values()) {
+            calls.put(e, new ConcurrentHashMap<>());
+            billed.put(e, new ConcurrentHashMap<>());
+        }
+    }
+
+    public static OpenAiSimulator start(SimulatorSettings settings) {
+        return start(0, settings);
+    }
+
+    public static OpenAiSimulator start(int port, SimulatorSettings settings) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
+            // Simulated latency sleeps in handler threads, so the pool grows with the calls in flight.
+            ExecutorService executor = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "openai-simulator");
+                t.setDaemon(true);
+                return t;
+            });
+            server.setExecutor(executor);
+            OpenAiSimulator simulator = new OpenAiSimulator(server, executor, settings);
+            server.createContext("/v1/chat/completions", simulator::chat);
+            server.createContext("/v1/images/generations", simulator::images);
+            server.createContext("/v1/simulator/files/", simulator::file);
+            server.createContext("/", exchange -> simulator.error(exchange, 404, "invalid_request_error", "unknown_url",
+                    "Unknown request URL: " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()));
+            server.start();
+            log.info("OpenAI simulator on {}", simulator.baseUrl());
+            return simulator;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The value for OPENAI_BASE_URL. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    public SimulatorSettings settings() {
+        return settings;
+    }
+
+    public void settings(SimulatorSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Calls received for the request id, whatever they were answered. */
+    public long calls(Endpoint endpoint, String requestId) {
+        AtomicLong n = calls.get(endpoint).get(requestId);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Calls answered with a result (what a provider would bill) for the request id. */
+    public long billed(Endpoint endpoint, String requestId) {
+        AtomicLong n = billed.get(endpoint).get(requestId);
+        return n == null ? 0 : n.get();
+    }
+
+    public long totalCalls(Endpoint endpoint) {
+        return calls.get(endpoint).values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    public long totalBilled(Endpoint endpoint) {
+        return billed.get(endpoint).values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    // ---- chat ----
+
+    private void chat(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            JsonNode body = admit(exchange, Endpoint.CHAT);
+            if (body == null) {
+                return;
+            }
+            String model = body.path("model").asText("");
+            JsonNode messages = body.path("messages");
+            if (model.isEmpty() || !messages.isArray() || messages.isEmpty()) {
+                error(exchange, 400, "invalid_request_error", "missing_required_parameter",
+                        "'model' and a non-empty 'messages' array are required.");
+                return;
+            }
+            String userText = lastUserText(messages);
+            SimulatorSettings s = settings;
+            if (userText.contains(s.refusalMarker())) {
+                error(exchange, 400, "invalid_request_error", "content_policy_violation",
+                        "Your request was rejected as a result of our safety system.");
+                return;
+            }
+            pause(s.chatLatency(), s.jitter());
+            String keyword = tag(userText, "keyword").orElse(userText).trim();
+            String style = tag(userText, "style").orElse(null);
+            String prompt = writePrompt(keyword, style);
+            long promptTokens = tokens(messages.toString());
+            long completionTokens = tokens(prompt);
+
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""));
+            answer.put("object", "chat.completion");
+            answer.put("created", Instant.now().getEpochSecond());
+            answer.put("model", model);
+            ObjectNode choice = answer.putArray("choices").addObject();
+            choice.put("index", 0);
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", prompt);
+            message.putNull("refusal");
+            message.putArray("annotations");
+            choice.putNull("logprobs");
+            choice.put("finish_reason", "stop");
+            ObjectNode usage = answer.putObject("usage");
+            usage.put("prompt_tokens", promptTokens);
+            usage.put("completion_tokens", completionTokens);
+            usage.put("total_tokens", promptTokens + completionTokens);
+            usage.putObject("prompt_tokens_details").put("cached_tokens", 0).put("audio_tokens", 0);
+            usage.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
+                    .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
+            answer.put("service_tier", "default");
+            answer.put("system_fingerprint", "fp_travelart_simulator");
+            count(billed, Endpoint.CHAT, exchange);
+            send(exchange, 200, answer);
+        } catch (RuntimeException e) {
+            log.error("simulator chat handler failed", e);
+        }
+    }
+
+    private static String lastUserText(JsonNode messages) {
+        String text = "";
+        for (JsonNode m : messages) {
+            if ("user".equals(m.path("role").asText())) {
+                JsonNode content = m.path("content");
+                if (content.isTextual()) {
+                    text = content.asText();
+                } else if (content.isArray()) {
+                    StringBuilder sb = new StringBuilder();
+                    content.forEach(part -> sb.append(part.path("text").asText("")));
+                    text = sb.toString();
+                }
+            }
+        }
+        return text;
+    }
+
+    private static java.util.Optional<String> tag(String text, String name) {
+        Matcher m = TAG.matcher(text);
+        while (m.find()) {
+            if (m.group(1).equals(name)) {
+                return java.util.Optional.of(m.group(2));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** A plausible one-paragraph prompt: place, time of day, mood and art style, varied by the keyword's hash. */
+    static String writePrompt(String keyword, String style) {
+        String[] times = {"at blue hour just after sunset", "on a snowy winter night", "in the soft gold of early morning",
+                "under a dramatic stormy afternoon sky", "at midnight under a full moon", "in hazy late-afternoon light"};
+        String[] moods = {"a quiet, romantic mood", "a nostalgic, dreamy mood", "a lively, festive mood",
+                "a serene, contemplative mood", "a mysterious, cinematic mood"};
+        String[] styles = {"a painterly digital matte painting", "a watercolor illustration with loose washes",
+                "a Studio Ghibli-inspired animated background", "an impressionist oil painting", "a moody cinematic concept art piece"};
+        int h = Math.abs(keyword.hashCode());
+        String chosenStyle = style == null || style.isBlank() ? styles[h % styles.length] : style.trim();
+        return "Concept art of " + keyword + ", seen from a wide elevated viewpoint over its most recognisable streets and landmarks "
+                + times[h % times.length] + ", with " + moods[(h / 7) % moods.length]
+                + ": warm lights glowing in windows, people strolling, reflections on wet stone, and a sense of travel and wonder, "
+                + "rendered as " + chosenStyle + " with rich detail, balanced composition and cinematic lighting.";
+    }
+
+    private static long tokens(String text) {
+        return Math.max(1, Math.round(text.split("\\s+").length * 1.3));
+    }
+
+    // ---- images ----
+
+    private void images(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            JsonNode body = admit(exchange, Endpoint.IMAGES);
+            if (body == null) {
+                return;
+            }
+            String model = body.path("model").asText("gpt-image-1-mini");
+            String prompt = body.path("prompt").asText("");
+            if (prompt.isBlank()) {
+                error(exchange, 400, "invalid_request_error", "missing_required_parameter", "'prompt' is required.");
+                return;
+            }
+            String size = body.path("size").asText("1024x1024");
+            if ("auto".equals(size)) {
+                size = "1024x1024";
+            }
+            Matcher sizeMatch = SIZE.matcher(size);
+            if (!sizeMatch.matches()) {
+                error(exchange, 400, "invalid_request_error", "invalid_value", "Invalid value for 'size': " + size);
+                return;
+            }
+            int n = body.path("n").asInt(1);
+            if (n != 1) {
+                error(exchange, 400, "invalid_request_error", "invalid_value", "This simulator supports n=1 only.");
+                return;
+            }
+            SimulatorSettings s = settings;
+            if (prompt.contains(s.refusalMarker())) {
+                error(exchange, 400, "image_generation_user_error", "content_policy_violation",
+                        "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.");
+                return;
+            }
+            boolean dalle = model.startsWith("dall-e");
+            String format = body.path("response_format").asText(
+                    dalle || s.imageMode() == SimulatorSettings.ImageMode.URL ? "url" : "b64_json");
+            pause(s.imageLatency(), s.jitter());
+            byte[] png = ImageRenderer.renderPng(prompt, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)));
+
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("created", Instant.now().getEpochSecond());
+            ArrayNode data = answer.putArray("data");
+            ObjectNode image = data.addObject();
+            if ("url".equals(format)) {
+                String id = UUID.randomUUID().toString();
+                files.put(id, new StoredFile(png, Instant.now().plus(s.urlTtl())));
+                image.put("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/simulator/files/" + id + ".png");
+            } else {
+                image.put("b64_json", Base64.getEncoder().encodeToString(png));
+            }
+            if (dalle) {
+                image.put("revised_prompt", prompt + " Highly detailed.");
+            } else {
+                answer.put("background", "opaque");
+                answer.put("output_format", "png");
+                answer.put("quality", "medium");
+                answer.put("size", size);
+                long input = tokens(prompt);
+                long output = 1056;
+                ObjectNode usage = answer.putObject("usage");
+                usage.put("input_tokens", input);
+                usage.putObject("input_tokens_details").put("image_tokens", 0).put("text_tokens", input);
+                usage.put("output_tokens", output);
+                usage.put("total_tokens", input + output);
+            }
+            count(billed, Endpoint.IMAGES, exchange);
+            send(exchange, 200, answer);
+        } catch (RuntimeException e) {
+            log.error("simulator images handler failed", e);
+        }
+    }
+
+    private void file(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String id = path.substring(path.lastIndexOf('/') + 1).replace(".png", "");
+            StoredFile stored = files.get(id);
+            if (stored == null || Instant.now().isAfter(stored.expires())) {
+                files.remove(id);
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            exchange.getResponseHeaders().set("Content-Type", "image/png");
+            exchange.sendResponseHeaders(200, stored.bytes().length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(stored.bytes());
+            }
+        }
+    }
+
+    // ---- shared ----
+
+    /** Checks method, key and body and applies injected faults; returns the body, or null once answered. */
+    private JsonNode admit(HttpExchange exchange, Endpoint endpoint) throws IOException {
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            error(exchange, 405, "invalid_request_error", null, "Use POST.");
+            return null;
+        }
+        count(calls, endpoint, exchange);
+        String auth = exchange.getRequestHeaders().getFirst("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()) {
+            error(exchange, 401, "invalid_request_error", "invalid_api_key", "You didn't provide an API key.");
+            return null;
+        }
+        JsonNode body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = JSON.readTree(in);
+        } catch (IOException e) {
+            error(exchange, 400, "invalid_request_error", null, "We could not parse the JSON body of your request.");
+            return null;
+        }
+        SimulatorSettings s = settings;
+        if (s.faultStatus() != 0 && ThreadLocalRandom.current().nextDouble() < s.faultRate()) {
+            if (s.faultStatus() == 429) {
+                exchange.getResponseHeaders().set("retry-after-ms", Long.toString(s.retryAfter().toMillis()));
+                exchange.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, s.retryAfter().toSeconds())));
+                error(exchange, 429, "requests", "rate_limit_exceeded", "Rate limit reached. Please try again later.");
+            } else {
+                error(exchange, s.faultStatus(), "server_error", null, "The server had an error while processing your request.");
+            }
+            return null;
+        }
+        return body;
+    }
+
+    private void count(Map<Endpoint, Map<String, AtomicLong>> counter, Endpoint endpoint, HttpExchange exchange) {
+        String requestId = exchange.getRequestHeaders().getFirst(REQUEST_ID_HEADER);
+        counter.get(endpoint).computeIfAbsent(requestId == null ? "" : requestId, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    private static void pause(Duration latency, double jitter) {
+        long millis = latency.toMillis();
+        if (millis <= 0) {
+            return;
+        }
+        double factor = 1 + (ThreadLocalRandom.current().nextDouble() * 2 - 1) * jitter;
+        try {
+            Thread.sleep(Math.max(0, Math.round(millis * factor)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void error(HttpExchange exchange, int status, String type, String code, String message) throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("message", message);
+        error.put("type", type);
+        error.putNull("param");
+        if (code == null) {
+            error.putNull("code");
+        } else {
+            error.put("code", code);
+        }
+        send(exchange, status, body);
+    }
+
+    private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("x-request-id", "req_" + UUID.randomUUID().toString().replace("-", "").toLowerCase(Locale.ROOT));
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,47 @@
+package io.travelart.devstack;
+
+import java.time.Duration;
+
+/**
+ * How the OpenAI simulator behaves. Changeable while it runs ({@link OpenAiSimulator#settings(SimulatorSettings)}).
+ *
+ * @param chatLatency       time a chat completion takes
+ * @param imageLatency      time an image generation takes
+ * @param jitter            each latency varies by up to this fraction either way (0.2 = ±20%)
+ * @param imageMode         how images are returned when the request does not say: B64_JSON, or URL (expiring links, like DALL·E)
+ * @param urlTtl            how long a URL-mode link works
+ * @param refusalMarker     any chat or image request whose text contains this is refused as content_policy_violation
+ * @param faultStatus       0 for none; else this HTTP status (429, 500, 503, ...) is answered with probability {@code faultRate}
+ * @param faultRate         share of calls answered with {@code faultStatus}
+ * @param retryAfter        sent with 429s as {@code retry-after-ms} and {@code Retry-After}
+ */
+public record SimulatorSettings(Duration chatLatency, Duration imageLatency, double jitter, ImageMode imageMode,
+                                Duration urlTtl, String refusalMarker, int faultStatus, double faultRate,
+                                Duration retryAfter) {
+
+    public enum ImageMode { B64_JSON, URL }
+
+    public static final String DEFAULT_REFUSAL_MARKER = "#content-policy";
+
+    public static SimulatorSettings defaults() {
+        return new SimulatorSettings(Duration.ofMillis(200), Duration.ofMillis(500), 0.2, ImageMode.B64_JSON,
+                Duration.ofHours(1), DEFAULT_REFUSAL_MARKER, 0, 0.0, Duration.ofSeconds(1));
+    }
+
+    /** No simulated latency: for tests that care about behaviour, not time. */
+    public static SimulatorSettings instant() {
+        return defaults().withLatency(Duration.ZERO, Duration.ZERO);
+    }
+
+    public SimulatorSettings withLatency(Duration chat, Duration image) {
+        return new SimulatorSettings(chat, image, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter);
+    }
+
+    public SimulatorSettings withImageMode(ImageMode mode) {
+        return new SimulatorSettings(chatLatency, imageLatency, jitter, mode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter);
+    }
+
+    public SimulatorSettings withFaults(int status, double rate) {
+        return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, status, rate, retryAfter);
+    }
+}

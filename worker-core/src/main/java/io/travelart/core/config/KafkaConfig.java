@@ -1,0 +1,53 @@
+package io.travelart.core.config;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Kafka client settings, passed through unchanged from {@code KAFKA_*} variables
+ * ({@code KAFKA_BOOTSTRAP_SERVERS}, {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_JAAS_CONFIG}, ...),
+ * so SASL and SSL need no code.
+ */
+public record KafkaConfig(Map<String, String> clientProperties) {
+
+    public static final String BOOTSTRAP = "bootstrap.servers";
+
+    public KafkaConfig {
+        clientProperties = Map.copyOf(clientProperties);
+        if (!clientProperties.containsKey(BOOTSTRAP)) {
+            throw new ConfigException("KAFKA_BOOTSTRAP_SERVERS is not set: the Kafka brokers to connect to, e.g. localhost:9092");
+        }
+    }
+
+    public static KafkaConfig from(Settings settings) {
+        Map<String, String> props = new TreeMap<>(settings.withPrefix("KAFKA_"));
+        // Variables of Kafka's own start scripts, not client settings.
+        props.keySet().removeIf(k -> k.endsWith(".opts"));
+        return new KafkaConfig(props);
+    }
+
+    public static KafkaConfig of(String bootstrapServers) {
+        return new KafkaConfig(Map.of(BOOTSTRAP, bootstrapServers));
+    }
+
+    public String bootstrapServers() {
+        return clientProperties.get(BOOTSTRAP);
+    }
+
+    /** The pass-through settings, then the given ones on top. */
+    public Properties with(Map<String, ?> overrides) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.putAll(overrides);
+        return props;
+    }
+
+    /** Secret-looking values masked, for start-up logs. */
+    public Map<String, String> describe() {
+        Map<String, String> shown = new TreeMap<>();
+        clientProperties.forEach((k, v) -> shown.put(k,
+                k.contains("password") || k.contains("jaas") || k.contains("secret") ? "****" : v));
+        return shown;
+    }
+}

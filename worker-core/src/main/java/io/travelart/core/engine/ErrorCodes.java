@@ -1,0 +1,32 @@
+package io.travelart.core.engine;
+
+/** The error codes of {@code RequestFailed.errorCode}. Strings, not an enum: the set is open. */
+public final class ErrorCodes {
+    /** The input event is well-formed but its content is not accepted (blank or too long keyword, bad size). */
+    public static final String INVALID_INPUT = "INVALID_INPUT";
+    /** The record could not be decoded: not our wire format, unknown schema id, or not valid Avro. */
+    public static final String INGEST = "INGEST";
+    /** The provider refused the content (HTTP 400 content_policy_violation or a model refusal). */
+    public static final String CONTENT_POLICY = "CONTENT_POLICY";
+    /** HTTP 429 from the provider. */
+    public static final String RATE_LIMITED = "RATE_LIMITED";
+    /** HTTP 5xx from the provider. */
+    public static final String UPSTREAM_5XX = "UPSTREAM_5XX";
+    /** Any other HTTP 4xx from the provider (400 other than content policy, 404, 409, 422). */
+    public static final String UPSTREAM_4XX = "UPSTREAM_4XX";
+    /** HTTP 401 or 403: the API key is missing, wrong or not allowed. */
+    public static final String AUTH = "AUTH";
+    /** The call timed out. */
+    public static final String TIMEOUT = "TIMEOUT";
+    /** The provider could not be reached or the connection broke. */
+    public static final String NETWORK = "NETWORK";
+    /** The provider answered, but not with what we asked for (empty, several paragraphs, too long, undecodable). */
+    public static final String INVALID_ANSWER = "INVALID_ANSWER";
+    /** Storing or fetching the image failed. */
+    public static final String STORAGE = "STORAGE";
+    /** A bug on our side; the message says what happened. */
+    public static final String INTERNAL = "INTERNAL";
+
+    private ErrorCodes() {
+    }
+}

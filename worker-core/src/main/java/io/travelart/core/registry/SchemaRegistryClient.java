@@ -1,0 +1,178 @@
+package io.travelart.core.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.travelart.core.config.RegistryConfig;
+import org.apache.avro.Schema;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The part of the Confluent Schema Registry REST API that Travelart needs: register, look up by id
+ * and by schema, versions, compatibility check and subject config. Works with Confluent's registry
+ * and with Apicurio's Confluent-compatible API ({@code /apis/ccompat/v7}). Ids and schemas are
+ * immutable in the registry, so both directions are cached for the life of the client.
+ */
+public final class SchemaRegistryClient {
+
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final String authorization;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
+
+    public SchemaRegistryClient(RegistryConfig config) {
+        this.baseUrl = config.url();
+        this.authorization = config.basicAuthUserInfo()
+                .map(info -> "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)))
+                .orElse(null);
+        this.timeout = Duration.ofSeconds(10);
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    public String url() {
+        return baseUrl;
+    }
+
+    /** Registers the schema under the subject (or finds it if already there) and returns its global id. */
+    public int register(String subject, Schema schema) {
+        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+        int id = answer.path("id").asInt();
+        ids.put(schema, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    /** The id of a schema already registered under the subject; 404 as a {@link RegistryException} if not. */
+    public int lookup(String subject, Schema schema) {
+        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema));
+        int id = answer.path("id").asInt();
+        ids.put(schema, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    public Schema schemaById(int id) {
+        Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = send("GET", "/schemas/ids/" + id, null);
+        Schema schema = new Schema.Parser().parse(answer.path("schema").asText());
+        schemasById.putIfAbsent(id, schema);
+        return schema;
+    }
+
+    public List<Integer> versions(String subject) {
+        JsonNode answer = send("GET", "/subjects/" + encode(subject) + "/versions", null);
+        List<Integer> versions = new ArrayList<>();
+        answer.forEach(v -> versions.add(v.asInt()));
+        return versions;
+    }
+
+    /** A registered version: its number, global id and schema. */
+    public record SubjectVersion(String subject, int version, int id, Schema schema) {
+    }
+
+    public SubjectVersion version(String subject, String version) {
+        JsonNode answer = send("GET", "/subjects/" + encode(subject) + "/versions/" + encode(version), null);
+        return new SubjectVersion(subject, answer.path("version").asInt(), answer.path("id").asInt(),
+                new Schema.Parser().parse(answer.path("schema").asText()));
+    }
+
+    /** Whether the schema may be registered next under the subject, by the subject's compatibility level. */
+    public boolean isCompatible(String subject, Schema schema) {
+        JsonNode answer = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
+                schemaBody(schema));
+        return answer.path("is_compatible").asBoolean(false);
+    }
+
+    /** Sets the subject's compatibility level, e.g. BACKWARD. */
+    public void setCompatibility(String subject, String level) {
+        ObjectNode body = JSON.createObjectNode().put("compatibility", level);
+        send("PUT", "/config/" + encode(subject), body);
+    }
+
+    /** The subject's compatibility level. */
+    public String compatibility(String subject) {
+        JsonNode answer = send("GET", "/config/" + encode(subject), null);
+        JsonNode level = answer.has("compatibilityLevel") ? answer.get("compatibilityLevel") : answer.get("compatibility");
+        return level == null ? null : level.asText();
+    }
+
+    private static ObjectNode schemaBody(Schema schema) {
+        return JSON.createObjectNode().put("schema", schema.toString()).put("schemaType", "AVRO");
+    }
+
+    private static String encode(String part) {
+        return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private JsonNode send(String method, String path, JsonNode body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(timeout)
+                .header("Accept", CONTENT_TYPE + ", application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+        if (body != null) {
+            request.header("Content-Type", CONTENT_TYPE);
+        }
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new RegistryException("schema registry at " + baseUrl + " cannot be reached: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("interrupted while calling the schema registry", e);
+        }
+        JsonNode answer = parse(response.body());
+        if (response.statusCode() / 100 != 2) {
+            String message = answer.path("message").asText(response.body());
+            throw new RegistryException(response.statusCode(), answer.path("error_code").asInt(0),
+                    method + " " + path + " answered " + response.statusCode() + ": " + message);
+        }
+        return answer;
+    }
+
+    private static JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            return JSON.createObjectNode();
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.createObjectNode().put("message", body);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.travelart.core.worker;
+
+import io.travelart.core.config.ConfigException;
+import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.engine.Stage;
+import io.travelart.core.engine.StageEngine;
+import io.travelart.core.kafka.KafkaSetupException;
+import io.travelart.core.kafka.TopicSetup;
+import io.travelart.core.registry.RegistryException;
+import io.travelart.core.registry.SchemaRegistryClient;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.events.RequestFailed;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running stage: checks that Kafka answers, the topics exist and the registry knows the schemas it
+ * writes, then runs the {@link StageEngine} on its own thread until closed.
+ */
+public final class Worker<I extends SpecificRecord, O extends SpecificRecord> implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    private final StageEngine<I, O> engine;
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+    private Worker(StageEngine<I, O> engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * @param name         program name, e.g. {@code prompt-worker}; also the consumer group, prefixed {@code travelart-}
+     * @param inputTopic   topic read
+     * @param outputTopic  topic the stage's outputs go to
+     * @param outputSchema schema of those outputs
+     */
+    public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
+            String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
+            Schema outputSchema, Clock clock) {
+        try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15))) {
+            topics.requireTopics(List.of(inputTopic, outputTopic, config.topics().requestFailed()));
+        } catch (KafkaSetupException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
+        EventSerde serde = new EventSerde(registry, config.registry().autoRegister());
+        try {
+            serde.schemaId(outputTopic, outputSchema);
+            serde.schemaId(config.topics().requestFailed(), RequestFailed.getClassSchema());
+        } catch (RegistryException e) {
+            String hint = e.isNotFound() && !config.registry().autoRegister()
+                    ? " (TRAVELART_AUTO_REGISTER_SCHEMAS is false: register them first with 'travelart schemas register')" : "";
+            throw new StartupException("schema registry: " + e.getMessage() + hint, e);
+        }
+        var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
+                "travelart-" + name, name + "-" + config.instanceId(), config.maxInFlight());
+        StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock);
+        Worker<I, O> worker = new Worker<>(engine);
+        Thread thread = new Thread(() -> {
+            try {
+                engine.run();
+                worker.finished.complete(null);
+            } catch (Throwable t) {
+                log.error("{} stopped: {}", name, t.toString(), t);
+                worker.finished.completeExceptionally(t);
+            }
+        }, name + "-engine");
+        thread.start();
+        log.info("{} started: {} -> {} (instance {}, max in flight {})", name, inputTopic, outputTopic,
+                config.instanceId(), config.maxInFlight());
+        return worker;
+    }
+
+    /** Completes when the engine stops; exceptionally if it stopped on an error. */
+    public CompletableFuture<Void> finished() {
+        return finished;
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /**
+     * Runs a worker program: starts it, stops it gracefully on SIGTERM or Ctrl-C, and exits non-zero
+     * with one line on stderr when it cannot start or stops on an error.
+     */
+    public static void runMain(String name, java.util.function.Supplier<Worker<?, ?>> starter) {
+        Worker<?, ?> worker;
+        try {
+            worker = starter.get();
+        } catch (ConfigException | StartupException e) {
+            System.err.println(name + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, name + "-shutdown"));
+        try {
+            worker.finished().join();
+        } catch (RuntimeException e) {
+            System.err.println(name + ": stopped on an error: " + e.getCause());
+            System.exit(1);
+        }
+    }
+}
