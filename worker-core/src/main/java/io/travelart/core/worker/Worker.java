@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
  * A running stage: checks that Kafka answers, the topics exist and the registry knows the schemas it
  * writes, then runs the {@link StageEngine} on its own thread until closed.
  */
-public final class Worker<I extends SpecificRecord, O extends SpecificRecord> implements AutoCloseable {
+public final class Worker<I extends SpecificRecord, O extends SpecificRecord> implements Running {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
@@ -78,7 +78,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         return worker;
     }
 
-    /** Completes when the engine stops; exceptionally if it stopped on an error. */
+    @Override
     public CompletableFuture<Void> finished() {
         return finished;
     }
@@ -92,8 +92,8 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      * Runs a worker program: starts it, stops it gracefully on SIGTERM or Ctrl-C, and exits non-zero
      * with one line on stderr when it cannot start or stops on an error.
      */
-    public static void runMain(String name, java.util.function.Supplier<Worker<?, ?>> starter) {
-        Worker<?, ?> worker;
+    public static void runMain(String name, java.util.function.Supplier<? extends Running> starter) {
+        Running worker;
         try {
             worker = starter.get();
         } catch (ConfigException | StartupException e) {

@@ -1,0 +1,54 @@
+package io.travelart.image;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Optional;
+
+/** What image bytes are: content type, file extension and dimensions, read from the header only. */
+public record ImageFormat(String contentType, String extension, int width, int height) {
+
+    public static Optional<ImageFormat> of(byte[] bytes) {
+        String contentType;
+        String extension;
+        if (startsWith(bytes, 0x89, 'P', 'N', 'G')) {
+            contentType = "image/png";
+            extension = "png";
+        } else if (startsWith(bytes, 0xFF, 0xD8, 0xFF)) {
+            contentType = "image/jpeg";
+            extension = "jpg";
+        } else {
+            return Optional.empty();
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return Optional.empty();
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return Optional.of(new ImageFormat(contentType, extension, reader.getWidth(0), reader.getHeight(0)));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean startsWith(byte[] bytes, int... prefix) {
+        if (bytes.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if ((bytes[i] & 0xff) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,80 @@
+package io.travelart.image;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Serves the image store over HTTP: {@code GET /images/<name>} (and HEAD). The JDK server; start the
+ * JVM with {@code -Dsun.net.httpserver.nodelay=true}, else every response waits ~45 ms for Nagle.
+ */
+public final class ImageServer implements AutoCloseable {
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private ImageServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    public static ImageServer start(String host, int port, ImageStore store) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "image-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/images/", exchange -> serve(exchange, store));
+        server.start();
+        return new ImageServer(server, executor);
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static void serve(HttpExchange exchange, ImageStore store) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            if (!"GET".equals(method) && !"HEAD".equals(method)) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            String name = exchange.getRequestURI().getPath().substring("/images/".length());
+            Optional<Path> file = store.file(name);
+            if (file.isEmpty()) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] bytes = Files.readAllBytes(file.get());
+            exchange.getResponseHeaders().set("Content-Type", name.endsWith(".png") ? "image/png" : "image/jpeg");
+            exchange.getResponseHeaders().set("Cache-Control", "public, max-age=31536000, immutable");
+            if ("HEAD".equals(method)) {
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+                exchange.sendResponseHeaders(200, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,89 @@
+package io.travelart.image;
+
+import io.travelart.core.openai.OpenAiClients;
+import io.travelart.core.worker.Running;
+import io.travelart.core.worker.StartupException;
+import io.travelart.core.worker.Worker;
+import io.travelart.events.ImageReady;
+import io.travelart.events.PromptCreated;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** The running image-worker: its image server and its stage. */
+public final class ImageWorker implements Running {
+
+    public static final String NAME = "image-worker";
+
+    private final Worker<PromptCreated, ImageReady> worker;
+    private final ImageServer server;
+    private final FileSystemImageStore store;
+
+    private ImageWorker(Worker<PromptCreated, ImageReady> worker, ImageServer server, FileSystemImageStore store) {
+        this.worker = worker;
+        this.server = server;
+        this.store = store;
+    }
+
+    public static ImageWorker start(ImageWorkerConfig config) {
+        ImageServer server;
+        FileSystemImageStore store;
+        try {
+            store = new FileSystemImageStore(config.imageDir());
+            server = ImageServer.start(config.httpHost(), config.httpPort(), store);
+        } catch (IOException e) {
+            throw new StartupException("image store or server: cannot start on " + config.httpHost() + ":"
+                    + config.httpPort() + " with images in " + config.imageDir() + ": " + e.getMessage(), e);
+        }
+        String publicBaseUrl = config.publicBaseUrl().orElse("http://localhost:" + server.port());
+        var client = OpenAiClients.create(config.openai(), true);
+        ExecutorService calls = Executors.newFixedThreadPool(config.worker().maxInFlight(), r -> {
+            Thread t = new Thread(r, "image-call");
+            t.setDaemon(true);
+            return t;
+        });
+        ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()),
+                store, publicBaseUrl, calls, Clock.systemUTC(), config.defaultSize());
+        Worker<PromptCreated, ImageReady> worker;
+        try {
+            worker = Worker.start(NAME, config.worker(), stage, config.worker().topics().promptCreated(),
+                    config.worker().topics().imageReady(), ImageReady.getClassSchema(), Clock.systemUTC());
+        } catch (RuntimeException e) {
+            server.close();
+            calls.shutdownNow();
+            client.close();
+            throw e;
+        }
+        worker.finished().whenComplete((ok, error) -> {
+            calls.shutdownNow();
+            client.close();
+        });
+        return new ImageWorker(worker, server, store);
+    }
+
+    public int httpPort() {
+        return server.port();
+    }
+
+    public FileSystemImageStore store() {
+        return store;
+    }
+
+    @Override
+    public CompletableFuture<Void> finished() {
+        return worker.finished();
+    }
+
+    @Override
+    public void close() {
+        try {
+            worker.close();
+        } finally {
+            server.close();
+        }
+    }
+}

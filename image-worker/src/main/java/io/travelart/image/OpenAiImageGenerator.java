@@ -1,0 +1,77 @@
+package io.travelart.image;
+
+import com.openai.client.OpenAIClient;
+import com.openai.models.images.Image;
+import com.openai.models.images.ImageGenerateParams;
+import com.openai.models.images.ImagesResponse;
+import com.openai.errors.OpenAIInvalidDataException;
+import io.travelart.core.openai.OpenAiClients;
+import io.travelart.events.TokenUsage;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * Calls the images API. gpt-image models answer base64 only; DALL·E-style providers may answer with
+ * a URL that expires within about an hour, so such an image is downloaded at once.
+ */
+public final class OpenAiImageGenerator implements ImageGenerator {
+
+    private final OpenAIClient client;
+    private final String model;
+    private final HttpClient download;
+    private final Duration downloadTimeout;
+
+    public OpenAiImageGenerator(OpenAIClient client, String model, Duration downloadTimeout) {
+        this.client = client;
+        this.model = model;
+        this.downloadTimeout = downloadTimeout;
+        this.download = HttpClient.newBuilder().connectTimeout(downloadTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    @Override
+    public GeneratedImage generate(String requestId, String prompt, ImageSize size) {
+        ImagesResponse response = client.images().generate(ImageGenerateParams.builder()
+                .model(model)
+                .prompt(prompt)
+                .n(1)
+                .size(ImageGenerateParams.Size.of(size.toString()))
+                .putAdditionalHeader(OpenAiClients.REQUEST_ID_HEADER, requestId)
+                .build());
+        Image image = response.data().filter(d -> !d.isEmpty()).map(d -> d.get(0))
+                .orElseThrow(() -> new OpenAIInvalidDataException("the images answer holds no image"));
+        byte[] bytes;
+        if (image.b64Json().isPresent()) {
+            bytes = Base64.getDecoder().decode(image.b64Json().get());
+        } else if (image.url().isPresent()) {
+            bytes = fetch(image.url().get());
+        } else {
+            throw new OpenAIInvalidDataException("the image has neither b64_json nor url");
+        }
+        TokenUsage usage = response.usage()
+                .map(u -> new TokenUsage(u.inputTokens(), u.outputTokens(), u.totalTokens()))
+                .orElse(null);
+        return new GeneratedImage(bytes, image.revisedPrompt().orElse(null), model, usage);
+    }
+
+    private byte[] fetch(String url) {
+        try {
+            HttpResponse<byte[]> response = download.send(HttpRequest.newBuilder(URI.create(url)).timeout(downloadTimeout).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw new ImageDownloadException("downloading the image answered HTTP " + response.statusCode(), null);
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new ImageDownloadException("downloading the image failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageDownloadException("interrupted while downloading the image", e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.travelart.prompt;
+
+import io.travelart.core.openai.OpenAiClients;
+import io.travelart.core.worker.Worker;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Wires the prompt-worker: OpenAI client, writer, stage and engine. */
+public final class PromptWorker {
+
+    public static final String NAME = "prompt-worker";
+
+    private PromptWorker() {
+    }
+
+    public static Worker<KeywordRequested, PromptCreated> start(PromptWorkerConfig config) {
+        var client = OpenAiClients.create(config.openai(), true);
+        ExecutorService calls = Executors.newFixedThreadPool(config.worker().maxInFlight(), daemon("prompt-call"));
+        PromptStage stage = new PromptStage(new OpenAiPromptWriter(client, config.chatModel()), calls,
+                Clock.systemUTC(), config.keywordMaxLength(), config.promptMaxLength());
+        Worker<KeywordRequested, PromptCreated> worker = Worker.start(NAME, config.worker(), stage,
+                config.worker().topics().keywordRequested(), config.worker().topics().promptCreated(),
+                PromptCreated.getClassSchema(), Clock.systemUTC());
+        worker.finished().whenComplete((ok, error) -> {
+            calls.shutdownNow();
+            client.close();
+        });
+        return worker;
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

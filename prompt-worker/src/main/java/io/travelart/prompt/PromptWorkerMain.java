@@ -1,0 +1,14 @@
+package io.travelart.prompt;
+
+import io.travelart.core.config.Settings;
+import io.travelart.core.worker.Worker;
+
+/** {@code java -jar prompt-worker.jar}: configured by environment variables (see the README). */
+public final class PromptWorkerMain {
+    private PromptWorkerMain() {
+    }
+
+    public static void main(String[] args) {
+        Worker.runMain(PromptWorker.NAME, () -> PromptWorker.start(PromptWorkerConfig.from(Settings.fromEnvironment())));
+    }
+}
