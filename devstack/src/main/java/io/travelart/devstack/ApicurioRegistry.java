@@ -102,7 +102,13 @@ public final class ApicurioRegistry implements AutoCloseable {
         } catch (IOException e) {
             port.completeExceptionally(e);
         }
-        port.completeExceptionally(new IllegalStateException("the registry exited with code " + process.exitValue()));
+        if (!port.isDone()) {
+            try {
+                port.completeExceptionally(new IllegalStateException("the registry exited with code " + process.waitFor()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     static Optional<Path> findRunnerJar() {

@@ -67,9 +67,13 @@ final class ImageRenderer {
             g.drawLine(0, horizon + height / 10, width, horizon + height / 10);
 
             g.setColor(Color.WHITE);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, Math.max(12, width / 40)));
+            Font font = new Font(Font.SANS_SERIF, Font.BOLD, Math.max(12, width / 40));
+            g.setFont(font);
             int y = height - height / 8;
-            for (String line : wrap(prompt, 48, 2)) {
+            // Without a CJK font installed, such glyphs would be drawn as boxes: leave them out.
+            String drawable = prompt.codePoints().filter(font::canDisplay)
+                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+            for (String line : wrap(drawable, 48, 2)) {
                 g.drawString(line, width / 20, y);
                 y += width / 32;
             }

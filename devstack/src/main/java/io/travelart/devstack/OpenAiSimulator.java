@@ -216,10 +216,11 @@ public final class OpenAiSimulator implements AutoCloseable {
         return java.util.Optional.empty();
     }
 
-    /** A plausible one-paragraph prompt: place, time of day, mood and art style, varied by the keyword's hash. */
+    /**
+     * A plausible one-paragraph prompt: place, time of day, mood and art style. The time of day follows
+     * hints in the keyword (night, 밤, sunrise, autumn...), else the keyword's hash, as do mood and style.
+     */
     static String writePrompt(String keyword, String style) {
-        String[] times = {"at blue hour just after sunset", "on a snowy winter night", "in the soft gold of early morning",
-                "under a dramatic stormy afternoon sky", "at midnight under a full moon", "in hazy late-afternoon light"};
         String[] moods = {"a quiet, romantic mood", "a nostalgic, dreamy mood", "a lively, festive mood",
                 "a serene, contemplative mood", "a mysterious, cinematic mood"};
         String[] styles = {"a painterly digital matte painting", "a watercolor illustration with loose washes",
@@ -227,9 +228,28 @@ public final class OpenAiSimulator implements AutoCloseable {
         int h = Math.abs(keyword.hashCode());
         String chosenStyle = style == null || style.isBlank() ? styles[h % styles.length] : style.trim();
         return "Concept art of " + keyword + ", seen from a wide elevated viewpoint over its most recognisable streets and landmarks "
-                + times[h % times.length] + ", with " + moods[(h / 7) % moods.length]
+                + timeOfDay(keyword.toLowerCase(Locale.ROOT), h) + ", with " + moods[(h / 7) % moods.length]
                 + ": warm lights glowing in windows, people strolling, reflections on wet stone, and a sense of travel and wonder, "
                 + "rendered as " + chosenStyle + " with rich detail, balanced composition and cinematic lighting.";
+    }
+
+    private static String timeOfDay(String keyword, int hash) {
+        boolean winter = keyword.contains("winter") || keyword.contains("겨울") || keyword.contains("snow") || keyword.contains("눈");
+        if (keyword.contains("night") || keyword.contains("밤")) {
+            return winter ? "on a snowy winter night" : "at night under a full moon";
+        }
+        if (keyword.contains("sunrise") || keyword.contains("morning") || keyword.contains("아침") || keyword.contains("새벽")) {
+            return "in the soft gold of early morning";
+        }
+        if (keyword.contains("sunset") || keyword.contains("evening") || keyword.contains("저녁") || keyword.contains("노을")) {
+            return "at blue hour just after sunset";
+        }
+        if (keyword.contains("rain") || keyword.contains("비")) {
+            return "on a rainy afternoon under soft grey light";
+        }
+        String[] times = {"at blue hour just after sunset", "in the soft gold of early morning",
+                "under a dramatic stormy afternoon sky", "in hazy late-afternoon light", "on a bright spring noon"};
+        return (winter ? "on a crisp winter day, " : "") + times[hash % times.length];
     }
 
     private static long tokens(String text) {

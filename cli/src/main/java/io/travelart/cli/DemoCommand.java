@@ -1,0 +1,186 @@
+package io.travelart.cli;
+
+import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.devstack.SimulatorSettings;
+import io.travelart.events.ImageReady;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.RequestFailed;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Runs the whole pipeline on this machine: Kafka, the schema registry, both workers, and the OpenAI "
+                + "simulator (or the real OpenAI API when OPENAI_API_KEY is set). Publishes the keywords and prints, for each "
+                + "request, its prompt, image URL and local file."})
+final class DemoCommand implements Callable<Integer> {
+
+    static final List<String> DEFAULT_KEYWORDS = List.of("겨울밤의 파리", "Kyoto in autumn rain", "Santorini at sunrise",
+            "서울의 봄 벚꽃길");
+
+    @Parameters(arity = "0..*", paramLabel = "KEYWORD", description = "Travel keywords. Default: " + "겨울밤의 파리, Kyoto in autumn rain, "
+            + "Santorini at sunrise, 서울의 봄 벚꽃길.")
+    List<String> keywords;
+
+    @Option(names = "--json", description = "Print one JSON object per finished request (requestId, keyword, status, prompt, "
+            + "imageUrl, imageFile, errorCode); progress goes to stderr.")
+    boolean json;
+
+    @Option(names = "--style", description = "Preferred art style for every keyword.")
+    String style;
+
+    @Option(names = "--data-dir", defaultValue = "travelart-data", description = "Default: ${DEFAULT-VALUE}.")
+    Path dataDir;
+
+    @Option(names = "--partitions", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+            description = "Give up on requests not finished after this long. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        List<String> chosen = keywords == null || keywords.isEmpty() ? DEFAULT_KEYWORDS : keywords;
+
+        Map<String, String> env = System.getenv();
+        boolean realApi = env.get("OPENAI_API_KEY") != null && !env.get("OPENAI_API_KEY").isBlank();
+        Map<String, String> overrides = new HashMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("TRAVELART_") || (realApi && k.startsWith("OPENAI_"))) {
+                overrides.put(k, v);
+            }
+        });
+        progress.println(realApi
+                ? "Using the real OpenAI API at " + env.getOrDefault("OPENAI_BASE_URL", OpenAiConfig.DEFAULT_BASE_URL)
+                        + " (OPENAI_API_KEY is set): this costs money."
+                : "Using the built-in OpenAI simulator (OPENAI_API_KEY is not set).");
+        progress.println("Starting Kafka, the schema registry and both workers...");
+        progress.flush();
+
+        Path runDir = dataDir.resolve("demo");
+        deleteRecursively(runDir.resolve("kafka"));
+        long started = System.nanoTime();
+        try (LocalPipeline pipeline = LocalPipeline.start(runDir, partitions,
+                realApi ? Optional.empty() : Optional.of(SimulatorSettings.defaults()), overrides);
+             ResultWatcher watcher = pipeline.watcher(false);
+             RequestPublisher publisher = pipeline.publisher()) {
+            progress.printf("Stack up in %.1f s. Publishing %d keyword%s to %s...%n", seconds(started), chosen.size(),
+                    chosen.size() == 1 ? "" : "s", pipeline.topics().keywordRequested());
+            progress.flush();
+
+            Map<String, String> keywordById = new LinkedHashMap<>();
+            for (String keyword : chosen) {
+                KeywordRequested request = RequestPublisher.request(keyword, style, null, null, "travelart-demo");
+                publisher.publish(request);
+                keywordById.put(request.getRequestId(), keyword);
+            }
+            long published = System.nanoTime();
+            Map<String, RequestResult> results = new LinkedHashMap<>();
+            long deadline = published + timeout.toNanos();
+            while (results.size() < keywordById.size() && System.nanoTime() < deadline) {
+                for (RequestResult result : watcher.poll(Duration.ofMillis(200))) {
+                    if (keywordById.containsKey(result.requestId()) && !results.containsKey(result.requestId())) {
+                        results.put(result.requestId(), result);
+                        progress.printf("[%d/%d] %-6s %s (%.1f s)%n", results.size(), keywordById.size(),
+                                result instanceof RequestResult.Ready ? "ready" : "failed",
+                                keywordById.get(result.requestId()), seconds(published));
+                        progress.flush();
+                        if (json) {
+                            out.println(ResultView.json(result, keywordById.get(result.requestId()), imageFile(pipeline, result)));
+                            out.flush();
+                        }
+                    }
+                }
+            }
+            if (!json) {
+                printSummary(out, pipeline, keywordById, results);
+            }
+            long missing = keywordById.size() - results.size();
+            if (missing > 0) {
+                spec.commandLine().getErr().printf("travelart: %d request%s did not finish within %s%n", missing,
+                        missing == 1 ? "" : "s", timeout);
+            }
+            boolean allReady = missing == 0 && results.values().stream().allMatch(r -> r instanceof RequestResult.Ready);
+            return allReady ? 0 : 1;
+        }
+    }
+
+    private static void printSummary(PrintWriter out, LocalPipeline pipeline, Map<String, String> keywordById,
+                                     Map<String, RequestResult> results) {
+        out.println();
+        for (Map.Entry<String, String> entry : keywordById.entrySet()) {
+            RequestResult result = results.get(entry.getKey());
+            out.println(entry.getValue() + "  [" + entry.getKey() + "]");
+            if (result instanceof RequestResult.Ready ready) {
+                ImageReady e = ready.event();
+                out.println("  prompt: " + e.getPrompt());
+                out.println("  image:  " + e.getImageUrl() + "  (" + e.getWidth() + "x" + e.getHeight() + " "
+                        + e.getContentType() + ", " + e.getSizeBytes() + " bytes, sha256 " + e.getSha256().substring(0, 12) + "…)");
+                out.println("  file:   " + imageFile(pipeline, result));
+            } else if (result instanceof RequestResult.Failed failed) {
+                RequestFailed e = failed.event();
+                out.println("  failed: " + e.getErrorCode() + " at " + e.getStage() + ": " + e.getMessage());
+            } else {
+                out.println("  not finished in time");
+            }
+        }
+        out.println();
+        out.println("The image URLs are served by the image-worker while a stack runs; the files stay.");
+        out.flush();
+    }
+
+    private static Path imageFile(LocalPipeline pipeline, RequestResult result) {
+        if (!(result instanceof RequestResult.Ready ready)) {
+            return null;
+        }
+        String url = ready.event().getImageUrl();
+        return pipeline.imageWorker().store().file(url.substring(url.lastIndexOf('/') + 1)).orElse(null);
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return io.travelart.core.config.Settings.parseDuration(value);
+        }
+    }
+}

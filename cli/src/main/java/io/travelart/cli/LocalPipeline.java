@@ -1,0 +1,122 @@
+package io.travelart.cli;
+
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.RegistryConfig;
+import io.travelart.core.config.Settings;
+import io.travelart.core.config.Topics;
+import io.travelart.core.kafka.TopicSetup;
+import io.travelart.core.registry.SchemaRegistryClient;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.devstack.DevStack;
+import io.travelart.devstack.SimulatorSettings;
+import io.travelart.image.ImageWorker;
+import io.travelart.image.ImageWorkerConfig;
+import io.travelart.prompt.PromptWorker;
+import io.travelart.prompt.PromptWorkerConfig;
+import io.travelart.core.worker.Running;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole pipeline on this machine: the dev stack, the four topics, and both workers in this JVM,
+ * configured exactly as the worker programs are (through their settings). Used by {@code travelart demo}
+ * and by the end-to-end tests.
+ */
+public final class LocalPipeline implements AutoCloseable {
+
+    private final DevStack stack;
+    private final Settings settings;
+    private final Running promptWorker;
+    private final ImageWorker imageWorker;
+    private final EventSerde serde;
+
+    private LocalPipeline(DevStack stack, Settings settings, Running promptWorker, ImageWorker imageWorker, EventSerde serde) {
+        this.stack = stack;
+        this.settings = settings;
+        this.promptWorker = promptWorker;
+        this.imageWorker = imageWorker;
+        this.serde = serde;
+    }
+
+    /**
+     * @param dataDir    where Kafka's data, the registry log and the images go
+     * @param simulator  the simulator's settings, or empty to use the real API ({@code openAi} must then hold the key)
+     * @param overrides  worker settings on top of the stack's addresses, e.g. {@code TRAVELART_MAX_IN_FLIGHT}
+     */
+    public static LocalPipeline start(Path dataDir, int partitions, Optional<SimulatorSettings> simulator,
+                                      Map<String, String> overrides) {
+        DevStack stack = DevStack.start(dataDir, simulator);
+        try {
+            Map<String, String> values = new HashMap<>(stack.environment());
+            values.put("TRAVELART_INSTANCE_ID", "local");
+            values.put("TRAVELART_IMAGE_DIR", dataDir.resolve("images").toString());
+            values.put("TRAVELART_IMAGE_HTTP_HOST", "127.0.0.1");
+            values.put("TRAVELART_IMAGE_HTTP_PORT", "0");
+            values.putAll(overrides);
+            Settings settings = Settings.of(values);
+            KafkaConfig kafka = KafkaConfig.from(settings);
+            try (TopicSetup topics = new TopicSetup(kafka, Duration.ofSeconds(30))) {
+                topics.create(Topics.from(settings).all(), partitions, (short) 1);
+            }
+            Running prompt = PromptWorker.start(PromptWorkerConfig.from(settings));
+            ImageWorker image;
+            try {
+                image = ImageWorker.start(ImageWorkerConfig.from(settings));
+            } catch (RuntimeException e) {
+                prompt.close();
+                throw e;
+            }
+            EventSerde serde = new EventSerde(new SchemaRegistryClient(RegistryConfig.from(settings)), true);
+            return new LocalPipeline(stack, settings, prompt, image, serde);
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    public DevStack stack() {
+        return stack;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public KafkaConfig kafka() {
+        return KafkaConfig.from(settings);
+    }
+
+    public Topics topics() {
+        return Topics.from(settings);
+    }
+
+    public EventSerde serde() {
+        return serde;
+    }
+
+    public ImageWorker imageWorker() {
+        return imageWorker;
+    }
+
+    public RequestPublisher publisher() {
+        return new RequestPublisher(kafka(), serde, topics().keywordRequested());
+    }
+
+    public ResultWatcher watcher(boolean fromBeginning) {
+        return new ResultWatcher(kafka(), serde, topics(), fromBeginning, ignored -> { });
+    }
+
+    @Override
+    public void close() {
+        try {
+            promptWorker.close();
+            imageWorker.close();
+        } finally {
+            stack.close();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.travelart.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.travelart.events.ImageReady;
+import io.travelart.events.RequestFailed;
+
+import java.nio.file.Path;
+
+/** How the commands show a finished request: a table row, or one JSON object per line. */
+final class ResultView {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ResultView() {
+    }
+
+    /**
+     * {@code requestId}, {@code keyword}, {@code status} (ready or failed), {@code prompt}, {@code imageUrl},
+     * {@code imageFile} (when known on this machine), {@code errorCode}; absent values are null.
+     */
+    static String json(RequestResult result, String keyword, Path imageFile) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("requestId", result.requestId());
+        if (result instanceof RequestResult.Ready ready) {
+            ImageReady event = ready.event();
+            node.put("keyword", event.getRequest().getKeyword());
+            node.put("status", "ready");
+            node.put("prompt", event.getPrompt());
+            node.put("imageUrl", event.getImageUrl());
+            node.put("imageFile", imageFile == null ? null : imageFile.toString());
+            node.putNull("errorCode");
+        } else {
+            RequestFailed event = ((RequestResult.Failed) result).event();
+            node.put("keyword", event.getKeyword() != null ? event.getKeyword() : keyword);
+            node.put("status", "failed");
+            node.putNull("prompt");
+            node.putNull("imageUrl");
+            node.putNull("imageFile");
+            node.put("errorCode", event.getErrorCode());
+        }
+        return node.toString();
+    }
+
+    static String tableHeader() {
+        return String.format("%-8s %-6s %-36s %-24s %s", "TIME", "STATUS", "REQUEST ID", "KEYWORD", "IMAGE URL / ERROR");
+    }
+
+    static String tableRow(RequestResult result) {
+        if (result instanceof RequestResult.Ready ready) {
+            ImageReady e = ready.event();
+            return String.format("%-8s %-6s %-36s %-24s %s", time(e.getCreatedAt()), "ready", e.getRequestId(),
+                    cut(e.getRequest().getKeyword(), 24), e.getImageUrl());
+        }
+        RequestFailed e = ((RequestResult.Failed) result).event();
+        return String.format("%-8s %-6s %-36s %-24s %s at %s: %s", time(e.getLastFailureAt()), "failed",
+                e.getRequestId() == null ? "-" : e.getRequestId(), cut(e.getKeyword() == null ? "-" : e.getKeyword(), 24),
+                e.getErrorCode(), e.getStage(), cut(e.getMessage(), 80));
+    }
+
+    private static String time(java.time.Instant instant) {
+        return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneId.systemDefault()).format(instant);
+    }
+
+    static String cut(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    }
+}

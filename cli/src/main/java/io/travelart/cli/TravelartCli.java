@@ -1,0 +1,37 @@
+package io.travelart.cli;
+
+import io.travelart.core.config.ConfigException;
+import io.travelart.core.kafka.KafkaSetupException;
+import io.travelart.core.registry.RegistryException;
+import io.travelart.core.worker.StartupException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code travelart} command. */
+@Command(name = "travelart", mixinStandardHelpOptions = true, version = "travelart 0.1.0",
+        description = "Turns short travel keywords into concept art through Kafka event-driven workers.",
+        subcommands = {DemoCommand.class, DevCommand.class, PublishCommand.class, WatchCommand.class, TopicsCommand.class})
+public final class TravelartCli {
+
+    public static void main(String[] args) {
+        // The workers' logback.xml logs to the console; this command's output is for people, so it logs to a file.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "travelart-cli-logback.xml");
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Bad arguments exit 2 (picocli's default); a stack that cannot be used exits 1 with one line. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new TravelartCli());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigException || e instanceof KafkaSetupException || e instanceof RegistryException
+                    || e instanceof StartupException || e instanceof UserFacingException) {
+                commandLine.getErr().println("travelart: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        return cli;
+    }
+}
