@@ -97,7 +97,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.flush.interval.messages", "1000000");
         KafkaConfig config = KafkaConfig.fromProps(props, false);
-        format();
+        if (!Files.exists(dataDir.resolve("meta.properties"))) {
+            format();
+        }
         server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         log.info("Kafka broker on {} (data {}) started in {} ms", bootstrapServers(), dataDir,

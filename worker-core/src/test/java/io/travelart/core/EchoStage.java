@@ -1,0 +1,49 @@
+package io.travelart.core;
+
+import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.engine.Failure;
+import io.travelart.core.engine.Outcome;
+import io.travelart.core.engine.Stage;
+import io.travelart.core.engine.StageNames;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/** Echoes the keyword as the prompt after a random delay, or fails keywords starting with "fail". */
+public final class EchoStage implements Stage<KeywordRequested, PromptCreated> {
+    @Override
+    public String name() {
+        return StageNames.PROMPT;
+    }
+
+    @Override
+    public Class<KeywordRequested> inputType() {
+        return KeywordRequested.class;
+    }
+
+    @Override
+    public String requestId(KeywordRequested input) {
+        return input.getRequestId();
+    }
+
+    @Override
+    public String keyword(KeywordRequested input) {
+        return input.getKeyword();
+    }
+
+    @Override
+    public CompletableFuture<Outcome<PromptCreated>> process(KeywordRequested input) {
+        if (input.getKeyword().startsWith("fail")) {
+            return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT, "no")));
+        }
+        return CompletableFuture.supplyAsync(() -> Outcome.published(PromptCreated.newBuilder()
+                        .setRequestId(input.getRequestId()).setRequest(input).setPrompt("prompt for " + input.getKeyword())
+                        .setModel("echo").setPromptLatencyMs(0).setCreatedAt(Instant.now()).build()),
+                CompletableFuture.delayedExecutor(ThreadLocalRandom.current().nextInt(30), TimeUnit.MILLISECONDS));
+    }
+}
+

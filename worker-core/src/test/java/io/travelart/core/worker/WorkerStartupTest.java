@@ -1,0 +1,41 @@
+package io.travelart.core.worker;
+
+import io.travelart.core.EchoStage;
+import io.travelart.core.TestStack;
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.Topics;
+import io.travelart.core.config.WorkerConfig;
+import io.travelart.events.PromptCreated;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class WorkerStartupTest {
+
+    @Test
+    void refusesToStartWhenATopicIsMissingAndNamesIt() {
+        List<String> topics = TestStack.createTopics(1, "in", "out");
+        WorkerConfig config = new WorkerConfig(TestStack.kafka(), TestStack.registry(),
+                new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4);
+
+        assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), topics.get(0), topics.get(1),
+                PromptCreated.getClassSchema(), Clock.systemUTC()))
+                .isInstanceOf(StartupException.class)
+                .hasMessage("topic request-failed-missing does not exist on " + TestStack.kafka().bootstrapServers()
+                        + "; create with: travelart topics create");
+    }
+
+    @Test
+    void saysSoInOneLineWhenTheBrokerCannotBeReached() {
+        WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4);
+
+        assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), "keyword-requested", "prompt-created",
+                PromptCreated.getClassSchema(), Clock.systemUTC()))
+                .isInstanceOf(StartupException.class)
+                .hasMessageContaining("Kafka at 127.0.0.1:1 did not answer")
+                .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+}
