@@ -1,0 +1,124 @@
+package io.travelart.image;
+
+import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.engine.Failure;
+import io.travelart.core.engine.Outcome;
+import io.travelart.core.openai.OpenAiClients;
+import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.devstack.OpenAiSimulator;
+import io.travelart.devstack.SimulatorSettings;
+import io.travelart.events.ImageReady;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The image stage against the simulator, through the SDK with strict validation, storing into a temp dir. */
+class ImageStageTest {
+
+    private static OpenAiSimulator simulator;
+    private static com.openai.client.OpenAIClient client;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        simulator = OpenAiSimulator.start(SimulatorSettings.instant());
+        client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10)), true);
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        simulator.close();
+    }
+
+    private ImageStage stage(String model) throws IOException {
+        return new ImageStage(new OpenAiImageGenerator(client, model, Duration.ofSeconds(10)), new FileSystemImageStore(dir),
+                "http://images.example/", Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024));
+    }
+
+    private static PromptCreated prompt(String requestId, String prompt, String size) {
+        KeywordRequested request = KeywordRequested.newBuilder().setRequestId(requestId).setKeyword("Paris")
+                .setImageSize(size).setRequestedAt(Instant.now()).build();
+        return PromptCreated.newBuilder().setRequestId(requestId).setRequest(request).setPrompt(prompt)
+                .setModel("gpt-5.4-mini").setPromptLatencyMs(12).setCreatedAt(Instant.now()).build();
+    }
+
+    private static ImageReady ready(Outcome<ImageReady> outcome) {
+        assertThat(outcome).isInstanceOf(Outcome.Published.class);
+        return ((Outcome.Published<ImageReady>) outcome).event();
+    }
+
+    private static Failure failure(Outcome<ImageReady> outcome) {
+        assertThat(outcome).isInstanceOf(Outcome.Failed.class);
+        return ((Outcome.Failed<ImageReady>) outcome).failure();
+    }
+
+    @Test
+    void storesTheBase64ImageAndPublishesItsDurableUrlSizeAndHash() throws IOException {
+        ImageReady ready = ready(stage("gpt-image-1-mini").process(prompt("img-1", "Paris on a snowy winter night", null)).join());
+
+        Path file = dir.resolve("img-1.png");
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(ready.getImageUrl()).isEqualTo("http://images.example/images/img-1.png");
+        assertThat(ready.getContentType()).isEqualTo("image/png");
+        assertThat(ready.getSizeBytes()).isEqualTo(bytes.length);
+        assertThat(ready.getSha256()).isEqualTo(FileSystemImageStore.sha256(bytes));
+        assertThat(ready.getWidth()).isEqualTo(1024);
+        assertThat(ready.getHeight()).isEqualTo(1024);
+        assertThat(ready.getImageModel()).isEqualTo("gpt-image-1-mini");
+        assertThat(ready.getPromptModel()).isEqualTo("gpt-5.4-mini");
+        assertThat(ready.getImageUsage().getTotalTokens()).isPositive();
+        assertThat(simulator.billed(OpenAiSimulator.Endpoint.IMAGES, "img-1")).isEqualTo(1);
+    }
+
+    @Test
+    void downloadsUrlAnswersAtOnceAndKeepsTheRevisedPrompt() throws IOException {
+        ImageReady ready = ready(stage("dall-e-3").process(prompt("img-url", "Kyoto in autumn rain", "1024x1024")).join());
+
+        assertThat(ready.getRevisedPrompt()).startsWith("Kyoto in autumn rain");
+        assertThat(FileSystemImageStore.sha256(Files.readAllBytes(dir.resolve("img-url.png")))).isEqualTo(ready.getSha256());
+    }
+
+    @Test
+    void aRefusedPromptIsAContentPolicyFailureAndStoresNothing() throws IOException {
+        Failure failure = failure(stage("gpt-image-1-mini")
+                .process(prompt("img-refused", "something " + SimulatorSettings.DEFAULT_REFUSAL_MARKER, null)).join());
+
+        assertThat(failure.code()).isEqualTo(ErrorCodes.CONTENT_POLICY);
+        assertThat(failure.retriable()).isFalse();
+        assertThat(dir.resolve("img-refused.png")).doesNotExist();
+    }
+
+    @Test
+    void aBadSizeFailsAsInvalidInputWithoutACall() throws IOException {
+        Failure failure = failure(stage("gpt-image-1-mini").process(prompt("img-size", "Paris", "huge")).join());
+
+        assertThat(failure.code()).isEqualTo(ErrorCodes.INVALID_INPUT);
+        assertThat(failure.message()).contains("huge");
+        assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, "img-size")).isZero();
+    }
+
+    @Test
+    void bytesThatAreNotAnImageAreAnInvalidAnswer() throws IOException {
+        ImageGenerator broken = (id, prompt, size) -> new GeneratedImage("<html>oops</html>".getBytes(), null, "m", null);
+        ImageStage stage = new ImageStage(broken, new FileSystemImageStore(dir), "http://x", Runnable::run, Clock.systemUTC(),
+                new ImageSize(1024, 1024));
+
+        assertThat(failure(stage.process(prompt("img-bad", "Paris", null)).join()).code()).isEqualTo(ErrorCodes.INVALID_ANSWER);
+    }
+}

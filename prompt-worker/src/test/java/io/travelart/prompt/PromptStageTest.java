@@ -1,0 +1,77 @@
+package io.travelart.prompt;
+
+import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.engine.Failure;
+import io.travelart.core.engine.Outcome;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PromptStageTest {
+
+    private final AtomicInteger calls = new AtomicInteger();
+    private String answer = "Paris on a snowy winter night, quiet and romantic, painted in watercolor.";
+
+    private final PromptWriter writer = request -> {
+        calls.incrementAndGet();
+        if (answer == null) {
+            throw new ModelRefusalException("I can't help with that.");
+        }
+        return new WrittenPrompt(answer, "gpt-5.4-mini-2026-03-17", null);
+    };
+
+    private final PromptStage stage = new PromptStage(writer, Runnable::run, Clock.systemUTC(), 200, 1200);
+
+    private static KeywordRequested request(String keyword) {
+        return KeywordRequested.newBuilder().setRequestId("r-1").setKeyword(keyword).setRequestedAt(Instant.now()).build();
+    }
+
+    private Failure failure(String keyword) {
+        Outcome<PromptCreated> outcome = stage.process(request(keyword)).join();
+        assertThat(outcome).isInstanceOf(Outcome.Failed.class);
+        return ((Outcome.Failed<PromptCreated>) outcome).failure();
+    }
+
+    @Test
+    void writesThePromptEventWithTheModelThatAnswered() {
+        Outcome<PromptCreated> outcome = stage.process(request("겨울밤의 파리")).join();
+
+        PromptCreated created = ((Outcome.Published<PromptCreated>) outcome).event();
+        assertThat(created.getPrompt()).isEqualTo(answer);
+        assertThat(created.getModel()).isEqualTo("gpt-5.4-mini-2026-03-17");
+        assertThat(created.getRequest().getKeyword()).isEqualTo("겨울밤의 파리");
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void blankOrOverlongKeywordsFailAsInvalidInputWithoutACall() {
+        assertThat(failure("   ").code()).isEqualTo(ErrorCodes.INVALID_INPUT);
+        Failure tooLong = failure("파".repeat(201));
+        assertThat(tooLong.code()).isEqualTo(ErrorCodes.INVALID_INPUT);
+        assertThat(tooLong.retriable()).isFalse();
+        assertThat(tooLong.message()).contains("201 characters").contains("200");
+        assertThat(calls).hasValue(0);
+
+        assertThat(stage.process(request("파".repeat(200))).join()).isInstanceOf(Outcome.Published.class);
+    }
+
+    @Test
+    void aRefusalIsAContentPolicyFailure() {
+        answer = null;
+        Failure failure = failure("somewhere");
+        assertThat(failure.code()).isEqualTo(ErrorCodes.CONTENT_POLICY);
+        assertThat(failure.retriable()).isFalse();
+    }
+
+    @Test
+    void anAnswerThatIsNotOnePromptIsAnInvalidAnswer() {
+        answer = "Here are two ideas:\n\n1. Paris.\n2. Rome.";
+        assertThat(failure("Paris").code()).isEqualTo(ErrorCodes.INVALID_ANSWER);
+    }
+}
