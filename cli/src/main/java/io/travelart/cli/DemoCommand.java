@@ -43,6 +43,9 @@ final class DemoCommand implements Callable<Integer> {
             + "imageUrl, imageFile, errorCode); progress goes to stderr.")
     boolean json;
 
+    @Option(names = "--simulator", description = "Use the built-in OpenAI simulator even when OPENAI_API_KEY is set.")
+    boolean forceSimulator;
+
     @Option(names = "--style", description = "Preferred art style for every keyword.")
     String style;
 
@@ -66,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> chosen = keywords == null || keywords.isEmpty() ? DEFAULT_KEYWORDS : keywords;
 
         Map<String, String> env = System.getenv();
-        boolean realApi = env.get("OPENAI_API_KEY") != null && !env.get("OPENAI_API_KEY").isBlank();
+        boolean realApi = !forceSimulator && env.get("OPENAI_API_KEY") != null && !env.get("OPENAI_API_KEY").isBlank();
         Map<String, String> overrides = new HashMap<>();
         env.forEach((k, v) -> {
             if (k.startsWith("TRAVELART_") || (realApi && k.startsWith("OPENAI_"))) {
@@ -76,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
         progress.println(realApi
                 ? "Using the real OpenAI API at " + env.getOrDefault("OPENAI_BASE_URL", OpenAiConfig.DEFAULT_BASE_URL)
                         + " (OPENAI_API_KEY is set): this costs money."
-                : "Using the built-in OpenAI simulator (OPENAI_API_KEY is not set).");
+                : "Using the built-in OpenAI simulator (" + (forceSimulator ? "--simulator" : "OPENAI_API_KEY is not set") + ").");
         progress.println("Starting Kafka, the schema registry and both workers...");
         progress.flush();
 

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -43,6 +44,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     public enum Endpoint { CHAT, IMAGES }
 
     public static final String REQUEST_ID_HEADER = "X-Client-Request-Id";
+    private static final String REQUEST_ATTRIBUTE = "travelart.request";
 
     private static final Logger log = LoggerFactory.getLogger(OpenAiSimulator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,6 +60,13 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     private record StoredFile(byte[] bytes, Instant expires) {
     }
+
+    /** One call as the simulator saw it: what was sent and what it answered. */
+    public record Exchange(Endpoint endpoint, JsonNode request, int status, JsonNode response) {
+    }
+
+    private static final int RECENT = 200;
+    private final java.util.Deque<Exchange> recent = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     private OpenAiSimulator(HttpServer server, ExecutorService executor, SimulatorSettings settings) {
         this.server = server;
@@ -120,6 +129,11 @@ public final class OpenAiSimulator implements AutoCloseable {
     public long billed(Endpoint endpoint, String requestId) {
         AtomicLong n = billed.get(endpoint).get(requestId);
         return n == null ? 0 : n.get();
+    }
+
+    /** The last calls (at most 200), oldest first: for checking bodies against OpenAI's published schemas. */
+    public List<Exchange> recentExchanges() {
+        return List.copyOf(recent);
     }
 
     public long totalCalls(Endpoint endpoint) {
@@ -368,6 +382,7 @@ public final class OpenAiSimulator implements AutoCloseable {
             error(exchange, 400, "invalid_request_error", null, "We could not parse the JSON body of your request.");
             return null;
         }
+        exchange.setAttribute(REQUEST_ATTRIBUTE, body);
         SimulatorSettings s = settings;
         if (s.faultStatus() != 0 && ThreadLocalRandom.current().nextDouble() < s.faultRate()) {
             if (s.faultStatus() == 429) {
@@ -414,7 +429,15 @@ public final class OpenAiSimulator implements AutoCloseable {
         send(exchange, status, body);
     }
 
-    private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
+    private void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        Endpoint endpoint = path.endsWith("/chat/completions") ? Endpoint.CHAT : path.endsWith("/images/generations") ? Endpoint.IMAGES : null;
+        if (endpoint != null) {
+            recent.addLast(new Exchange(endpoint, (JsonNode) exchange.getAttribute(REQUEST_ATTRIBUTE), status, body));
+            while (recent.size() > RECENT) {
+                recent.pollFirst();
+            }
+        }
         byte[] bytes = JSON.writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.getResponseHeaders().set("x-request-id", "req_" + UUID.randomUUID().toString().replace("-", "").toLowerCase(Locale.ROOT));

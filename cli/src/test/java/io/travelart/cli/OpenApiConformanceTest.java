@@ -1,0 +1,111 @@
+package io.travelart.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.travelart.core.openai.OpenAiClients;
+import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.devstack.OpenAiSimulator;
+import io.travelart.devstack.SimulatorSettings;
+import io.travelart.image.ImageSize;
+import io.travelart.image.OpenAiImageGenerator;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the workers send and what the simulator answers, checked against OpenAI's own published
+ * OpenAPI description (../shared/openai/openapi.json beside the repository; skipped where it is absent,
+ * as in a user's fresh clone).
+ */
+class OpenApiConformanceTest {
+
+    private static Optional<Path> openApi() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("shared/openai/openapi.json");
+            if (Files.isRegularFile(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Test
+    void workerRequestsAndSimulatorAnswersValidateAgainstOpenAisSchemas() throws Exception {
+        Optional<Path> spec = openApi();
+        Assumptions.assumeTrue(spec.isPresent(),
+                "OpenAI's openapi.json is not beside this repository (../shared/openai/openapi.json): nothing to check against");
+        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+        String base = spec.get().toUri() + "#/components/schemas/";
+        // The check must be able to fail: a body missing required fields is refused.
+        JsonNode incomplete = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"object\":\"chat.completion\",\"choices\":[{}]}");
+        assertThat(factory.getSchema(SchemaLocation.of(base + "CreateChatCompletionResponse")).validate(incomplete))
+                .extracting(ValidationMessage::getMessage).anyMatch(m -> m.contains("required property 'id'"));
+
+        LocalPipeline pipeline = SharedPipeline.get();
+        OpenAiSimulator simulator = pipeline.stack().simulator().orElseThrow();
+        // One full request through both workers, one refusal, and one DALL·E-style URL answer.
+        try (ResultWatcher watcher = pipeline.watcher(false); RequestPublisher publisher = pipeline.publisher()) {
+            var ok = RequestPublisher.request("Tallinn old town in winter", "watercolor", "en", null, "conformance");
+            var refused = RequestPublisher.request("Rome " + SimulatorSettings.DEFAULT_REFUSAL_MARKER, null, null, null, "conformance");
+            publisher.publish(ok);
+            publisher.publish(refused);
+            Set<String> waiting = new java.util.HashSet<>(List.of(ok.getRequestId(), refused.getRequestId()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!waiting.isEmpty() && System.nanoTime() < deadline) {
+                watcher.poll(Duration.ofMillis(200)).forEach(r -> waiting.remove(r.requestId()));
+            }
+            assertThat(waiting).isEmpty();
+        }
+        try (var client = closeable(OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(),
+                Duration.ofSeconds(10)), true))) {
+            new OpenAiImageGenerator(client.client(), "dall-e-3", Duration.ofSeconds(10))
+                    .generate("conformance-url", "Tallinn old town in winter", new ImageSize(1024, 1024));
+        }
+
+        List<OpenAiSimulator.Exchange> exchanges = simulator.recentExchanges();
+        assertThat(exchanges).extracting(OpenAiSimulator.Exchange::endpoint)
+                .contains(OpenAiSimulator.Endpoint.CHAT, OpenAiSimulator.Endpoint.IMAGES);
+        assertThat(exchanges).anyMatch(e -> e.status() == 400);
+        for (OpenAiSimulator.Exchange exchange : exchanges) {
+            boolean chat = exchange.endpoint() == OpenAiSimulator.Endpoint.CHAT;
+            assertValid(factory, base + (chat ? "CreateChatCompletionRequest" : "CreateImageRequest"), exchange.request());
+            String answer = exchange.status() != 200 ? "ErrorResponse"
+                    : chat ? "CreateChatCompletionResponse" : "ImagesResponse";
+            assertValid(factory, base + answer, exchange.response());
+        }
+    }
+
+    private static void assertValid(JsonSchemaFactory factory, String schema, JsonNode body) {
+        JsonSchema validator = factory.getSchema(SchemaLocation.of(schema));
+        Set<ValidationMessage> errors = validator.validate(body);
+        assertThat(errors).as("%s against %s", abbreviate(body), schema.substring(schema.indexOf('#'))).isEmpty();
+    }
+
+    private static String abbreviate(JsonNode body) {
+        String text = body.toString().replaceAll("\"b64_json\":\"[^\"]{40}[^\"]*\"", "\"b64_json\":\"…\"");
+        return text.length() > 600 ? text.substring(0, 600) + "…" : text;
+    }
+
+    private record ClosingClient(com.openai.client.OpenAIClient client) implements AutoCloseable {
+        @Override
+        public void close() {
+            client.close();
+        }
+    }
+
+    private static ClosingClient closeable(com.openai.client.OpenAIClient client) {
+        return new ClosingClient(client);
+    }
+}

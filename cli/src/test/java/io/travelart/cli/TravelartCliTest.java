@@ -1,0 +1,142 @@
+package io.travelart.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The travelart command as a user runs it, against the shared local pipeline. */
+class TravelartCliTest {
+
+    private final LocalPipeline pipeline = SharedPipeline.get();
+
+    private record Run(int exitCode, String out, String err) {
+        List<String> lines() {
+            return out.lines().filter(l -> !l.isBlank()).toList();
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = TravelartCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private String[] connection(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap-servers", pipeline.stack().bootstrapServers(), "--registry-url", pipeline.stack().registryUrl()));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void topicsCreateReportsTheExistingTopics() {
+        Run run = run(connection("topics", "create", "--partitions", "3"));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.lines()).containsExactly(
+                "keyword-requested    exists   3 partitions",
+                "prompt-created       exists   3 partitions",
+                "image-ready          exists   3 partitions",
+                "request-failed       exists   3 partitions");
+    }
+
+    @Test
+    void publishPrintsRequestIdsThatTheWorkersComplete() {
+        Set<String> done = new HashSet<>();
+        try (ResultWatcher watcher = pipeline.watcher(false)) {
+            Run run = run(connection("publish", "--keyword", "Lisbon trams at dusk", "--style", "gouache", "--count", "3"));
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            List<String> ids = run.lines();
+            assertThat(ids).hasSize(3).allMatch(id -> id.matches("[0-9a-f-]{36}"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!done.containsAll(ids) && System.nanoTime() < deadline) {
+                for (RequestResult result : watcher.poll(Duration.ofMillis(200))) {
+                    if (result instanceof RequestResult.Ready ready && ids.contains(ready.requestId())) {
+                        assertThat(ready.event().getPrompt()).contains("Lisbon trams at dusk").contains("gouache");
+                        done.add(ready.requestId());
+                    }
+                }
+            }
+            assertThat(done).containsExactlyInAnyOrderElementsOf(ids);
+        }
+    }
+
+    @Test
+    void watchPrintsJsonLinesAndTableRows() throws Exception {
+        run(connection("publish", "--keyword", "Hoi An lanterns"));
+
+        Run json = run(connection("watch", "--json", "--from-beginning", "--max", "1"));
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        JsonNode event = new ObjectMapper().readTree(json.lines().get(0));
+        assertThat(event.fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("requestId", "keyword", "status", "prompt", "imageUrl", "imageFile", "errorCode");
+        assertThat(event.get("status").asText()).isIn("ready", "failed");
+
+        Run table = run(connection("watch", "--from-beginning", "--max", "1"));
+        assertThat(table.lines().get(0)).startsWith("TIME").contains("STATUS").contains("REQUEST ID");
+        assertThat(table.lines()).hasSize(2);
+    }
+
+    @Test
+    void badArgumentsExitTwoWithOneLine() {
+        Run noKeyword = run("publish");
+        assertThat(noKeyword.exitCode()).isEqualTo(2);
+        assertThat(noKeyword.err()).contains("Missing required option: '--keyword=<keyword>'");
+
+        Run zero = run(connection("publish", "--keyword", "Rome", "--count", "0"));
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(zero.err()).contains("--count must be at least 1");
+    }
+
+    @Test
+    void anUnreachableRegistryExitsOneWithOneLine() {
+        Run run = run("publish", "--keyword", "Rome", "--bootstrap-servers", pipeline.stack().bootstrapServers(),
+                "--registry-url", "http://127.0.0.1:1");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).startsWith("travelart: schema registry at http://127.0.0.1:1 cannot be reached")
+                .doesNotContain("\n");
+    }
+
+    @Test
+    void demoPrintsOneJsonObjectPerRequestWithAStoredImage(@TempDir Path dir) throws Exception {
+        Run run = run("demo", "--simulator", "--json", "--data-dir", dir.toString(), "겨울밤의 파리", "   ");
+
+        assertThat(run.exitCode()).as("a blank keyword fails, so the demo exits 1; err: %s", run.err()).isEqualTo(1);
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : run.lines()) {
+            lines.add(new ObjectMapper().readTree(line));
+        }
+        assertThat(lines).hasSize(2);
+        JsonNode paris = lines.stream().filter(l -> l.get("keyword").asText().equals("겨울밤의 파리")).findFirst().orElseThrow();
+        assertThat(paris.get("status").asText()).isEqualTo("ready");
+        assertThat(paris.get("prompt").asText()).contains("겨울밤의 파리");
+        assertThat(paris.get("imageUrl").asText()).startsWith("http://localhost:").endsWith(".png");
+        Path file = Path.of(paris.get("imageFile").asText());
+        assertThat(file).startsWith(dir.toAbsolutePath()).exists();
+        assertThat(javax.imageio.ImageIO.read(file.toFile()).getWidth()).isEqualTo(1024);
+
+        JsonNode blank = lines.stream().filter(l -> l.get("status").asText().equals("failed")).findFirst().orElseThrow();
+        assertThat(blank.get("errorCode").asText()).isEqualTo("INVALID_INPUT");
+        assertThat(run.err()).contains("Using the built-in OpenAI simulator");
+        assertThat(Files.list(dir.resolve("demo/images"))).hasSize(1);
+    }
+}
