@@ -58,6 +58,19 @@ class TravelartCliTest {
     }
 
     @Test
+    void schemasRegisterRegistersTheFourSubjectsWithBackwardCompatibility() {
+        Run run = run(connection("schemas", "register"));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.lines()).hasSize(5);
+        assertThat(run.lines().get(1)).startsWith("keyword-requested-value");
+        assertThat(run.lines().get(4)).startsWith("request-failed-value");
+        var registry = pipeline.serde().registry();
+        assertThat(registry.compatibility("image-ready-value")).isEqualTo("BACKWARD");
+        assertThat(registry.versions("prompt-created-value")).containsExactly(1);
+    }
+
+    @Test
     void publishPrintsRequestIdsThatTheWorkersComplete() {
         Set<String> done = new HashSet<>();
         try (ResultWatcher watcher = pipeline.watcher(false)) {
