@@ -53,27 +53,22 @@ public final class SchemaRegistryClient {
 
     /** Registers the schema under the subject (or finds it if already there) and returns its global id. */
     public int register(String subject, Schema schema) {
-        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
-        Integer cached = ids.get(schema);
-        if (cached != null) {
-            return cached;
-        }
-        JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
-        int id = answer.path("id").asInt();
-        ids.put(schema, id);
-        schemasById.putIfAbsent(id, schema);
-        return id;
+        return idOf(subject, schema, "/subjects/" + encode(subject) + "/versions");
     }
 
     /** The id of a schema already registered under the subject; 404 as a {@link RegistryException} if not. */
     public int lookup(String subject, Schema schema) {
+        return idOf(subject, schema, "/subjects/" + encode(subject));
+    }
+
+    /** Both registering and looking up answer the schema's id; either way it is cached. */
+    private int idOf(String subject, Schema schema, String path) {
         Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
         Integer cached = ids.get(schema);
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema));
-        int id = answer.path("id").asInt();
+        int id = send("POST", path, schemaBody(schema)).path("id").asInt();
         ids.put(schema, id);
         schemasById.putIfAbsent(id, schema);
         return id;

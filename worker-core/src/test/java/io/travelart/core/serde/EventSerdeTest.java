@@ -4,6 +4,7 @@ import io.travelart.core.TestStack;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.RequestFailed;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -57,11 +58,7 @@ class EventSerdeTest {
 
     @Test
     void readsWhatAnOlderProducerWroteFillingDefaults() throws Exception {
-        Schema older = SchemaBuilder.record("KeywordRequested").namespace("io.travelart.events").fields()
-                .requiredString("requestId")
-                .requiredString("keyword")
-                .name("requestedAt").type(org.apache.avro.LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault()
-                .endRecord();
+        Schema older = essentials().endRecord();
         GenericRecord old = new GenericData.Record(older);
         old.put("requestId", "old-1");
         old.put("keyword", "Kyoto in autumn rain");
@@ -79,12 +76,7 @@ class EventSerdeTest {
 
     @Test
     void readsWhatANewerProducerWroteIgnoringFieldsItDoesNotKnow() throws Exception {
-        Schema newer = SchemaBuilder.record("KeywordRequested").namespace("io.travelart.events").fields()
-                .requiredString("requestId")
-                .requiredString("keyword")
-                .name("requestedAt").type(org.apache.avro.LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault()
-                .name("priority").type().intType().intDefault(0)
-                .endRecord();
+        Schema newer = essentials().name("priority").type().intType().intDefault(0).endRecord();
         GenericRecord record = new GenericData.Record(newer);
         record.put("requestId", "new-1");
         record.put("keyword", "Santorini");
@@ -122,6 +114,14 @@ class EventSerdeTest {
                 .isInstanceOfSatisfying(io.travelart.core.registry.RegistryException.class, e -> assertThat(e.isNotFound()).isTrue());
         registry.register(EventSerde.subject(topic), KeywordRequested.getClassSchema());
         assertThat(locked.serialize(topic, request())).isNotEmpty();
+    }
+
+    /** KeywordRequested with only its required fields, as another producer's schema might have it. */
+    private static SchemaBuilder.FieldAssembler<Schema> essentials() {
+        return SchemaBuilder.record("KeywordRequested").namespace("io.travelart.events").fields()
+                .requiredString("requestId")
+                .requiredString("keyword")
+                .name("requestedAt").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault();
     }
 
     private static byte[] confluent(int id, Schema schema, GenericRecord record) throws Exception {
