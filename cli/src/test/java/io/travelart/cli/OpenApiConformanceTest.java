@@ -68,8 +68,8 @@ class OpenApiConformanceTest {
             }
             assertThat(waiting).isEmpty();
         }
-        try (var client = closeable(OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(),
-                Duration.ofSeconds(10)), true))) {
+        try (var client = closeable(OpenAiClients.create(
+                new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true)))) {
             new OpenAiImageGenerator(client.client(), "dall-e-3", Duration.ofSeconds(10))
                     .generate("conformance-url", "Tallinn old town in winter", new ImageSize(1024, 1024));
         }

@@ -22,7 +22,7 @@ final class SharedPipeline {
             try {
                 pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-e2e"), 3,
                         Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),
-                        Map.of("TRAVELART_MAX_IN_FLIGHT", "16"));
+                        Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -1,6 +1,7 @@
 package io.travelart.image;
 
 import io.travelart.core.openai.OpenAiClients;
+import io.travelart.core.worker.CallPool;
 import io.travelart.core.worker.Running;
 import io.travelart.core.worker.StartupException;
 import io.travelart.core.worker.Worker;
@@ -12,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /** The running image-worker: its image server and its stage. */
 public final class ImageWorker implements Running {
@@ -40,12 +40,8 @@ public final class ImageWorker implements Running {
                     + config.httpPort() + " with images in " + config.imageDir() + ": " + e.getMessage(), e);
         }
         String publicBaseUrl = config.publicBaseUrl().orElse("http://localhost:" + server.port());
-        var client = OpenAiClients.create(config.openai(), true);
-        ExecutorService calls = Executors.newFixedThreadPool(config.worker().maxInFlight(), r -> {
-            Thread t = new Thread(r, "image-call");
-            t.setDaemon(true);
-            return t;
-        });
+        var client = OpenAiClients.create(config.openai());
+        ExecutorService calls = CallPool.create("image-call", config.worker().maxInFlight());
         ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()),
                 store, publicBaseUrl, calls, Clock.systemUTC(), config.defaultSize());
         Worker<PromptCreated, ImageReady> worker;

@@ -37,7 +37,7 @@ class ImageStageTest {
     @BeforeAll
     static void start() {
         simulator = OpenAiSimulator.start(SimulatorSettings.instant());
-        client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10)), true);
+        client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true));
     }
 
     @AfterAll

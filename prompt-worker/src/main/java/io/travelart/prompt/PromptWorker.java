@@ -1,13 +1,13 @@
 package io.travelart.prompt;
 
 import io.travelart.core.openai.OpenAiClients;
+import io.travelart.core.worker.CallPool;
 import io.travelart.core.worker.Worker;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /** Wires the prompt-worker: OpenAI client, writer, stage and engine. */
 public final class PromptWorker {
@@ -18,25 +18,23 @@ public final class PromptWorker {
     }
 
     public static Worker<KeywordRequested, PromptCreated> start(PromptWorkerConfig config) {
-        var client = OpenAiClients.create(config.openai(), true);
-        ExecutorService calls = Executors.newFixedThreadPool(config.worker().maxInFlight(), daemon("prompt-call"));
+        var client = OpenAiClients.create(config.openai());
+        ExecutorService calls = CallPool.create("prompt-call", config.worker().maxInFlight());
         PromptStage stage = new PromptStage(new OpenAiPromptWriter(client, config.chatModel()), calls,
                 Clock.systemUTC(), config.keywordMaxLength(), config.promptMaxLength());
-        Worker<KeywordRequested, PromptCreated> worker = Worker.start(NAME, config.worker(), stage,
-                config.worker().topics().keywordRequested(), config.worker().topics().promptCreated(),
-                PromptCreated.getClassSchema(), Clock.systemUTC());
+        Worker<KeywordRequested, PromptCreated> worker;
+        try {
+            worker = Worker.start(NAME, config.worker(), stage, config.worker().topics().keywordRequested(),
+                    config.worker().topics().promptCreated(), PromptCreated.getClassSchema(), Clock.systemUTC());
+        } catch (RuntimeException e) {
+            calls.shutdownNow();
+            client.close();
+            throw e;
+        }
         worker.finished().whenComplete((ok, error) -> {
             calls.shutdownNow();
             client.close();
         });
         return worker;
-    }
-
-    static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -16,13 +16,13 @@ public final class OpenAiClients {
      * SDK retries are off ({@code maxRetries(0)}): its defaults cap Retry-After at 8 s and send no
      * idempotency key, and a failure is a value the engine decides about.
      */
-    public static OpenAIClient create(OpenAiConfig config, boolean strictResponses) {
+    public static OpenAIClient create(OpenAiConfig config) {
         return OpenAIOkHttpClient.builder()
                 .apiKey(config.requireApiKey())
                 .baseUrl(config.baseUrl())
                 .timeout(config.timeout())
                 .maxRetries(0)
-                .responseValidation(strictResponses)
+                .responseValidation(config.strictResponses())
                 .build();
     }
 }

@@ -8,10 +8,12 @@ import java.util.Optional;
 
 /**
  * How to reach OpenAI or an OpenAI-compatible provider: {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}
- * (must end in {@code /v1}; default {@code https://api.openai.com/v1}) and the per-call timeout
- * {@code TRAVELART_OPENAI_TIMEOUT}.
+ * (must end in {@code /v1}; default {@code https://api.openai.com/v1}), the per-call timeout
+ * {@code TRAVELART_OPENAI_TIMEOUT}, and {@code TRAVELART_OPENAI_STRICT_RESPONSES}: whether the SDK
+ * checks every answer against its types (the tests do; off by default, so that a provider's harmless
+ * deviation in a field we do not read does not fail requests).
  */
-public record OpenAiConfig(Optional<String> apiKey, String baseUrl, Duration timeout) {
+public record OpenAiConfig(Optional<String> apiKey, String baseUrl, Duration timeout, boolean strictResponses) {
 
     public static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -28,7 +30,8 @@ public record OpenAiConfig(Optional<String> apiKey, String baseUrl, Duration tim
     public static OpenAiConfig from(Settings settings) {
         return new OpenAiConfig(settings.optional("OPENAI_API_KEY"),
                 settings.string("OPENAI_BASE_URL", DEFAULT_BASE_URL),
-                settings.duration("TRAVELART_OPENAI_TIMEOUT", Duration.ofSeconds(120)));
+                settings.duration("TRAVELART_OPENAI_TIMEOUT", Duration.ofSeconds(120)),
+                settings.bool("TRAVELART_OPENAI_STRICT_RESPONSES", false));
     }
 
     /** The key, or a one-line error naming the setting: the real API cannot be called without it. */
@@ -40,6 +43,6 @@ public record OpenAiConfig(Optional<String> apiKey, String baseUrl, Duration tim
     @Override
     public String toString() {
         return "OpenAiConfig[baseUrl=" + baseUrl + ", apiKey=" + (apiKey.isPresent() ? "****" : "none")
-                + ", timeout=" + timeout + "]";
+                + ", timeout=" + timeout + ", strictResponses=" + strictResponses + "]";
     }
 }

@@ -30,6 +30,8 @@ public final class SchemaRegistryClient {
 
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int ATTEMPTS = 4;
+    private static final Duration BACKOFF = Duration.ofMillis(100);
 
     private final String baseUrl;
     private final String authorization;
@@ -130,7 +132,35 @@ public final class SchemaRegistryClient {
         return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /**
+     * One call, tried up to {@value #ATTEMPTS} times while the registry answers 5xx or cannot be reached:
+     * registries have transient failures (Apicurio's in-memory store times out on a table lock when two
+     * workers register at the same moment). Other answers are final.
+     */
     private JsonNode send(String method, String path, JsonNode body) {
+        RegistryException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                return sendOnce(method, path, body);
+            } catch (RegistryException e) {
+                if (e.status() != 0 && e.status() < 500) {
+                    throw e;
+                }
+                last = e;
+            }
+            if (attempt < ATTEMPTS) {
+                try {
+                    Thread.sleep(BACKOFF.toMillis() << (attempt - 1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RegistryException("interrupted while calling the schema registry", e);
+                }
+            }
+        }
+        throw last;
+    }
+
+    private JsonNode sendOnce(String method, String path, JsonNode body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(timeout)
                 .header("Accept", CONTENT_TYPE + ", application/json")

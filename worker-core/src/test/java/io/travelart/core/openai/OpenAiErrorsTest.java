@@ -32,7 +32,7 @@ class OpenAiErrorsTest {
     }
 
     private static Failure failureOf(String baseUrl, Duration timeout, String keyword) {
-        OpenAIClient client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), baseUrl, timeout), true);
+        OpenAIClient client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), baseUrl, timeout, true));
         try {
             Throwable thrown = catchThrowable(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
                     .model("gpt-5.4-mini").addUserMessage("<keyword>" + keyword + "</keyword>").build()));

@@ -87,6 +87,37 @@ class SchemaRegistryClientTest {
     }
 
     @Test
+    void transientServerErrorsAreRetriedAndOthersAreNot() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Deque<Integer> statuses = new java.util.concurrent.ConcurrentLinkedDeque<>(java.util.List.of(500, 503, 200, 404));
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            calls.incrementAndGet();
+            int status = statuses.isEmpty() ? 500 : statuses.poll();
+            byte[] body = (status == 200 ? "{\"schema\":\"\\\"string\\\"\"}" : "{\"message\":\"busy\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            SchemaRegistryClient flaky = new SchemaRegistryClient(RegistryConfig.of("http://127.0.0.1:" + server.getAddress().getPort()));
+            assertThat(flaky.schemaById(1)).isEqualTo(Schema.create(Schema.Type.STRING));
+            assertThat(calls).hasValue(3);
+
+            assertThatThrownBy(() -> flaky.schemaById(2))
+                    .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(404));
+            assertThat(calls).as("a 404 is not retried").hasValue(4);
+
+            assertThatThrownBy(() -> flaky.schemaById(3))
+                    .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(500));
+            assertThat(calls).as("four attempts in all").hasValue(8);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void sendsBasicAuthAndKeepsItOutOfToString() throws Exception {
         AtomicReference<String> authorization = new AtomicReference<>();
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
