@@ -49,17 +49,50 @@ final class ResultView {
     static String tableRow(RequestResult result) {
         if (result instanceof RequestResult.Ready ready) {
             ImageReady e = ready.event();
-            return String.format("%-8s %-6s %-36s %-24s %s", time(e.getCreatedAt()), "ready", e.getRequestId(),
-                    cut(e.getRequest().getKeyword(), 24), e.getImageUrl());
+            return String.format("%-8s %-6s %-36s %s %s", time(e.getCreatedAt()), "ready", e.getRequestId(),
+                    column(e.getRequest().getKeyword(), 24), e.getImageUrl());
         }
         RequestFailed e = ((RequestResult.Failed) result).event();
-        return String.format("%-8s %-6s %-36s %-24s %s at %s: %s", time(e.getLastFailureAt()), "failed",
-                e.getRequestId() == null ? "-" : e.getRequestId(), cut(e.getKeyword() == null ? "-" : e.getKeyword(), 24),
+        return String.format("%-8s %-6s %-36s %s %s at %s: %s", time(e.getLastFailureAt()), "failed",
+                e.getRequestId() == null ? "-" : e.getRequestId(), column(e.getKeyword() == null ? "-" : e.getKeyword(), 24),
                 e.getErrorCode(), e.getStage(), cut(e.getMessage(), 80));
     }
 
     private static String time(java.time.Instant instant) {
         return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneId.systemDefault()).format(instant);
+    }
+
+    /**
+     * The text cut or padded to {@code width} terminal columns; Hangul and other East Asian wide
+     * characters take two, so that "겨울밤의 파리" lines up with "Kyoto".
+     */
+    static String column(String text, int width) {
+        boolean fits = text.codePoints().map(ResultView::columns).sum() <= width;
+        int room = fits ? width : width - 1;
+        StringBuilder out = new StringBuilder();
+        int used = 0;
+        for (int cp : text.codePoints().toArray()) {
+            if (used + columns(cp) > room) {
+                break;
+            }
+            out.appendCodePoint(cp);
+            used += columns(cp);
+        }
+        if (!fits) {
+            out.append('…');
+            used++;
+        }
+        return out + " ".repeat(width - used);
+    }
+
+    private static int columns(int cp) {
+        return wide(cp) ? 2 : 1;
+    }
+
+    private static boolean wide(int cp) {
+        return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3)
+                || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60)
+                || (cp >= 0xFFE0 && cp <= 0xFFE6);
     }
 
     static String cut(String text, int max) {
