@@ -27,7 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * Apicurio Registry 2.4.2 (built by the {@code devstack-registry} module) as a child process on
- * 127.0.0.1, in-memory storage. Its Confluent-compatible API is at {@link #confluentUrl()}.
+ * 127.0.0.1, in-memory storage. Its Confluent-compatible API is at {@link #confluentUrl()}. It stops
+ * with this JVM: on close or exit by the shutdown hook, and after a SIGKILL by watching this process.
  * Apicurio's global default compatibility is NONE, so the start sets BACKWARD like Confluent's.
  */
 public final class ApicurioRegistry implements AutoCloseable {
@@ -53,6 +54,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=0",
+                "-Dtravelart.parent.pid=" + ProcessHandle.current().pid(),
                 "-Dquarkus.log.console.format=%d{HH:mm:ss} %-5p [%c{2.}] %s%e%n",
                 "-jar", jar.toAbsolutePath().toString()));
         Process process;
@@ -135,6 +137,11 @@ public final class ApicurioRegistry implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The registry process's id. */
+    public long pid() {
+        return process.pid();
     }
 
     /** Base URL of the Confluent-compatible API, for SCHEMA_REGISTRY_URL. */
