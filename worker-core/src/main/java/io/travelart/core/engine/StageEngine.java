@@ -105,7 +105,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         }
     }
 
-    private record Pending<O>(ConsumerRecord<byte[], byte[]> record, String requestId, String keyword,
+    /** A record being worked on; {@code stageName} is INGEST for one that could not be decoded. */
+    private record Pending<O>(ConsumerRecord<byte[], byte[]> record, String stageName, String requestId, String keyword,
                               Instant started, CompletableFuture<Outcome<O>> outcome) {
     }
 
@@ -143,10 +144,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         try {
             input = serde.deserialize(record.value(), stage.inputType());
         } catch (DecodeException e) {
-            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            log.warn("undecodable record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(), key,
-                    e.getMessage());
-            return new Pending<>(record, null, null, started, CompletableFuture.completedFuture(
+            log.warn("undecodable record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(),
+                    rawKey(record), e.getMessage());
+            return new Pending<>(record, StageNames.INGEST, null, null, started, CompletableFuture.completedFuture(
                     Outcome.failed(Failure.permanent(ErrorCodes.INGEST, e.getMessage()))));
         }
         String requestId = stage.requestId(input);
@@ -161,7 +161,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             log.error("{} stage failed unexpectedly on request {}", stage.name(), requestId, t);
             return Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(t)));
         });
-        return new Pending<>(record, requestId, keyword, started, outcome);
+        return new Pending<>(record, stage.name(), requestId, keyword, started, outcome);
     }
 
     private Future<RecordMetadata> publish(Pending<O> pending, Outcome<O> outcome) {
@@ -172,12 +172,11 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                         serde.serialize(config.outputTopic(), published.event())));
             }
             Failure failure = ((Outcome.Failed<O>) outcome).failure();
-            boolean decoded = pending.requestId() != null;
-            String stageName = decoded ? stage.name() : StageNames.INGEST;
-            log.info("request {} failed at {}: {} {}", pending.requestId(), stageName, failure.code(), failure.message());
-            var event = FailureEvents.of(pending.record(), stageName, failure, pending.requestId(),
+            log.info("request {} failed at {}: {} {}", pending.requestId(), pending.stageName(), failure.code(), failure.message());
+            var event = FailureEvents.of(pending.record(), pending.stageName(), failure, pending.requestId(),
                     pending.keyword(), pending.started(), clock.instant());
-            String key = decoded ? pending.requestId() : rawKey(pending.record());
+            // An undecodable record has no request id: its failure keeps the key it came with.
+            String key = pending.requestId() != null ? pending.requestId() : rawKey(pending.record());
             return producer.send(new ProducerRecord<>(config.failedTopic(), key,
                     serde.serialize(config.failedTopic(), event)));
         } finally {

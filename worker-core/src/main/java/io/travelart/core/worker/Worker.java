@@ -44,6 +44,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
             Schema outputSchema, Clock clock) {
+        log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
         try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15))) {
             topics.requireTopics(List.of(inputTopic, outputTopic, config.topics().requestFailed()));
         } catch (KafkaSetupException e) {
