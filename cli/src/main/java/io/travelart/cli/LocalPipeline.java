@@ -44,7 +44,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /**
      * @param dataDir    where Kafka's data, the registry log and the images go
-     * @param simulator  the simulator's settings, or empty to use the real API ({@code openAi} must then hold the key)
+     * @param simulator  the simulator's settings, or empty to use the real API (then {@code overrides} must hold OPENAI_API_KEY)
      * @param overrides  worker settings on top of the stack's addresses, e.g. {@code TRAVELART_MAX_IN_FLIGHT}
      */
     public static LocalPipeline start(Path dataDir, int partitions, Optional<SimulatorSettings> simulator,
