@@ -10,7 +10,6 @@ import io.travelart.events.PromptCreated;
 
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
@@ -30,34 +29,24 @@ public final class ImageWorker implements Running {
     }
 
     public static ImageWorker start(ImageWorkerConfig config) {
+        var client = OpenAiClients.create(config.openai());
         ImageServer server;
         FileSystemImageStore store;
         try {
             store = new FileSystemImageStore(config.imageDir());
             server = ImageServer.start(config.httpHost(), config.httpPort(), store);
         } catch (IOException e) {
+            client.close();
             throw new StartupException("image store or server: cannot start on " + config.httpHost() + ":"
                     + config.httpPort() + " with images in " + config.imageDir() + ": " + e.getMessage(), e);
         }
         String publicBaseUrl = config.publicBaseUrl().orElse("http://localhost:" + server.port());
-        var client = OpenAiClients.create(config.openai());
         ExecutorService calls = CallPool.create("image-call", config.worker().maxInFlight());
         ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()),
                 store, publicBaseUrl, calls, Clock.systemUTC(), config.defaultSize());
-        Worker<PromptCreated, ImageReady> worker;
-        try {
-            worker = Worker.start(NAME, config.worker(), stage, config.worker().topics().promptCreated(),
-                    config.worker().topics().imageReady(), ImageReady.getClassSchema(), Clock.systemUTC());
-        } catch (RuntimeException e) {
-            server.close();
-            calls.shutdownNow();
-            client.close();
-            throw e;
-        }
-        worker.finished().whenComplete((ok, error) -> {
-            calls.shutdownNow();
-            client.close();
-        });
+        Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
+                config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
+                Clock.systemUTC(), calls::shutdownNow, client::close, server);
         return new ImageWorker(worker, server, store);
     }
 
@@ -74,12 +63,9 @@ public final class ImageWorker implements Running {
         return worker.finished();
     }
 
+    /** Stops the stage; its image server and API client stop with it. */
     @Override
     public void close() {
-        try {
-            worker.close();
-        } finally {
-            server.close();
-        }
+        worker.close();
     }
 }

@@ -22,19 +22,8 @@ public final class PromptWorker {
         ExecutorService calls = CallPool.create("prompt-call", config.worker().maxInFlight());
         PromptStage stage = new PromptStage(new OpenAiPromptWriter(client, config.chatModel()), calls,
                 Clock.systemUTC(), config.keywordMaxLength(), config.promptMaxLength());
-        Worker<KeywordRequested, PromptCreated> worker;
-        try {
-            worker = Worker.start(NAME, config.worker(), stage, config.worker().topics().keywordRequested(),
-                    config.worker().topics().promptCreated(), PromptCreated.getClassSchema(), Clock.systemUTC());
-        } catch (RuntimeException e) {
-            calls.shutdownNow();
-            client.close();
-            throw e;
-        }
-        worker.finished().whenComplete((ok, error) -> {
-            calls.shutdownNow();
-            client.close();
-        });
-        return worker;
+        return Worker.start(NAME, config.worker(), stage, config.worker().topics().keywordRequested(),
+                config.worker().topics().promptCreated(), PromptCreated.getClassSchema(), Clock.systemUTC(),
+                calls::shutdownNow, client::close);
     }
 }

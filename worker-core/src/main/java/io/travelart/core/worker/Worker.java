@@ -40,8 +40,34 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      * @param inputTopic   topic read
      * @param outputTopic  topic the stage's outputs go to
      * @param outputSchema schema of those outputs
+     * @param resources    what the stage uses (API clients, call pools, servers): closed when the worker
+     *                     stops, or at once if it cannot start
      */
     public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
+            String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
+            Schema outputSchema, Clock clock, AutoCloseable... resources) {
+        Worker<I, O> worker;
+        try {
+            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, clock);
+        } catch (RuntimeException e) {
+            closeAll(name, resources);
+            throw e;
+        }
+        worker.finished.whenComplete((ok, error) -> closeAll(name, resources));
+        return worker;
+    }
+
+    private static void closeAll(String name, AutoCloseable... resources) {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("{}: closing {} failed: {}", name, resource, e.toString());
+            }
+        }
+    }
+
+    private static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
             Schema outputSchema, Clock clock) {
         log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
