@@ -142,7 +142,7 @@ class TravelartCliTest {
         JsonNode paris = lines.stream().filter(l -> l.get("keyword").asText().equals("겨울밤의 파리")).findFirst().orElseThrow();
         assertThat(paris.get("status").asText()).isEqualTo("ready");
         assertThat(paris.get("prompt").asText()).contains("겨울밤의 파리");
-        assertThat(paris.get("imageUrl").asText()).startsWith("http://localhost:").endsWith(".png");
+        assertThat(paris.get("imageUrl").asText()).startsWith("http://127.0.0.1:").endsWith(".png");
         Path file = Path.of(paris.get("imageFile").asText());
         assertThat(file).startsWith(dir.toAbsolutePath()).exists();
         assertThat(javax.imageio.ImageIO.read(file.toFile()).getWidth()).isEqualTo(1024);

@@ -57,17 +57,17 @@ public final class ImageServer implements AutoCloseable {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            byte[] bytes = Files.readAllBytes(file.get());
+            long size = Files.size(file.get());
             exchange.getResponseHeaders().set("Content-Type", name.endsWith(".png") ? "image/png" : "image/jpeg");
             exchange.getResponseHeaders().set("Cache-Control", "public, max-age=31536000, immutable");
             if ("HEAD".equals(method)) {
-                exchange.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+                exchange.getResponseHeaders().set("Content-Length", Long.toString(size));
                 exchange.sendResponseHeaders(200, -1);
                 return;
             }
-            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.sendResponseHeaders(200, size);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+                Files.copy(file.get(), out);
             }
         }
     }

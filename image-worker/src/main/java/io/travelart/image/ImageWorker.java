@@ -40,7 +40,8 @@ public final class ImageWorker implements Running {
             throw new StartupException("image store or server: cannot start on " + config.httpHost() + ":"
                     + config.httpPort() + " with images in " + config.imageDir() + ": " + e.getMessage(), e);
         }
-        String publicBaseUrl = config.publicBaseUrl().orElse("http://localhost:" + server.port());
+        String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "localhost" : config.httpHost();
+        String publicBaseUrl = config.publicBaseUrl().orElse("http://" + host + ":" + server.port());
         ExecutorService calls = CallPool.create("image-call", config.worker().maxInFlight());
         ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()),
                 store, publicBaseUrl, calls, Clock.systemUTC(), config.defaultSize());

@@ -13,7 +13,7 @@ import java.util.Optional;
  * {@code TRAVELART_IMAGE_MODEL} (gpt-image-1-mini), {@code TRAVELART_IMAGE_SIZE} (1024x1024),
  * {@code TRAVELART_IMAGE_DIR} (travelart-data/images), {@code TRAVELART_IMAGE_HTTP_HOST} (0.0.0.0),
  * {@code TRAVELART_IMAGE_HTTP_PORT} (8080; 0 picks a free one) and {@code TRAVELART_IMAGE_PUBLIC_BASE_URL}
- * (default http://localhost:PORT), the base of the published image URLs.
+ * (default http://HOST:PORT, with localhost for 0.0.0.0), the base of the published image URLs.
  */
 public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String imageModel, ImageSize defaultSize,
                                 Path imageDir, String httpHost, int httpPort, Optional<String> publicBaseUrl) {

@@ -22,8 +22,8 @@ public record KafkaConfig(Map<String, String> clientProperties) {
 
     public static KafkaConfig from(Settings settings) {
         Map<String, String> props = new TreeMap<>(settings.withPrefix("KAFKA_"));
-        // Variables of Kafka's own start scripts, not client settings.
-        props.keySet().removeIf(k -> k.endsWith(".opts"));
+        // Variables of Kafka's own scripts (KAFKA_HEAP_OPTS, KAFKA_HOME, ...), not client settings.
+        props.keySet().removeIf(k -> k.endsWith(".opts") || k.equals("home"));
         return new KafkaConfig(props);
     }
 

@@ -21,6 +21,7 @@ class SettingsTest {
                 "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
                 "KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"x\";",
                 "KAFKA_HEAP_OPTS", "-Xmx1g",
+                "KAFKA_HOME", "/opt/kafka",
                 "PATH", "/usr/bin")));
 
         assertThat(kafka.clientProperties()).containsOnlyKeys("bootstrap.servers", "security.protocol", "sasl.jaas.config");
