@@ -35,7 +35,13 @@ public final class ConnectionOptions {
             description = "Where dev.env is looked for. Default: ${DEFAULT-VALUE}.")
     Path dataDir;
 
+    private Settings settings;
+
+    /** Read once per command: the environment and dev.env do not change while it runs. */
     Settings settings() {
+        if (settings != null) {
+            return settings;
+        }
         Map<String, String> values = new HashMap<>();
         values.put("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
         values.put("SCHEMA_REGISTRY_URL", "http://localhost:8081");
@@ -47,7 +53,8 @@ public final class ConnectionOptions {
         if (registryUrl != null) {
             values.put("SCHEMA_REGISTRY_URL", registryUrl);
         }
-        return Settings.fromEnvironment(values);
+        settings = Settings.fromEnvironment(values);
+        return settings;
     }
 
     KafkaConfig kafka() {

@@ -29,14 +29,17 @@ import java.util.Optional;
 public final class LocalPipeline implements AutoCloseable {
 
     private final DevStack stack;
-    private final Settings settings;
+    private final KafkaConfig kafka;
+    private final Topics topics;
     private final Running promptWorker;
     private final ImageWorker imageWorker;
     private final EventSerde serde;
 
-    private LocalPipeline(DevStack stack, Settings settings, Running promptWorker, ImageWorker imageWorker, EventSerde serde) {
+    private LocalPipeline(DevStack stack, KafkaConfig kafka, Topics topics, Running promptWorker, ImageWorker imageWorker,
+                          EventSerde serde) {
         this.stack = stack;
-        this.settings = settings;
+        this.kafka = kafka;
+        this.topics = topics;
         this.promptWorker = promptWorker;
         this.imageWorker = imageWorker;
         this.serde = serde;
@@ -59,8 +62,9 @@ public final class LocalPipeline implements AutoCloseable {
             values.putAll(overrides);
             Settings settings = Settings.of(values);
             KafkaConfig kafka = KafkaConfig.from(settings);
-            try (TopicSetup topics = new TopicSetup(kafka, Duration.ofSeconds(30))) {
-                topics.create(Topics.from(settings).all(), partitions, (short) 1);
+            Topics topics = Topics.from(settings);
+            try (TopicSetup setup = new TopicSetup(kafka, Duration.ofSeconds(30))) {
+                setup.create(topics.all(), partitions, (short) 1);
             }
             Running prompt = PromptWorker.start(PromptWorkerConfig.from(settings));
             ImageWorker image;
@@ -71,7 +75,7 @@ public final class LocalPipeline implements AutoCloseable {
                 throw e;
             }
             EventSerde serde = new EventSerde(new SchemaRegistryClient(RegistryConfig.from(settings)), true);
-            return new LocalPipeline(stack, settings, prompt, image, serde);
+            return new LocalPipeline(stack, kafka, topics, prompt, image, serde);
         } catch (RuntimeException e) {
             stack.close();
             throw e;
@@ -82,16 +86,12 @@ public final class LocalPipeline implements AutoCloseable {
         return stack;
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     public KafkaConfig kafka() {
-        return KafkaConfig.from(settings);
+        return kafka;
     }
 
     public Topics topics() {
-        return Topics.from(settings);
+        return topics;
     }
 
     public EventSerde serde() {

@@ -60,14 +60,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         return port;
     }
 
-    public int controllerPort() {
-        return controllerPort;
-    }
-
-    public Path dataDir() {
-        return dataDir;
-    }
-
     private void startServer() {
         long started = System.nanoTime();
         try {

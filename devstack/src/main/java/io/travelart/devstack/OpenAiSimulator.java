@@ -111,10 +111,6 @@ public final class OpenAiSimulator implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
-    public SimulatorSettings settings() {
-        return settings;
-    }
-
     public void settings(SimulatorSettings settings) {
         this.settings = settings;
     }
@@ -134,14 +130,6 @@ public final class OpenAiSimulator implements AutoCloseable {
     /** The last calls (at most 200), oldest first: for checking bodies against OpenAI's published schemas. */
     public List<Exchange> recentExchanges() {
         return List.copyOf(recent);
-    }
-
-    public long totalCalls(Endpoint endpoint) {
-        return calls.get(endpoint).values().stream().mapToLong(AtomicLong::get).sum();
-    }
-
-    public long totalBilled(Endpoint endpoint) {
-        return billed.get(endpoint).values().stream().mapToLong(AtomicLong::get).sum();
     }
 
     // ---- chat ----

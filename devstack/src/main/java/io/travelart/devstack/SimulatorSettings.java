@@ -37,10 +37,6 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
         return new SimulatorSettings(chat, image, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter);
     }
 
-    public SimulatorSettings withImageMode(ImageMode mode) {
-        return new SimulatorSettings(chatLatency, imageLatency, jitter, mode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter);
-    }
-
     public SimulatorSettings withFaults(int status, double rate) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, status, rate, retryAfter);
     }

@@ -26,10 +26,6 @@ public final class FileSystemImageStore implements ImageStore {
         this.root = Files.createDirectories(root).toAbsolutePath();
     }
 
-    public Path root() {
-        return root;
-    }
-
     @Override
     public StoredImage put(String requestId, byte[] bytes, ImageFormat format) throws IOException {
         String name = baseName(requestId) + "." + format.extension();

@@ -13,18 +13,16 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
-/** The running image-worker: its image server and its stage. */
+/** The running image-worker: its stage (which owns the image server and the API client) and its store. */
 public final class ImageWorker implements Running {
 
     public static final String NAME = "image-worker";
 
     private final Worker<PromptCreated, ImageReady> worker;
-    private final ImageServer server;
     private final FileSystemImageStore store;
 
-    private ImageWorker(Worker<PromptCreated, ImageReady> worker, ImageServer server, FileSystemImageStore store) {
+    private ImageWorker(Worker<PromptCreated, ImageReady> worker, FileSystemImageStore store) {
         this.worker = worker;
-        this.server = server;
         this.store = store;
     }
 
@@ -48,11 +46,7 @@ public final class ImageWorker implements Running {
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
                 Clock.systemUTC(), calls::shutdownNow, client::close, server);
-        return new ImageWorker(worker, server, store);
-    }
-
-    public int httpPort() {
-        return server.port();
+        return new ImageWorker(worker, store);
     }
 
     public FileSystemImageStore store() {

@@ -65,13 +65,6 @@ public final class Settings {
         return name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
-    /** A copy with these values added (or replaced). */
-    public Settings with(Map<String, String> overrides) {
-        Map<String, String> merged = new HashMap<>(values);
-        merged.putAll(overrides);
-        return new Settings(merged);
-    }
-
     public Optional<String> optional(String name) {
         String value = values.get(name);
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());

@@ -49,10 +49,6 @@ public final class SchemaRegistryClient {
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
-    public String url() {
-        return baseUrl;
-    }
-
     /** Registers the schema under the subject (or finds it if already there) and returns its global id. */
     public int register(String subject, Schema schema) {
         return idOf(subject, schema, "/subjects/" + encode(subject) + "/versions");
