@@ -69,7 +69,7 @@ class OpenApiConformanceTest {
             assertThat(waiting).isEmpty();
         }
         try (var client = closeable(OpenAiClients.create(
-                new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true)))) {
+                new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true), 4))) {
             new OpenAiImageGenerator(client.client(), "dall-e-3", Duration.ofSeconds(10))
                     .generate("conformance-url", "Tallinn old town in winter", new ImageSize(1024, 1024));
         }

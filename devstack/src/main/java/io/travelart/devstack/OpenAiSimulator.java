@@ -57,6 +57,9 @@ public final class OpenAiSimulator implements AutoCloseable {
     private final Map<Endpoint, Map<String, AtomicLong>> calls = new ConcurrentHashMap<>();
     private final Map<Endpoint, Map<String, AtomicLong>> billed = new ConcurrentHashMap<>();
     private final Map<String, StoredFile> files = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> reused = new ConcurrentHashMap<>();
+    private final Bucket imageBucket = new Bucket();
+    private final AtomicLong rateLimited = new AtomicLong();
 
     private record StoredFile(byte[] bytes, Instant expires) {
     }
@@ -296,7 +299,11 @@ public final class OpenAiSimulator implements AutoCloseable {
             String format = body.path("response_format").asText(
                     dalle || s.imageMode() == SimulatorSettings.ImageMode.URL ? "url" : "b64_json");
             pause(s.imageLatency(), s.jitter());
-            byte[] png = ImageRenderer.renderPng(prompt, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)));
+            int width = Integer.parseInt(sizeMatch.group(1));
+            int height = Integer.parseInt(sizeMatch.group(2));
+            byte[] png = s.reuseImages()
+                    ? reused.computeIfAbsent(size, k -> ImageRenderer.renderPng("Travelart simulator", width, height))
+                    : ImageRenderer.renderPng(prompt, width, height);
 
             ObjectNode answer = JSON.createObjectNode();
             answer.put("created", Instant.now().getEpochSecond());
@@ -372,6 +379,16 @@ public final class OpenAiSimulator implements AutoCloseable {
         }
         exchange.setAttribute(REQUEST_ATTRIBUTE, body);
         SimulatorSettings s = settings;
+        if (endpoint == Endpoint.IMAGES && s.imagesPerMinute() > 0) {
+            long waitMillis = imageBucket.take(s.imagesPerMinute());
+            if (waitMillis > 0) {
+                rateLimited.incrementAndGet();
+                exchange.getResponseHeaders().set("retry-after-ms", Long.toString(waitMillis));
+                exchange.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, (waitMillis + 999) / 1000)));
+                error(exchange, 429, "images", "rate_limit_exceeded", "Rate limit reached for images per minute. Please try again later.");
+                return null;
+            }
+        }
         if (s.faultStatus() != 0 && ThreadLocalRandom.current().nextDouble() < s.faultRate()) {
             if (s.faultStatus() == 429) {
                 exchange.getResponseHeaders().set("retry-after-ms", Long.toString(s.retryAfter().toMillis()));
@@ -383,6 +400,36 @@ public final class OpenAiSimulator implements AutoCloseable {
             return null;
         }
         return body;
+    }
+
+    /** The images-per-minute limit: a bucket of one second's share, refilled evenly. */
+    private static final class Bucket {
+        private double tokens = -1;
+        private long last;
+
+        /** Takes one token if there is one and returns 0; else how many milliseconds until there is. */
+        synchronized long take(int perMinute) {
+            double capacity = Math.max(1.0, perMinute / 60.0);
+            double perNano = perMinute / 60e9;
+            long now = System.nanoTime();
+            tokens = tokens < 0 ? capacity : Math.min(capacity, tokens + (now - last) * perNano);
+            last = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            return Math.max(1, (long) Math.ceil((1 - tokens) / perNano / 1e6));
+        }
+    }
+
+    /** Calls answered 429 because of {@link SimulatorSettings#imagesPerMinute()}. */
+    public long rateLimitedCalls() {
+        return rateLimited.get();
+    }
+
+    /** Calls answered by an endpoint, billed or not. */
+    public long totalCalls(Endpoint endpoint) {
+        return calls.get(endpoint).values().stream().mapToLong(AtomicLong::get).sum();
     }
 
     private void count(Map<Endpoint, Map<String, AtomicLong>> counter, Endpoint endpoint, HttpExchange exchange) {

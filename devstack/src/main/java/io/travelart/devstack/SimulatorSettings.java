@@ -14,10 +14,14 @@ import java.time.Duration;
  * @param faultStatus       0 for none; else this HTTP status (429, 500, 503, ...) is answered with probability {@code faultRate}
  * @param faultRate         share of calls answered with {@code faultStatus}
  * @param retryAfter        sent with 429s as {@code retry-after-ms} and {@code Retry-After}
+ * @param imagesPerMinute   0 for none; else image calls beyond this rate are answered 429, as OpenAI does: at most
+ *                          one second's share at once ({@code imagesPerMinute / 60}, at least 1), refilled evenly
+ * @param reuseImages       draw one image per size and answer every call with it, so that a benchmark measures the
+ *                          pipeline, not the simulator's drawing (50-100 ms of CPU per 1024x1024 image)
  */
 public record SimulatorSettings(Duration chatLatency, Duration imageLatency, double jitter, ImageMode imageMode,
                                 Duration urlTtl, String refusalMarker, int faultStatus, double faultRate,
-                                Duration retryAfter) {
+                                Duration retryAfter, int imagesPerMinute, boolean reuseImages) {
 
     public enum ImageMode { B64_JSON, URL }
 
@@ -25,7 +29,7 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
 
     public static SimulatorSettings defaults() {
         return new SimulatorSettings(Duration.ofMillis(200), Duration.ofMillis(500), 0.2, ImageMode.B64_JSON,
-                Duration.ofHours(1), DEFAULT_REFUSAL_MARKER, 0, 0.0, Duration.ofSeconds(1));
+                Duration.ofHours(1), DEFAULT_REFUSAL_MARKER, 0, 0.0, Duration.ofSeconds(1), 0, false);
     }
 
     /** No simulated latency: for tests that care about behaviour, not time. */
@@ -34,10 +38,27 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
     }
 
     public SimulatorSettings withLatency(Duration chat, Duration image) {
-        return new SimulatorSettings(chat, image, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter);
+        return new SimulatorSettings(chat, image, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter,
+                imagesPerMinute, reuseImages);
+    }
+
+    public SimulatorSettings withJitter(double share) {
+        return new SimulatorSettings(chatLatency, imageLatency, share, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
+                retryAfter, imagesPerMinute, reuseImages);
     }
 
     public SimulatorSettings withFaults(int status, double rate) {
-        return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, status, rate, retryAfter);
+        return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, status, rate, retryAfter,
+                imagesPerMinute, reuseImages);
+    }
+
+    public SimulatorSettings withImagesPerMinute(int limit) {
+        return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
+                retryAfter, limit, reuseImages);
+    }
+
+    public SimulatorSettings withReusedImages(boolean reuse) {
+        return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
+                retryAfter, imagesPerMinute, reuse);
     }
 }

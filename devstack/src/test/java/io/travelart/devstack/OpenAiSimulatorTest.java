@@ -113,7 +113,7 @@ class OpenAiSimulatorTest {
     @Test
     void expiredUrlsAnswer404() throws Exception {
         simulator.settings(new SimulatorSettings(Duration.ZERO, Duration.ZERO, 0, SimulatorSettings.ImageMode.URL,
-                Duration.ZERO, SimulatorSettings.DEFAULT_REFUSAL_MARKER, 0, 0, Duration.ofSeconds(1)));
+                Duration.ZERO, SimulatorSettings.DEFAULT_REFUSAL_MARKER, 0, 0, Duration.ofSeconds(1), 0, false));
         String url = image("img-expired", "gpt-image-1-mini", "Lisbon trams").data().orElseThrow().get(0).url().orElseThrow();
 
         int status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
@@ -143,6 +143,30 @@ class OpenAiSimulatorTest {
                 });
         simulator.settings(SimulatorSettings.instant().withFaults(503, 1.0));
         assertThatThrownBy(() -> image("down", "gpt-image-1-mini", "Rome")).isInstanceOf(InternalServerException.class);
+    }
+
+    @Test
+    void imageCallsBeyondTheImagesPerMinuteLimitAre429WithTheWaitUntilTheNextPermit() {
+        // 6 per minute: a bucket of one image, one more every 10 s.
+        simulator.settings(SimulatorSettings.instant().withImagesPerMinute(6));
+        long before = simulator.rateLimitedCalls();
+        image("within-limit", "gpt-image-1-mini", "Rome");
+        assertThatThrownBy(() -> image("over-limit", "gpt-image-1-mini", "Rome"))
+                .isInstanceOfSatisfying(RateLimitException.class, e -> {
+                    long waitMillis = Long.parseLong(e.headers().values("retry-after-ms").get(0));
+                    assertThat(waitMillis).isBetween(9_000L, 10_000L);
+                    assertThat(e.headers().values("Retry-After")).containsExactly("10");
+                });
+        assertThat(simulator.rateLimitedCalls()).isEqualTo(before + 1);
+        assertThat(simulator.billed(OpenAiSimulator.Endpoint.IMAGES, "over-limit")).isZero();
+    }
+
+    @Test
+    void reusedImagesAreDrawnOncePerSize() {
+        simulator.settings(SimulatorSettings.instant().withReusedImages(true));
+        String first = image("reuse-1", "gpt-image-1-mini", "Rome").data().orElseThrow().get(0).b64Json().orElseThrow();
+        String second = image("reuse-2", "gpt-image-1-mini", "Oslo").data().orElseThrow().get(0).b64Json().orElseThrow();
+        assertThat(second).isEqualTo(first);
     }
 
     @Test

@@ -37,7 +37,23 @@ public final class FileSystemImageStore implements ImageStore {
         } finally {
             Files.deleteIfExists(temp);
         }
-        return new StoredImage(name, target, format.contentType(), bytes.length, sha256(bytes));
+        return new StoredImage(name, target, format, bytes.length, sha256(bytes));
+    }
+
+    @Override
+    public Optional<StoredImage> find(String requestId) throws IOException {
+        for (String extension : new String[]{"png", "jpg"}) {
+            String name = baseName(requestId) + "." + extension;
+            Path file = root.resolve(name);
+            if (Files.isRegularFile(file)) {
+                byte[] bytes = Files.readAllBytes(file);
+                Optional<ImageFormat> format = ImageFormat.of(bytes);
+                if (format.isPresent()) {
+                    return Optional.of(new StoredImage(name, file, format.get(), bytes.length, sha256(bytes)));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -1,8 +1,17 @@
 package io.travelart.image;
 
-/** An image answered as a URL could not be downloaded. */
-public class ImageDownloadException extends RuntimeException {
+import io.travelart.core.call.Classified;
+import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.engine.Failure;
+
+/** An image answered as a URL could not be downloaded: a network failure worth a retry. */
+public class ImageDownloadException extends RuntimeException implements Classified {
     public ImageDownloadException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    @Override
+    public Failure failure() {
+        return Failure.retriable(ErrorCodes.NETWORK, getMessage());
     }
 }

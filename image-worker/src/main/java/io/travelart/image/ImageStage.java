@@ -8,6 +8,9 @@ import io.travelart.core.engine.StageNames;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;
 import io.travelart.events.PromptCreated;
+import io.travelart.events.TokenUsage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -16,8 +19,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
-/** prompt-created → image-ready: generates the image, stores it, and publishes where it is. */
+/**
+ * prompt-created → image-ready: generates the image, stores it, and publishes where it is. A request
+ * whose image is already stored (redelivered after a crash, or replayed) is answered from the store
+ * without a call: no image is bought twice.
+ */
 public final class ImageStage implements Stage<PromptCreated, ImageReady> {
+
+    private static final Logger log = LoggerFactory.getLogger(ImageStage.class);
 
     private final ImageGenerator generator;
     private final ImageStore store;
@@ -25,10 +34,13 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     private final Clock clock;
     private final ImageSize defaultSize;
     private final String publicBaseUrl;
+    private final String generatorModel;
 
     /** @param publicBaseUrl base of the published URLs: an image is at {@code <publicBaseUrl>/images/<name>} */
-    public ImageStage(ImageGenerator generator, ImageStore store, String publicBaseUrl, Executor executor, Clock clock,
-                      ImageSize defaultSize) {
+    /** @param generatorModel the image model, named in the image-ready of a request whose stored image is reused */
+    public ImageStage(ImageGenerator generator, String generatorModel, ImageStore store, String publicBaseUrl, Executor executor,
+                      Clock clock, ImageSize defaultSize) {
+        this.generatorModel = generatorModel;
         this.generator = generator;
         this.store = store;
         this.executor = executor;
@@ -72,14 +84,23 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     }
 
     private Outcome<ImageReady> generate(PromptCreated input, ImageSize size) {
+        Optional<StoredImage> existing;
+        try {
+            existing = store.find(input.getRequestId());
+        } catch (IOException e) {
+            return Outcome.failed(Failure.retriable(ErrorCodes.STORAGE, "reading the image store failed: " + e));
+        }
+        if (existing.isPresent()) {
+            // Redelivered or replayed: the image was bought already.
+            log.info("request {}: reusing the stored image {}", input.getRequestId(), existing.get().name());
+            return Outcome.published(ready(input, existing.get(), null, generatorModel, null, 0));
+        }
         Instant started = clock.instant();
         GeneratedImage image;
         try {
             image = generator.generate(input.getRequestId(), input.getPrompt(), size);
-        } catch (ImageDownloadException e) {
-            return Outcome.failed(Failure.retriable(ErrorCodes.NETWORK, e.getMessage()));
         } catch (RuntimeException e) {
-            return Outcome.failed(OpenAiErrors.classify(e));
+            return Outcome.failed(OpenAiErrors.INSTANCE.classify(e));
         }
         Instant generated = clock.instant();
         Optional<ImageFormat> format = ImageFormat.of(image.bytes());
@@ -93,24 +114,30 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         } catch (IOException e) {
             return Outcome.failed(Failure.retriable(ErrorCodes.STORAGE, "storing the image failed: " + e));
         }
-        return Outcome.published(ImageReady.newBuilder()
+        return Outcome.published(ready(input, stored, image.revisedPrompt(), image.model(), image.usage(),
+                generated.toEpochMilli() - started.toEpochMilli()));
+    }
+
+    private ImageReady ready(PromptCreated input, StoredImage stored, String revisedPrompt, String model, TokenUsage usage,
+                             long latencyMs) {
+        return ImageReady.newBuilder()
                 .setRequestId(input.getRequestId())
                 .setRequest(input.getRequest())
                 .setPrompt(input.getPrompt())
-                .setRevisedPrompt(image.revisedPrompt())
+                .setRevisedPrompt(revisedPrompt)
                 .setImageUrl(publicBaseUrl + "/images/" + stored.name())
                 .setContentType(stored.contentType())
                 .setSizeBytes(stored.sizeBytes())
                 .setSha256(stored.sha256())
-                .setWidth(format.get().width())
-                .setHeight(format.get().height())
+                .setWidth(stored.format().width())
+                .setHeight(stored.format().height())
                 .setPromptModel(input.getModel())
-                .setImageModel(image.model())
+                .setImageModel(model)
                 .setPromptUsage(input.getUsage())
-                .setImageUsage(image.usage())
+                .setImageUsage(usage)
                 .setPromptLatencyMs(input.getPromptLatencyMs())
-                .setImageLatencyMs(generated.toEpochMilli() - started.toEpochMilli())
+                .setImageLatencyMs(latencyMs)
                 .setCreatedAt(clock.instant())
-                .build());
+                .build();
     }
 }

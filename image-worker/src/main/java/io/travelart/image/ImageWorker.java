@@ -1,6 +1,10 @@
 package io.travelart.image;
 
+import io.travelart.core.call.RateLimiter;
+import io.travelart.core.call.RetryPolicy;
+import io.travelart.core.call.Sleeper;
 import io.travelart.core.openai.OpenAiClients;
+import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.core.worker.CallPool;
 import io.travelart.core.worker.Running;
 import io.travelart.core.worker.StartupException;
@@ -12,6 +16,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.random.RandomGenerator;
 
 /** The running image-worker: its stage (which owns the image server and the API client) and its store. */
 public final class ImageWorker implements Running {
@@ -27,7 +32,9 @@ public final class ImageWorker implements Running {
     }
 
     public static ImageWorker start(ImageWorkerConfig config) {
-        var client = OpenAiClients.create(config.openai());
+        Clock clock = Clock.systemUTC();
+        int inFlight = config.worker().maxInFlight();
+        var client = OpenAiClients.create(config.openai(), inFlight);
         ImageServer server;
         FileSystemImageStore store;
         try {
@@ -40,12 +47,17 @@ public final class ImageWorker implements Running {
         }
         String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "localhost" : config.httpHost();
         String publicBaseUrl = config.publicBaseUrl().orElse("http://" + host + ":" + server.port());
-        ExecutorService calls = CallPool.create("image-call", config.worker().maxInFlight());
-        ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()),
-                store, publicBaseUrl, calls, Clock.systemUTC(), config.defaultSize());
+        ExecutorService calls = CallPool.create("image-call", inFlight);
+        var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock, Sleeper.SYSTEM,
+                RandomGenerator.getDefault(), RetryPolicy.Listener.NONE);
+        ImageGenerator generator = new GuardedImageGenerator(
+                new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()), retry,
+                new RateLimiter("images", config.imagesPerMinute(), clock, Sleeper.SYSTEM), OpenAiErrors.INSTANCE);
+        ImageStage stage = new ImageStage(generator, config.imageModel(), store, publicBaseUrl, calls, clock,
+                config.defaultSize());
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
-                Clock.systemUTC(), calls::shutdownNow, client::close, server);
+                clock, calls::shutdownNow, client::close, server);
         return new ImageWorker(worker, store);
     }
 

@@ -13,10 +13,12 @@ import java.util.Optional;
  * {@code TRAVELART_IMAGE_MODEL} (gpt-image-1-mini), {@code TRAVELART_IMAGE_SIZE} (1024x1024),
  * {@code TRAVELART_IMAGE_DIR} (travelart-data/images), {@code TRAVELART_IMAGE_HTTP_HOST} (0.0.0.0),
  * {@code TRAVELART_IMAGE_HTTP_PORT} (8080; 0 picks a free one) and {@code TRAVELART_IMAGE_PUBLIC_BASE_URL}
- * (default http://HOST:PORT, with localhost for 0.0.0.0), the base of the published image URLs.
+ * (default http://HOST:PORT, with localhost for 0.0.0.0), the base of the published image URLs, and this
+ * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit).
  */
 public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String imageModel, ImageSize defaultSize,
-                                Path imageDir, String httpHost, int httpPort, Optional<String> publicBaseUrl) {
+                                Path imageDir, String httpHost, int httpPort, Optional<String> publicBaseUrl,
+                                int imagesPerMinute) {
 
     public static final String DEFAULT_IMAGE_MODEL = "gpt-image-1-mini";
 
@@ -31,6 +33,7 @@ public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String
                 Path.of(settings.string("TRAVELART_IMAGE_DIR", "travelart-data/images")),
                 settings.string("TRAVELART_IMAGE_HTTP_HOST", "0.0.0.0"),
                 settings.intValue("TRAVELART_IMAGE_HTTP_PORT", 8080, 0, 65535),
-                settings.optional("TRAVELART_IMAGE_PUBLIC_BASE_URL"));
+                settings.optional("TRAVELART_IMAGE_PUBLIC_BASE_URL"),
+                settings.intValue("TRAVELART_IMAGES_PER_MINUTE", 0, 0, 10_000_000));
     }
 }

@@ -1,10 +1,15 @@
 package io.travelart.image;
 
+import io.travelart.core.call.RateLimiter;
+import io.travelart.core.call.RetryConfig;
+import io.travelart.core.call.RetryPolicy;
+import io.travelart.core.call.Sleeper;
 import io.travelart.core.engine.ErrorCodes;
 import io.travelart.core.engine.Failure;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.ImageReady;
@@ -22,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.random.RandomGenerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +43,7 @@ class ImageStageTest {
     @BeforeAll
     static void start() {
         simulator = OpenAiSimulator.start(SimulatorSettings.instant());
-        client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true));
+        client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true), 4);
     }
 
     @AfterAll
@@ -47,7 +53,7 @@ class ImageStageTest {
     }
 
     private ImageStage stage(String model) throws IOException {
-        return new ImageStage(new OpenAiImageGenerator(client, model, Duration.ofSeconds(10)), new FileSystemImageStore(dir),
+        return new ImageStage(new OpenAiImageGenerator(client, model, Duration.ofSeconds(10)), model, new FileSystemImageStore(dir),
                 "http://images.example/", Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024));
     }
 
@@ -87,6 +93,43 @@ class ImageStageTest {
     }
 
     @Test
+    void aRedeliveredRequestWhoseImageIsStoredIsAnsweredFromTheStoreWithoutACall() throws IOException {
+        ImageReady first = ready(stage("gpt-image-1-mini").process(prompt("img-again", "Hanoi at dawn", null)).join());
+        ImageReady again = ready(stage("gpt-image-1-mini").process(prompt("img-again", "Hanoi at dawn", null)).join());
+
+        assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, "img-again")).isEqualTo(1);
+        assertThat(again.getImageUrl()).isEqualTo(first.getImageUrl());
+        assertThat(again.getSha256()).isEqualTo(first.getSha256());
+        assertThat(again.getSizeBytes()).isEqualTo(first.getSizeBytes());
+        assertThat(again.getWidth()).isEqualTo(1024);
+    }
+
+    @Test
+    void transientFailuresAreRetriedByTheGuardAndAnExhaustedBudgetFailsAsRetriableWithItsAttempts() throws IOException {
+        simulator.settings(SimulatorSettings.instant().withFaults(503, 1.0));
+        try {
+            var retry = new RetryPolicy(new RetryConfig(3, Duration.ofMillis(1),
+                    Duration.ofMillis(5), Duration.ofSeconds(10), 0.5), OpenAiErrors.INSTANCE,
+                    Clock.systemUTC(), Sleeper.SYSTEM, RandomGenerator.getDefault(),
+                    RetryPolicy.Listener.NONE);
+            var limiter = RateLimiter.unlimited("images", Clock.systemUTC(), Sleeper.SYSTEM);
+            ImageGenerator guarded = new GuardedImageGenerator(new OpenAiImageGenerator(client, "gpt-image-1-mini", Duration.ofSeconds(10)),
+                    retry, limiter, OpenAiErrors.INSTANCE);
+            ImageStage stage = new ImageStage(guarded, "gpt-image-1-mini", new FileSystemImageStore(dir), "http://x",
+                    Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024));
+
+            Failure failure = failure(stage.process(prompt("img-down", "Quito", null)).join());
+            assertThat(failure.code()).isEqualTo(ErrorCodes.UPSTREAM_5XX);
+            assertThat(failure.retriable()).isTrue();
+            assertThat(failure.attempts()).isEqualTo(3);
+            assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, "img-down")).isEqualTo(3);
+            assertThat(simulator.billed(OpenAiSimulator.Endpoint.IMAGES, "img-down")).isZero();
+        } finally {
+            simulator.settings(SimulatorSettings.instant());
+        }
+    }
+
+    @Test
     void downloadsUrlAnswersAtOnceAndKeepsTheRevisedPrompt() throws IOException {
         ImageReady ready = ready(stage("dall-e-3").process(prompt("img-url", "Kyoto in autumn rain", "1024x1024")).join());
 
@@ -116,7 +159,7 @@ class ImageStageTest {
     @Test
     void bytesThatAreNotAnImageAreAnInvalidAnswer() throws IOException {
         ImageGenerator broken = (id, prompt, size) -> new GeneratedImage("<html>oops</html>".getBytes(), null, "m", null);
-        ImageStage stage = new ImageStage(broken, new FileSystemImageStore(dir), "http://x", Runnable::run, Clock.systemUTC(),
+        ImageStage stage = new ImageStage(broken, "gpt-image-1-mini", new FileSystemImageStore(dir), "http://x", Runnable::run, Clock.systemUTC(),
                 new ImageSize(1024, 1024));
 
         assertThat(failure(stage.process(prompt("img-bad", "Paris", null)).join()).code()).isEqualTo(ErrorCodes.INVALID_ANSWER);

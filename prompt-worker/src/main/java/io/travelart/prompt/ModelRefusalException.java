@@ -1,8 +1,17 @@
 package io.travelart.prompt;
 
-/** The model answered with a refusal instead of a prompt. */
-public class ModelRefusalException extends RuntimeException {
+import io.travelart.core.call.Classified;
+import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.engine.Failure;
+
+/** The model answered with a refusal instead of a prompt: a content-policy failure, not worth a retry. */
+public class ModelRefusalException extends RuntimeException implements Classified {
     public ModelRefusalException(String refusal) {
         super("the model refused: " + refusal);
+    }
+
+    @Override
+    public Failure failure() {
+        return Failure.permanent(ErrorCodes.CONTENT_POLICY, getMessage());
     }
 }

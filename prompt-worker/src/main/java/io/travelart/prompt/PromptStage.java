@@ -80,10 +80,8 @@ public final class PromptStage implements Stage<KeywordRequested, PromptCreated>
         WrittenPrompt written;
         try {
             written = writer.write(request);
-        } catch (ModelRefusalException e) {
-            return Outcome.failed(Failure.permanent(ErrorCodes.CONTENT_POLICY, e.getMessage()));
         } catch (RuntimeException e) {
-            return Outcome.failed(OpenAiErrors.classify(e));
+            return Outcome.failed(OpenAiErrors.INSTANCE.classify(e));
         }
         Instant finished = clock.instant();
         PromptCheck.Result checked = check.check(written.prompt());

@@ -24,7 +24,7 @@ class OpenAiPromptWriterTest {
     @BeforeAll
     static void start() {
         simulator = OpenAiSimulator.start(SimulatorSettings.instant());
-        client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true));
+        client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), simulator.baseUrl(), Duration.ofSeconds(10), true), 4);
     }
 
     @AfterAll

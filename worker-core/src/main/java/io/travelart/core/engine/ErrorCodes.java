@@ -24,6 +24,8 @@ public final class ErrorCodes {
     public static final String INVALID_ANSWER = "INVALID_ANSWER";
     /** Storing or fetching the image failed. */
     public static final String STORAGE = "STORAGE";
+    /** The worker stopped while the call waited to be retried; a replay picks it up. */
+    public static final String INTERRUPTED = "INTERRUPTED";
     /** A bug on our side; the message says what happened. */
     public static final String INTERNAL = "INTERNAL";
 

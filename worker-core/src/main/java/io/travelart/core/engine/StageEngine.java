@@ -5,51 +5,102 @@ import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs one {@link Stage} between Kafka topics: every consumed record ends as exactly one published
- * event, the stage's output or a {@code RequestFailed}, and offsets are committed only after those
- * events are acknowledged.
+ * Runs one {@link Stage} between Kafka topics. Every consumed record ends as exactly one event in the
+ * committed output: the stage's output or a {@code RequestFailed}.
  *
- * <p>This first engine works batch by batch: it starts every record of a poll (at most
- * {@code maxInFlight}) at once, waits for all, publishes the results in input order and commits.
+ * <ul>
+ *   <li>Up to {@code maxInFlight} records are worked on at once, whatever the partition count. A
+ *       finished call starts the next waiting record on its own thread, so calls keep flowing while the
+ *       loop thread commits.</li>
+ *   <li>Per partition, results are published in input order up to the first unfinished record
+ *       ({@link OffsetBook}); each batch of results and its consumed offsets commit in one Kafka
+ *       transaction, so a crash at any point leaves every input reflected exactly once.</li>
+ *   <li>When enough records wait, the engine pauses its partitions but keeps polling, so slow calls
+ *       never exceed {@code max.poll.interval.ms}.</li>
+ *   <li>On rebalance, what is finished is committed, and the revoked partitions' other records are
+ *       abandoned: their new owner reads them again from the committed offset.</li>
+ *   <li>{@link #close()} drains: no new records, in-flight calls get {@code drainGrace} to finish, the
+ *       finished prefix is committed, the rest is left for the next owner.</li>
+ * </ul>
  * Undecodable records become INGEST failures carrying their raw bytes, so a partition never stalls.
  */
 public final class StageEngine<I extends SpecificRecord, O extends SpecificRecord> implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StageEngine.class);
+    private static final Duration IDLE_POLL = Duration.ofMillis(100);
 
-    /** Where a stage reads and writes, and how much it takes at once. */
+
+    /**
+     * Where a stage reads and writes, and how much it takes at once.
+     *
+     * @param transactionalId stable per worker instance: a restarted instance aborts what its crashed
+     *                        predecessor left open at once, instead of readers waiting for the timeout
+     * @param maxBuffered     records kept waiting for a call slot before partitions are paused: enough that
+     *                        calls keep starting while the loop thread commits (a commit takes milliseconds,
+     *                        and short calls finish many in that time)
+     * @param drainGrace      how long {@link #close()} waits for calls in flight
+     */
     public record Config(String inputTopic, String outputTopic, String failedTopic, String groupId,
-                         String clientId, int maxInFlight) {
+                         String clientId, String transactionalId, int maxInFlight, int maxBuffered, Duration drainGrace) {
+
+        /** Records held (waiting, in flight, or finished behind a slower one) before partitions are paused. */
+        int maxHeld() {
+            return 2 * maxBuffered + 8 * maxInFlight;
+        }
+    }
+
+    /**
+     * What a finished record leaves to publish; {@code record} is null when not even a failure event
+     * could be built (the registry unreachable for a schema id not yet cached).
+     */
+    private record Result(ProducerRecord<String, byte[]> record, boolean failed) {
+    }
+
+    /** A record taken from Kafka, waiting for a free call slot. */
+    private record Work(ConsumerRecord<byte[], byte[]> record, OffsetBook.Ticket<Result> ticket) {
+    }
+
+    private record Finished(OffsetBook.Ticket<Result> ticket, Result result) {
     }
 
     private final Stage<I, O> stage;
@@ -58,43 +109,76 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private final Clock clock;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
+    private final EngineStats stats = new EngineStats();
+
+    private final OffsetBook<Result> book = new OffsetBook<>();
+    private final ConcurrentLinkedQueue<Work> waiting = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
+    private final Semaphore slots;
+    private final ThreadLocal<Boolean> starting = ThreadLocal.withInitial(() -> false);
+    private final AtomicBoolean signalled = new AtomicBoolean();
+    private final Set<TopicPartition> paused = new HashSet<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean running = true;
+    private volatile boolean stopping;
     private volatile boolean started;
+    private volatile long stopDeadline;
 
     public StageEngine(Stage<I, O> stage, Config config, KafkaConfig kafka, EventSerde serde, Clock clock) {
         this.stage = stage;
         this.config = config;
         this.serde = serde;
         this.clock = clock;
-        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(
+        this.slots = new Semaphore(config.maxInFlight());
+        Map<String, Object> consumerDefaults = Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+        this.consumer = new KafkaConsumer<>(withDefaults(kafka, consumerDefaults, Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
                 ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-consumer",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxInFlight()))),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(kafka.with(Map.of(
+        // Short transaction timeout: a crashed instance's open transaction must not block readers for long.
+        // Short retry backoff: the first send of a transaction is refused (CONCURRENT_TRANSACTIONS) until the
+        // previous one's markers are written, and the default 100 ms wait would cap commits at a few per second.
+        Map<String, Object> producerDefaults = Map.of(
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000",
+                ProducerConfig.LINGER_MS_CONFIG, "2",
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "2");
+        this.producer = new KafkaProducer<>(withDefaults(kafka, producerDefaults, Map.of(
                 ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-producer",
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId(),
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.LINGER_MS_CONFIG, "5")),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")),
                 new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Our defaults, then what the operator set ({@code KAFKA_*}), then what correctness requires. */
+    private static java.util.Properties withDefaults(KafkaConfig kafka, Map<String, Object> defaults, Map<String, Object> required) {
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(defaults);
+        props.putAll(kafka.with(required));
+        return props;
+    }
+
+    public EngineStats stats() {
+        return stats;
     }
 
     @Override
     public void run() {
         started = true;
         try {
-            consumer.subscribe(List.of(config.inputTopic()));
-            log.info("{} stage reading {} as group {}", stage.name(), config.inputTopic(), config.groupId());
-            while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-                if (!records.isEmpty()) {
-                    handle(records);
-                }
+            producer.initTransactions();
+            consumer.subscribe(List.of(config.inputTopic()), new Rebalance());
+            log.info("{} stage reading {} as group {} (max in flight {})", stage.name(), config.inputTopic(),
+                    config.groupId(), config.maxInFlight());
+            while (!stopping) {
+                poll();
+                startWaiting();
+                settle();
+                adjustPause();
             }
+            drain();
         } finally {
             try {
                 consumer.close(Duration.ofSeconds(5));
@@ -105,82 +189,304 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         }
     }
 
-    /** A record being worked on; {@code stageName} is INGEST for one that could not be decoded. */
-    private record Pending<O>(ConsumerRecord<byte[], byte[]> record, String stageName, String requestId, String keyword,
-                              Instant started, CompletableFuture<Outcome<O>> outcome) {
+    private void poll() {
+        signalled.set(false);
+        if (!finished.isEmpty()) {
+            // Something to commit already: look for records, but do not wait for them.
+            pollFor(Duration.ZERO);
+        } else {
+            pollFor(IDLE_POLL);
+        }
     }
 
-    private void handle(ConsumerRecords<byte[], byte[]> records) {
-        List<Pending<O>> batch = new ArrayList<>(records.count());
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            batch.add(start(record));
-        }
-        List<Future<RecordMetadata>> sends = new ArrayList<>(batch.size());
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (Pending<O> pending : batch) {
-            Outcome<O> outcome = pending.outcome().join();
-            sends.add(publish(pending, outcome));
-            ConsumerRecord<byte[], byte[]> record = pending.record();
-            offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
-        }
-        producer.flush();
-        for (Future<RecordMetadata> send : sends) {
-            try {
-                send.get();
-            } catch (ExecutionException e) {
-                // Not committing is what keeps the request: it is redelivered to whoever runs next.
-                throw new IllegalStateException("publishing failed, offsets not committed: " + e.getCause(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while publishing", e);
+    private void pollFor(Duration timeout) {
+        try {
+            var records = consumer.poll(timeout);
+            stats.polls.increment();
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                OffsetBook.Ticket<Result> ticket = book.add(new TopicPartition(record.topic(), record.partition()), record.offset());
+                waiting.add(new Work(record, ticket));
+                stats.consumed.increment();
             }
+        } catch (WakeupException e) {
+            // A call finished: its result is waiting to be committed.
         }
-        consumer.commitSync(offsets);
     }
 
-    private Pending<O> start(ConsumerRecord<byte[], byte[]> record) {
-        Instant started = clock.instant();
+    /** Starts waiting records while call slots are free. Runs on the loop thread and on call threads. */
+    private void startWaiting() {
+        if (starting.get()) {
+            return; // a result that completed inside start(): the outer loop here goes on
+        }
+        starting.set(true);
+        try {
+            while (!stopping && slots.tryAcquire()) {
+                Work work = waiting.poll();
+                if (work == null) {
+                    slots.release();
+                    // A record may have arrived between the poll and the release: look once more.
+                    if (waiting.isEmpty() || !slots.tryAcquire()) {
+                        return;
+                    }
+                    work = waiting.poll();
+                    if (work == null) {
+                        slots.release();
+                        return;
+                    }
+                }
+                if (work.ticket().isStale()) {
+                    slots.release();
+                    continue;
+                }
+                start(work);
+            }
+        } finally {
+            starting.set(false);
+        }
+    }
+
+    private void start(Work work) {
+        ConsumerRecord<byte[], byte[]> record = work.record();
+        Instant startedAt = clock.instant();
         I input;
         try {
             input = serde.deserialize(record.value(), stage.inputType());
         } catch (DecodeException e) {
             log.warn("undecodable record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(),
                     rawKey(record), e.getMessage());
-            return new Pending<>(record, StageNames.INGEST, null, null, started, CompletableFuture.completedFuture(
-                    Outcome.failed(Failure.permanent(ErrorCodes.INGEST, e.getMessage()))));
+            complete(work, failureRecord(record, StageNames.INGEST, Failure.permanent(ErrorCodes.INGEST, e.getMessage()),
+                    null, null, startedAt));
+            return;
         }
         String requestId = stage.requestId(input);
         String keyword = stage.keyword(input);
-        CompletableFuture<Outcome<O>> outcome;
+        stats.inFlight.incrementAndGet();
+        java.util.concurrent.CompletableFuture<Outcome<O>> outcome;
         try {
             outcome = stage.process(input);
         } catch (RuntimeException e) {
-            outcome = CompletableFuture.failedFuture(e);
+            outcome = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-        outcome = outcome.exceptionally(t -> {
-            log.error("{} stage failed unexpectedly on request {}", stage.name(), requestId, t);
-            return Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(t)));
+        outcome.whenComplete((result, error) -> {
+            stats.inFlight.decrementAndGet();
+            Outcome<O> o = result;
+            if (error != null) {
+                log.error("{} stage failed unexpectedly on request {}", stage.name(), requestId, error);
+                o = Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(error)));
+            }
+            Result built;
+            try {
+                built = toResult(record, o, requestId, keyword, startedAt);
+            } catch (RuntimeException e) {
+                // Must not escape: a completion that never arrives would stall the partition for good.
+                log.error("request {}: neither its result nor its failure event can be serialized", requestId, e);
+                built = new Result(null, true);
+            }
+            complete(work, built);
         });
-        return new Pending<>(record, stage.name(), requestId, keyword, started, outcome);
     }
 
-    private Future<RecordMetadata> publish(Pending<O> pending, Outcome<O> outcome) {
-        MDC.put("requestId", pending.requestId());
+    /** Runs where the call finished: hands the result to the loop thread and takes the next waiting record. */
+    private void complete(Work work, Result result) {
+        finished.add(new Finished(work.ticket(), result));
+        slots.release();
+        if (signalled.compareAndSet(false, true)) {
+            consumer.wakeup();
+        }
+        startWaiting();
+    }
+
+    private Result toResult(ConsumerRecord<byte[], byte[]> record, Outcome<O> outcome, String requestId, String keyword,
+                            Instant startedAt) {
         try {
             if (outcome instanceof Outcome.Published<O> published) {
-                return producer.send(new ProducerRecord<>(config.outputTopic(), pending.requestId(),
-                        serde.serialize(config.outputTopic(), published.event())));
+                return new Result(new ProducerRecord<>(config.outputTopic(), requestId,
+                        serde.serialize(config.outputTopic(), published.event())), false);
             }
             Failure failure = ((Outcome.Failed<O>) outcome).failure();
-            log.info("request {} failed at {}: {} {}", pending.requestId(), pending.stageName(), failure.code(), failure.message());
-            var event = FailureEvents.of(pending.record(), pending.stageName(), failure, pending.requestId(),
-                    pending.keyword(), pending.started(), clock.instant());
-            // An undecodable record has no request id: its failure keeps the key it came with.
-            String key = pending.requestId() != null ? pending.requestId() : rawKey(pending.record());
-            return producer.send(new ProducerRecord<>(config.failedTopic(), key,
-                    serde.serialize(config.failedTopic(), event)));
-        } finally {
-            MDC.remove("requestId");
+            log.info("request {} failed at {}: {} {} (attempts {})", requestId, stage.name(), failure.code(),
+                    failure.message(), failure.attempts());
+            return failureRecord(record, stage.name(), failure, requestId, keyword, startedAt);
+        } catch (RuntimeException e) {
+            // Serializing needs the registry only for a schema id not yet cached; keep the request anyway.
+            log.error("request {}: cannot serialize its result", requestId, e);
+            return failureRecord(record, stage.name(), Failure.retriable(ErrorCodes.INTERNAL, "cannot serialize the result: " + e),
+                    requestId, keyword, startedAt);
+        }
+    }
+
+    private Result failureRecord(ConsumerRecord<byte[], byte[]> record, String stageName, Failure failure,
+                                 String requestId, String keyword, Instant startedAt) {
+        var event = FailureEvents.of(record, stageName, failure, requestId, keyword,
+                failure.firstFailureAt() != null ? failure.firstFailureAt() : startedAt, clock.instant());
+        // An undecodable record has no request id: its failure keeps the key it came with.
+        String key = requestId != null ? requestId : rawKey(record);
+        return new Result(new ProducerRecord<>(config.failedTopic(), key, serde.serialize(config.failedTopic(), event)), true);
+    }
+
+    /** Takes finished results into the book and commits every partition's contiguous finished prefix. */
+    private void settle() {
+        boolean unpublishable = false;
+        for (Finished f; (f = finished.poll()) != null; ) {
+            unpublishable |= book.finish(f.ticket(), f.result()) && f.result().record() == null;
+        }
+        if (unpublishable) {
+            // Nothing is skipped: every uncommitted record is read and worked on again, after a pause.
+            log.warn("{} stage: a result could not be serialized; reading uncommitted records again in 1 s", stage.name());
+            rewind();
+            sleepQuietly(Duration.ofSeconds(1));
+            return;
+        }
+        OffsetBook.Ready<Result> ready = book.ready();
+        if (ready.isEmpty()) {
+            return;
+        }
+        try {
+            long began = System.nanoTime();
+            commit(ready);
+            stats.commitNanos.add(System.nanoTime() - began);
+            book.committed(ready);
+            for (Result result : ready.results()) {
+                (result.failed() ? stats.failed : stats.published).increment();
+            }
+            stats.commits.increment();
+        } catch (FatalKafkaException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.warn("{} stage: transaction aborted ({}); reading uncommitted records again", stage.name(), e.toString());
+            abort();
+            rewind();
+        }
+    }
+
+    private void commit(OffsetBook.Ready<Result> ready) {
+        try {
+            producer.beginTransaction();
+            for (Result result : ready.results()) {
+                producer.send(result.record());
+            }
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            ready.commitOffsets().forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            commitTransaction();
+        } catch (ProducerFencedException | FencedInstanceIdException | OutOfOrderSequenceException
+                 | AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
+            throw new FatalKafkaException(config.transactionalId() + ": " + e.getMessage()
+                    + (e instanceof ProducerFencedException ? " (is another instance running with the same TRAVELART_INSTANCE_ID?)" : ""), e);
+        }
+    }
+
+    /** A commit that times out (a broker restarting) is retried: it may have gone through, and repeating it is safe. */
+    private void commitTransaction() {
+        while (true) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                if (stopping && clock.millis() > stopDeadline) {
+                    throw e;
+                }
+                log.warn("{} stage: committing timed out, trying again: {}", stage.name(), e.getMessage());
+            }
+        }
+    }
+
+    private void abort() {
+        try {
+            producer.abortTransaction();
+        } catch (KafkaException e) {
+            throw new FatalKafkaException("cannot abort the transaction: " + e.getMessage(), e);
+        }
+    }
+
+    /** After an aborted transaction: reads every uncommitted record again; calls still running are abandoned. */
+    private void rewind() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        book.rewind().forEach((tp, offset) -> {
+            if (assigned.contains(tp)) {
+                consumer.seek(tp, offset);
+            }
+        });
+        waiting.clear();
+    }
+
+    /**
+     * Pauses every partition while the buffer of waiting records is full, or while too much is held back
+     * behind a slow record; polling goes on either way, so the group keeps this member.
+     */
+    private void adjustPause() {
+        boolean full = waiting.size() >= config.maxBuffered() || book.size() >= config.maxHeld();
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (full) {
+            List<TopicPartition> toPause = new ArrayList<>();
+            for (TopicPartition tp : assigned) {
+                if (paused.add(tp)) {
+                    toPause.add(tp);
+                }
+            }
+            if (!toPause.isEmpty()) {
+                consumer.pause(toPause);
+                stats.pauses.increment();
+            }
+        } else if (!paused.isEmpty()) {
+            List<TopicPartition> toResume = paused.stream().filter(assigned::contains).toList();
+            consumer.resume(toResume);
+            paused.clear();
+        }
+    }
+
+    /** Stops taking records, gives calls in flight the grace period, commits what finished. */
+    private void drain() {
+        waiting.clear();
+        consumer.pause(consumer.assignment());
+        log.info("{} stage stopping: {} calls in flight, waiting up to {} s", stage.name(), stats.inFlight.get(),
+                config.drainGrace().toSeconds());
+        while (stats.inFlight.get() > 0 && clock.millis() < stopDeadline) {
+            pollFor(IDLE_POLL);
+            settle();
+        }
+        settle();
+        int abandoned = book.size();
+        if (abandoned > 0) {
+            log.info("{} stage: {} records not finished within the grace period are left to the next owner",
+                    stage.name(), abandoned);
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            settle();
+            int abandoned = book.revoke(partitions);
+            paused.removeAll(partitions);
+            stats.rebalances.increment();
+            log.info("{} stage: partitions {} revoked; {} records not finished are left to their next owner",
+                    stage.name(), partitions, abandoned);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            int abandoned = book.revoke(partitions);
+            paused.removeAll(partitions);
+            stats.rebalances.increment();
+            log.warn("{} stage: partitions {} lost; {} records not committed are left to their next owner",
+                    stage.name(), partitions, abandoned);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.info("{} stage: assigned {}", stage.name(), partitions);
+        }
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -189,21 +495,38 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     }
 
     /**
-     * Stops fetching, lets the batch in hand finish and commit, then closes the clients. (No
-     * {@code wakeup()}: it could interrupt the commit of a batch already published.)
+     * Stops fetching, lets the calls in flight finish within the grace period, commits, then closes the
+     * clients. Blocks until done.
      */
     @Override
-    public void close() {
-        running = false;
+    public synchronized void close() {
+        if (stopping) {
+            awaitStopped();
+            return;
+        }
+        stopDeadline = clock.millis() + config.drainGrace().toMillis();
+        stopping = true;
         if (!started) {
             consumer.close(Duration.ZERO);
             producer.close(Duration.ZERO);
             return;
         }
+        consumer.wakeup();
+        awaitStopped();
+    }
+
+    private void awaitStopped() {
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A Kafka error after which this engine cannot go on (fenced by another instance, not authorized). */
+    public static final class FatalKafkaException extends KafkaException {
+        FatalKafkaException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

@@ -8,21 +8,82 @@ import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
+import io.travelart.core.call.Classified;
+import io.travelart.core.call.ErrorClassifier;
 import io.travelart.core.engine.ErrorCodes;
 import io.travelart.core.engine.Failure;
 
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
-/** Turns what the OpenAI SDK throws into a {@link Failure} with a stable code. */
-public final class OpenAiErrors {
+/**
+ * Turns what the OpenAI SDK and the network throw into a {@link Failure} with a stable code, and reads
+ * the provider's retry headers ({@code retry-after-ms}, {@code Retry-After} in seconds or as a date).
+ */
+public final class OpenAiErrors implements ErrorClassifier {
+
+    public static final OpenAiErrors INSTANCE = new OpenAiErrors();
 
     private OpenAiErrors() {
     }
 
-    public static Failure classify(Throwable error) {
-        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    @Override
+    public Failure classify(Throwable error) {
+        return classifyError(error);
+    }
+
+    @Override
+    public Optional<Duration> retryAfter(Throwable error) {
+        if (!(unwrap(error) instanceof OpenAIServiceException e)) {
+            return Optional.empty();
+        }
+        Optional<Duration> millis = first(e, "retry-after-ms").flatMap(v -> {
+            try {
+                return Optional.of(Duration.ofNanos((long) (Double.parseDouble(v) * 1_000_000)));
+            } catch (NumberFormatException nfe) {
+                return Optional.empty();
+            }
+        });
+        if (millis.isPresent()) {
+            return millis;
+        }
+        return first(e, "retry-after").flatMap(v -> {
+            try {
+                return Optional.of(Duration.ofMillis((long) (Double.parseDouble(v) * 1000)));
+            } catch (NumberFormatException nfe) {
+                try {
+                    Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
+                    return Optional.of(until.isNegative() ? Duration.ZERO : until);
+                } catch (DateTimeParseException dtpe) {
+                    return Optional.empty();
+                }
+            }
+        }).filter(d -> !d.isNegative());
+    }
+
+    private static Optional<String> first(OpenAIServiceException e, String header) {
+        return e.headers().values(header).stream().findFirst().map(String::trim);
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
+    private static Failure classifyError(Throwable error) {
+        Throwable t = unwrap(error);
+        if (t instanceof Classified classified) {
+            return classified.failure();
+        }
+        if (t instanceof InterruptedException) {
+            return Failure.retriable(ErrorCodes.INTERRUPTED, "the worker stopped during the call");
+        }
         if (t instanceof BadRequestException bad) {
             boolean policy = bad.code().filter("content_policy_violation"::equals).isPresent()
                     || String.valueOf(bad.getMessage()).contains("content_policy_violation");
@@ -41,7 +102,7 @@ public final class OpenAiErrors {
         if (t instanceof OpenAIServiceException e) {
             int status = e.statusCode();
             boolean transientStatus = status == 408 || status == 409;
-            return new Failure(status == 408 ? ErrorCodes.TIMEOUT : ErrorCodes.UPSTREAM_4XX, message(e), transientStatus, 1);
+            return new Failure(status == 408 ? ErrorCodes.TIMEOUT : ErrorCodes.UPSTREAM_4XX, message(e), transientStatus, 1, null);
         }
         if (t instanceof OpenAIIoException io) {
             boolean timeout = hasCause(io, SocketTimeoutException.class) || hasCause(io, InterruptedIOException.class);

@@ -66,10 +66,30 @@ public final class SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        int id = send("POST", path, schemaBody(schema)).path("id").asInt();
-        ids.put(schema, id);
-        schemasById.putIfAbsent(id, schema);
-        return id;
+        // One first call per subject at a time: Apicurio answers concurrent first registrations with 409 or 500.
+        synchronized (ids) {
+            cached = ids.get(schema);
+            if (cached != null) {
+                return cached;
+            }
+            int id;
+            try {
+                id = send("POST", path, schemaBody(schema)).path("id").asInt();
+            } catch (RegistryException e) {
+                // Another process registered the subject at the same moment (Apicurio: 409 "already exists"): look it up.
+                if (e.status() != 409 || path.endsWith("/subjects/" + encode(subject))) {
+                    throw e;
+                }
+                try {
+                    id = send("POST", "/subjects/" + encode(subject), schemaBody(schema)).path("id").asInt();
+                } catch (RegistryException notThere) {
+                    throw e; // a real conflict: the schema is incompatible
+                }
+            }
+            ids.put(schema, id);
+            schemasById.putIfAbsent(id, schema);
+            return id;
+        }
     }
 
     public Schema schemaById(int id) {

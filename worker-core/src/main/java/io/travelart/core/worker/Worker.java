@@ -87,7 +87,8 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             throw new StartupException("schema registry: " + e.getMessage() + hint, e);
         }
         var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
-                "travelart-" + name, name + "-" + config.instanceId(), config.maxInFlight());
+                "travelart-" + name, name + "-" + config.instanceId(), "travelart-" + name + "-" + config.instanceId(),
+                config.maxInFlight(), config.maxBuffered(), config.drainGrace());
         StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock);
         Worker<I, O> worker = new Worker<>(engine);
         Thread thread = new Thread(() -> {
@@ -116,7 +117,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     }
 
     /**
-     * Runs a worker program: starts it, stops it gracefully on SIGTERM or Ctrl-C, and exits non-zero
+     * Runs a worker program: starts it, drains it on SIGTERM or Ctrl-C and exits 0, and exits non-zero
      * with one line on stderr when it cannot start or stops on an error.
      */
     public static void runMain(String name, java.util.function.Supplier<? extends Running> starter) {
@@ -128,12 +129,21 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, name + "-shutdown"));
+        // Handling the signals ourselves (not in a shutdown hook) lets the drain finish and the exit code be 0:
+        // a JVM ended by SIGTERM exits 143 whatever its hooks do. sun.misc.Signal is what Kafka uses for this too.
+        for (String signal : new String[]{"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+                log.info("{}: SIG{} received, draining", name, signal);
+                new Thread(worker::close, name + "-drain").start();
+            });
+        }
         try {
             worker.finished().join();
         } catch (RuntimeException e) {
             System.err.println(name + ": stopped on an error: " + e.getCause());
             System.exit(1);
         }
+        log.info("{} stopped", name);
+        System.exit(0);
     }
 }

@@ -1,17 +1,23 @@
 package io.travelart.core.engine;
 
 import io.travelart.core.EchoStage;
+import io.travelart.core.GatedStage;
 import io.travelart.core.TestStack;
+import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestFailed;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -24,17 +30,53 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-/** The engine on the real broker and registry, with a stage that answers in random order. */
+/** The engine on the real broker and registry. */
 class StageEngineTest {
 
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
     private final EventSerde serde = new EventSerde(new SchemaRegistryClient(TestStack.registry()), true);
+
+    /** Engines started by a test, closed after it. */
+    private final List<StageEngine<?, ?>> engines = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeEngines() {
+        engines.forEach(StageEngine::close);
+    }
+
+    private <O extends SpecificRecord> StageEngine<KeywordRequested, O> start(Stage<KeywordRequested, O> stage, List<String> topics,
+                                                                              String instance, int maxInFlight, KafkaConfig kafka,
+                                                                              Duration drainGrace) {
+        var config = new StageEngine.Config(topics.get(0), topics.get(1), topics.get(2), "engine-test-" + topics.get(0),
+                "engine-test-" + instance, "engine-test-" + topics.get(0) + "-" + instance, maxInFlight, 10, drainGrace);
+        StageEngine<KeywordRequested, O> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC());
+        engines.add(engine);
+        Thread thread = new Thread(engine, "engine-" + instance);
+        thread.start();
+        return engine;
+    }
+
+    private List<String> produce(String topic, int count, String prefix) throws Exception {
+        List<String> ids = new ArrayList<>();
+        try (var producer = new KafkaProducer<>(TestStack.kafka().with(Map.of()), new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                String id = prefix + i;
+                KeywordRequested request = KeywordRequested.newBuilder().setRequestId(id).setKeyword("city " + i)
+                        .setRequestedAt(Instant.now()).build();
+                producer.send(new ProducerRecord<>(topic, id, serde.serialize(topic, request))).get();
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
 
     @Test
     void everyRecordEndsAsOneEventInInputOrderAndBadBytesBecomeIngestFailures() throws Exception {
@@ -60,55 +102,155 @@ class StageEngineTest {
             }
         }
 
-        var config = new StageEngine.Config(in, out, failed, "engine-test-" + in, "engine-test", 8);
-        StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(new EchoStage(), config, TestStack.kafka(),
-                serde, Clock.systemUTC());
-        Thread thread = new Thread(engine);
-        thread.start();
-        try {
-            List<ConsumerRecord<String, byte[]>> outputs = readCommitted(out, 36);
-            List<ConsumerRecord<String, byte[]>> failures = readCommitted(failed, 5);
+        // EchoStage answers after a random delay: calls finish out of order, outputs must not.
+        start(new EchoStage(), topics, "a", 8, TestStack.kafka(), Duration.ofSeconds(5));
+        List<ConsumerRecord<String, byte[]>> outputs = readCommitted(out, 36);
+        List<ConsumerRecord<String, byte[]>> failures = readCommitted(failed, 5);
 
-            assertThat(outputs).extracting(ConsumerRecord::key).containsExactlyElementsOf(expectedOrder);
-            assertThat(outputs).allSatisfy(r -> assertThat(serde.deserialize(r.value(), PromptCreated.class).getPrompt())
-                    .startsWith("prompt for city"));
+        assertThat(outputs).extracting(ConsumerRecord::key).containsExactlyElementsOf(expectedOrder);
+        assertThat(outputs).allSatisfy(r -> assertThat(serde.deserialize(r.value(), PromptCreated.class).getPrompt())
+                .startsWith("prompt for city"));
 
-            List<RequestFailed> failedEvents = failures.stream().map(r -> serde.deserialize(r.value(), RequestFailed.class)).toList();
-            assertThat(failedEvents).filteredOn(f -> f.getStage().equals(StageNames.PROMPT))
-                    .extracting(RequestFailed::getRequestId).containsExactly("req-3", "req-13", "req-23", "req-33");
-            RequestFailed poison = failedEvents.stream().filter(f -> f.getStage().equals(StageNames.INGEST)).findFirst().orElseThrow();
-            assertThat(poison.getErrorCode()).isEqualTo(ErrorCodes.INGEST);
-            assertThat(poison.getRequestId()).isNull();
-            assertThat(StandardCharsets.UTF_8.decode(poison.getOriginalValue()).toString()).isEqualTo("not avro at all");
-            assertThat(StandardCharsets.UTF_8.decode(poison.getOriginalKey()).toString()).isEqualTo("poison-key");
-            assertThat(poison.getOriginalHeaders()).hasSize(1);
-            assertThat(poison.getOriginalHeaders().get(0).getKey()).isEqualTo("origin");
-            assertThat(poison.getOriginTopic()).isEqualTo(in);
-            assertThat(poison.getOriginOffset()).isEqualTo(21);
-            assertThat(failures.stream().filter(r -> r.key().equals("poison-key")).count()).isEqualTo(1);
-        } finally {
-            engine.close();
-            thread.join(10_000);
+        List<RequestFailed> failedEvents = failures.stream().map(r -> serde.deserialize(r.value(), RequestFailed.class)).toList();
+        assertThat(failedEvents).filteredOn(f -> f.getStage().equals(StageNames.PROMPT))
+                .extracting(RequestFailed::getRequestId).containsExactly("req-3", "req-13", "req-23", "req-33");
+        RequestFailed poison = failedEvents.stream().filter(f -> f.getStage().equals(StageNames.INGEST)).findFirst().orElseThrow();
+        assertThat(poison.getErrorCode()).isEqualTo(ErrorCodes.INGEST);
+        assertThat(poison.getRequestId()).isNull();
+        assertThat(StandardCharsets.UTF_8.decode(poison.getOriginalValue()).toString()).isEqualTo("not avro at all");
+        assertThat(StandardCharsets.UTF_8.decode(poison.getOriginalKey()).toString()).isEqualTo("poison-key");
+        assertThat(poison.getOriginalHeaders()).hasSize(1);
+        assertThat(poison.getOriginalHeaders().get(0).getKey()).isEqualTo("origin");
+        assertThat(poison.getOriginTopic()).isEqualTo(in);
+        assertThat(poison.getOriginOffset()).isEqualTo(21);
+        assertThat(failures.stream().filter(r -> r.key().equals("poison-key")).count()).isEqualTo(1);
+    }
+
+    @Test
+    void atCapacityItPausesButKeepsPollingSoASlowApiNeverCostsTheGroupMembership() throws Exception {
+        List<String> topics = TestStack.createTopics(2, "in", "out", "failed");
+        List<String> ids = produce(topics.get(0), 30, "slow-");
+        // A poll interval far shorter than the calls take: without polling while paused, the member would be evicted.
+        KafkaConfig kafka = new KafkaConfig(Map.of(KafkaConfig.BOOTSTRAP, TestStack.kafka().bootstrapServers(),
+                "max.poll.interval.ms", "1000"));
+        GatedStage stage = new GatedStage();
+        StageEngine<KeywordRequested, PromptCreated> engine = start(stage, topics, "a", 4, kafka, Duration.ofSeconds(5));
+
+        await().atMost(PATIENCE).until(() -> stage.open() == 4);
+        long polls = engine.stats().polls();
+        // 40 more polls take at least 4 s (100 ms each when idle): four poll intervals with every call still open.
+        await().atMost(PATIENCE).until(() -> engine.stats().polls() >= polls + 40);
+
+        assertThat(stage.calls()).as("calls started while at capacity").hasSize(4);
+        assertThat(engine.stats().inFlight()).isEqualTo(4);
+        assertThat(engine.stats().pauses()).as("partitions paused").isPositive();
+        assertThat(engine.stats().rebalances()).as("no eviction, no rebalance").isZero();
+
+        // Finishing calls in reverse order lets the rest through, each exactly once.
+        await().atMost(PATIENCE).until(() -> {
+            List<GatedStage.Call> open = stage.calls().stream().filter(c -> !c.future().isDone()).toList();
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).finish();
+            }
+            return engine.stats().published() == 30;
+        });
+        List<ConsumerRecord<String, byte[]>> outputs = readCommitted(topics.get(1), 30);
+        assertThat(outputs).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(stage.maxOpen()).isEqualTo(4);
+        assertThat(engine.stats().rebalances()).isZero();
+    }
+
+    @Test
+    void aRebalanceDuringInFlightWorkLosesNothingAndPublishesNothingTwice() throws Exception {
+        List<String> topics = TestStack.createTopics(4, "in", "out", "failed");
+        List<String> ids = produce(topics.get(0), 60, "rb-");
+        GatedStage first = new GatedStage();
+        StageEngine<KeywordRequested, PromptCreated> a = start(first, topics, "a", 8, TestStack.kafka(), Duration.ofSeconds(5));
+        await().atMost(PATIENCE).until(() -> first.open() == 8);
+        // Some finished, committed work before the rebalance.
+        first.calls().subList(0, 4).forEach(GatedStage.Call::finish);
+        await().atMost(PATIENCE).until(() -> a.stats().published() >= 1);
+
+        StageEngine<KeywordRequested, PromptCreated> b = start(new EchoStage(), topics, "b", 8, TestStack.kafka(),
+                Duration.ofSeconds(5));
+        await().atMost(PATIENCE).until(() -> a.stats().rebalances() >= 1);
+        // Both members now hold work; finish everything the first one started, stale calls included.
+        await().atMost(PATIENCE).until(() -> {
+            first.finishAll();
+            return a.stats().published() + b.stats().published() >= 60 && a.stats().inFlight() == 0;
+        });
+
+        List<ConsumerRecord<String, byte[]>> outputs = readCommitted(topics.get(1), 60);
+        assertThat(outputs).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(committedOffsets(topics.get(0))).as("group offsets at the end of every partition")
+                .isEqualTo(endOffsets(topics.get(0)));
+        System.out.printf("rebalance: 60 requests, %d started twice (abandoned at the rebalance), %d lost, %d duplicated%n",
+                first.calls().size() - first.calls().stream().map(c -> c.input().getRequestId()).distinct().count(),
+                60 - outputs.stream().map(ConsumerRecord::key).distinct().count(),
+                outputs.size() - outputs.stream().map(ConsumerRecord::key).distinct().count());
+    }
+
+    @Test
+    void closingDrainsCallsInFlightCommitsWhatFinishedAndLeavesTheRestToTheNextOwner() throws Exception {
+        List<String> topics = TestStack.createTopics(1, "in", "out", "failed");
+        List<String> ids = produce(topics.get(0), 10, "drain-");
+        GatedStage stage = new GatedStage();
+        StageEngine<KeywordRequested, PromptCreated> engine = start(stage, topics, "a", 10, TestStack.kafka(),
+                Duration.ofSeconds(3));
+        await().atMost(PATIENCE).until(() -> stage.open() == 10);
+        stage.calls().subList(0, 5).forEach(GatedStage.Call::finish);
+        await().atMost(PATIENCE).until(() -> engine.stats().published() == 5);
+
+        Thread closing = new Thread(engine::close);
+        closing.start();
+        // Finished during the grace period: committed. Calls 8 and 9 never finish: left for the next owner.
+        stage.calls().subList(5, 8).forEach(GatedStage.Call::finish);
+        closing.join(PATIENCE.toMillis());
+        assertThat(closing.isAlive()).isFalse();
+
+        assertThat(readCommitted(topics.get(1), 8)).extracting(ConsumerRecord::key).containsExactlyElementsOf(ids.subList(0, 8));
+        assertThat(committedOffsets(topics.get(0))).containsEntry(new TopicPartition(topics.get(0), 0), 8L);
+
+        start(new EchoStage(), topics, "b", 10, TestStack.kafka(), Duration.ofSeconds(3));
+        assertThat(readCommitted(topics.get(1), 10)).extracting(ConsumerRecord::key).containsExactlyElementsOf(ids);
+    }
+
+    private static Map<TopicPartition, Long> committedOffsets(String topic) throws Exception {
+        try (Admin admin = Admin.create(TestStack.kafka().with(Map.of()))) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets("engine-test-" + topic)
+                    .partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, Long> result = new HashMap<>();
+            offsets.forEach((tp, o) -> result.put(tp, o.offset()));
+            return result;
         }
     }
 
-    private static List<ConsumerRecord<String, byte[]>> readCommitted(String topic, int expected) {
+    private static Map<TopicPartition, Long> endOffsets(String topic) {
+        try (var consumer = new KafkaConsumer<>(TestStack.kafka().with(Map.of()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            return new HashMap<>(consumer.endOffsets(partitions));
+        }
+    }
+
+    static List<ConsumerRecord<String, byte[]>> readCommitted(String topic, int expected) {
         try (var consumer = new KafkaConsumer<>(TestStack.kafka().with(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")), new StringDeserializer(), new ByteArrayDeserializer())) {
-            var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            var partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (records.size() < expected && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
-            // One more poll: anything beyond the expected count would be a duplicate.
-            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            // Read to the end: anything beyond the expected count would be a duplicate.
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
             assertThat(records).as("records in %s", topic).hasSize(expected);
-            return records;
+            return Collections.unmodifiableList(records);
         }
     }
 }

@@ -32,15 +32,32 @@ class OpenAiErrorsTest {
     }
 
     private static Failure failureOf(String baseUrl, Duration timeout, String keyword) {
-        OpenAIClient client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), baseUrl, timeout, true));
+        return OpenAiErrors.INSTANCE.classify(thrown(baseUrl, timeout, keyword));
+    }
+
+    private static Throwable thrown(String baseUrl, Duration timeout, String keyword) {
+        OpenAIClient client = OpenAiClients.create(new OpenAiConfig(Optional.of("sk-test"), baseUrl, timeout, true), 4);
         try {
             Throwable thrown = catchThrowable(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
                     .model("gpt-5.4-mini").addUserMessage("<keyword>" + keyword + "</keyword>").build()));
             assertThat(thrown).as("the call should have failed").isNotNull();
-            return OpenAiErrors.classify(thrown);
+            return thrown;
         } finally {
             client.close();
         }
+    }
+
+    @Test
+    void theProvidersRetryHeadersAreRead() {
+        simulator.settings(SimulatorSettings.instant().withFaults(429, 1.0));
+        try {
+            Throwable limited = thrown(simulator.baseUrl(), Duration.ofSeconds(10), "Rome");
+            // The simulator sends retry-after-ms: 1000 and Retry-After: 1; the millisecond header wins.
+            assertThat(OpenAiErrors.INSTANCE.retryAfter(limited)).contains(Duration.ofSeconds(1));
+        } finally {
+            simulator.settings(SimulatorSettings.instant());
+        }
+        assertThat(OpenAiErrors.INSTANCE.retryAfter(new IllegalStateException("not from the provider"))).isEmpty();
     }
 
     private static Failure failureWith(SimulatorSettings settings) {

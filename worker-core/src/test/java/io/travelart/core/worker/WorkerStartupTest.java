@@ -2,6 +2,7 @@ package io.travelart.core.worker;
 
 import io.travelart.core.EchoStage;
 import io.travelart.core.TestStack;
+import io.travelart.core.call.RetryConfig;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
 import io.travelart.core.config.WorkerConfig;
@@ -9,6 +10,7 @@ import io.travelart.events.PromptCreated;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,7 +21,7 @@ class WorkerStartupTest {
     void refusesToStartWhenATopicIsMissingAndNamesIt() {
         List<String> topics = TestStack.createTopics(1, "in", "out");
         WorkerConfig config = new WorkerConfig(TestStack.kafka(), TestStack.registry(),
-                new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4);
+                new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4, 10, RetryConfig.none(), Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), topics.get(0), topics.get(1),
                 PromptCreated.getClassSchema(), Clock.systemUTC()))
@@ -30,7 +32,7 @@ class WorkerStartupTest {
 
     @Test
     void saysSoInOneLineWhenTheBrokerCannotBeReached() {
-        WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4);
+        WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4, 10, RetryConfig.none(), Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), "keyword-requested", "prompt-created",
                 PromptCreated.getClassSchema(), Clock.systemUTC()))

@@ -1,0 +1,176 @@
+package io.travelart.cli.bench;
+
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.engine.StageEngine;
+import io.travelart.core.kafka.TopicSetup;
+import io.travelart.core.registry.SchemaRegistryClient;
+import io.travelart.core.config.RegistryConfig;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.devstack.DevStack;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The stage engine alone, on the embedded broker and registry: N records through a synthetic stage
+ * ({@code noop} or {@code sleep}), and for {@code noop} the same records through a bare Kafka
+ * consume→transform→produce relay with the same serde and the same transactional guarantee, one
+ * transaction per poll. Throughput is counted from the first record consumed to the last committed.
+ */
+public final class EngineBench {
+
+    public record Options(int requests, int partitions, int maxInFlight, long maxProcessingMicros, boolean relay, Path dataDir) {
+    }
+
+    public record Run(String name, long records, double seconds) {
+        public double throughput() {
+            return records / seconds;
+        }
+    }
+
+    public record Result(Options options, Run engine, Run relay, double bound) {
+    }
+
+    private final Options o;
+    private final PrintStream progress;
+
+    public EngineBench(Options options, PrintStream progress) {
+        this.o = options;
+        this.progress = progress;
+    }
+
+    public Result run() throws Exception {
+        try (DevStack stack = DevStack.start(o.dataDir().resolve("stack"), Optional.empty())) {
+            KafkaConfig kafka = KafkaConfig.of(stack.bootstrapServers());
+            EventSerde serde = new EventSerde(new SchemaRegistryClient(RegistryConfig.of(stack.registryUrl())), true);
+            try (TopicSetup setup = new TopicSetup(kafka, Duration.ofSeconds(30))) {
+                setup.create(List.of("bench-in", "bench-out", "bench-relay-out", "bench-failed"), o.partitions(), (short) 1);
+            }
+            fill(kafka, serde);
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "bench-timer");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                Run engine = runEngine(kafka, serde, new SyntheticStage(o.maxProcessingMicros(), timer));
+                Run relay = o.relay() ? runRelay(kafka, serde) : null;
+                double meanMicros = o.maxProcessingMicros() / 2.0;
+                double bound = meanMicros <= 0 ? Double.NaN : o.requests() * meanMicros / 1e6 / o.maxInFlight();
+                return new Result(o, engine, relay, bound);
+            } finally {
+                timer.shutdownNow();
+            }
+        }
+    }
+
+    private void fill(KafkaConfig kafka, EventSerde serde) {
+        progress.printf("Writing %d records to bench-in (%d partitions)...%n", o.requests(), o.partitions());
+        try (var producer = new KafkaProducer<>(kafka.with(Map.of(ProducerConfig.LINGER_MS_CONFIG, "5")),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < o.requests(); i++) {
+                String id = "engine-bench-" + i;
+                KeywordRequested request = KeywordRequested.newBuilder().setRequestId(id).setKeyword("Kyoto in autumn rain")
+                        .setRequestedAt(Instant.now()).build();
+                producer.send(new ProducerRecord<>("bench-in", id, serde.serialize("bench-in", request)));
+            }
+            producer.flush();
+        }
+    }
+
+    private Run runEngine(KafkaConfig kafka, EventSerde serde, SyntheticStage stage) throws InterruptedException {
+        var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", "bench-engine", "bench-engine",
+                "bench-engine", o.maxInFlight(), 1000, Duration.ofSeconds(10));
+        StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC());
+        Thread thread = new Thread(engine, "bench-engine");
+        thread.start();
+        try {
+            long first = 0;
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (engine.stats().published() + engine.stats().failed() < o.requests()) {
+                if (first == 0 && engine.stats().consumed() > 0) {
+                    first = System.nanoTime();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("engine bench timed out at " + engine.stats().published());
+                }
+                Thread.sleep(1);
+            }
+            long last = System.nanoTime();
+            progress.printf("  engine: %d records in %.3f s, %d transactions taking %.3f s%n", o.requests(), (last - first) / 1e9,
+                    engine.stats().commits(), engine.stats().commitTime().toNanos() / 1e9);
+            return new Run("engine", o.requests(), (last - first) / 1e9);
+        } finally {
+            engine.close();
+            thread.join();
+        }
+    }
+
+    /** The textbook exactly-once relay: poll, transform, send, offsets in the transaction, commit, per poll. */
+    private Run runRelay(KafkaConfig kafka, EventSerde serde) {
+        try (var consumer = new KafkaConsumer<>(kafka.with(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "bench-relay",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500")),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             var producer = new KafkaProducer<>(kafka.with(Map.of(
+                     ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-relay",
+                     ProducerConfig.LINGER_MS_CONFIG, "2",
+                     // The engine's tuning, for a fair comparison (see StageEngine).
+                     ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "10")), new StringSerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            consumer.subscribe(List.of("bench-in"));
+            long first = 0;
+            long done = 0;
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (done < o.requests() && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                if (first == 0) {
+                    first = System.nanoTime();
+                }
+                producer.beginTransaction();
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    KeywordRequested input = serde.deserialize(record.value(), KeywordRequested.class);
+                    producer.send(new ProducerRecord<>("bench-relay-out", input.getRequestId(),
+                            serde.serialize("bench-relay-out", SyntheticStage.output(input))));
+                    offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+                }
+                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                producer.commitTransaction();
+                done += records.count();
+            }
+            long last = System.nanoTime();
+            progress.printf("  relay:  %d records in %.3f s%n", done, (last - first) / 1e9);
+            return new Run("relay", done, (last - first) / 1e9);
+        }
+    }
+}

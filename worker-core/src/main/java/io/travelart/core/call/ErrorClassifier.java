@@ -1,0 +1,14 @@
+package io.travelart.core.call;
+
+import io.travelart.core.engine.Failure;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Says what an exception from a call means: its failure (code, retriable) and how long the provider asked us to wait. */
+public interface ErrorClassifier {
+
+    Failure classify(Throwable error);
+
+    Optional<Duration> retryAfter(Throwable error);
+}

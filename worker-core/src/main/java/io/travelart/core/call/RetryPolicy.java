@@ -1,0 +1,86 @@
+package io.travelart.core.call;
+
+import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.engine.Failure;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.random.RandomGenerator;
+
+/**
+ * Our retry policy (the SDK's retries are off): transient failures are tried again with exponential
+ * backoff and jitter, honouring the provider's retry headers, bounded by attempts and elapsed time.
+ * What finally fails is thrown as a {@link CallFailedException} that carries the attempts made and
+ * when the first failed.
+ */
+public final class RetryPolicy {
+
+    /** Told about each retry, e.g. for metrics. */
+    public interface Listener {
+        Listener NONE = (failure, wait) -> {
+        };
+
+        void retrying(Failure failure, Duration wait);
+    }
+
+    private final RetryConfig config;
+    private final ErrorClassifier classifier;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final RandomGenerator random;
+    private final Listener listener;
+
+    public RetryPolicy(RetryConfig config, ErrorClassifier classifier, Clock clock, Sleeper sleeper, RandomGenerator random,
+                       Listener listener) {
+        this.config = config;
+        this.classifier = classifier;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.random = random;
+        this.listener = listener;
+    }
+
+    public <T> T call(Callable<T> call) {
+        Instant firstFailure = null;
+        for (int attempt = 1; ; attempt++) {
+            Exception error;
+            try {
+                return call.call();
+            } catch (Exception e) {
+                error = e;
+            }
+            Instant now = clock.instant();
+            if (firstFailure == null) {
+                firstFailure = now;
+            }
+            Failure failure = classifier.classify(error);
+            if (!failure.retriable() || attempt >= config.maxAttempts()) {
+                throw new CallFailedException(failure.after(attempt, firstFailure), error);
+            }
+            Duration wait = backoff(attempt, classifier.retryAfter(error));
+            if (Duration.between(firstFailure, now).plus(wait).compareTo(config.maxElapsed()) > 0) {
+                throw new CallFailedException(failure.after(attempt, firstFailure), error);
+            }
+            listener.retrying(failure, wait);
+            try {
+                sleeper.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CallFailedException(new Failure(ErrorCodes.INTERRUPTED, "stopped while waiting to retry after "
+                        + failure.code(), true, attempt, firstFailure), error);
+            }
+        }
+    }
+
+    /** Doubling from the initial backoff up to the cap, less up to {@code jitter} of it, at least what the provider asked. */
+    Duration backoff(int attempt, Optional<Duration> retryAfter) {
+        long base = config.initialBackoff().toMillis() << Math.min(attempt - 1, 30);
+        long capped = Math.min(Math.max(base, 0), config.maxBackoff().toMillis());
+        long jittered = capped - (long) (capped * config.jitter() * random.nextDouble());
+        long asked = retryAfter.map(Duration::toMillis).orElse(0L);
+        return Duration.ofMillis(Math.max(jittered, asked));
+    }
+}

@@ -1,0 +1,47 @@
+package io.travelart.core;
+
+import io.travelart.core.call.Sleeper;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A clock that only moves when someone sleeps on it: backoff and rate-limit tests without waiting. */
+public final class VirtualTime extends Clock implements Sleeper {
+
+    private Instant now = Instant.parse("2026-11-24T12:00:00Z");
+    private final List<Duration> sleeps = new ArrayList<>();
+
+    @Override
+    public synchronized void sleep(Duration duration) {
+        sleeps.add(duration);
+        now = now.plus(duration);
+    }
+
+    public synchronized void advance(Duration duration) {
+        now = now.plus(duration);
+    }
+
+    public synchronized List<Duration> sleeps() {
+        return List.copyOf(sleeps);
+    }
+
+    @Override
+    public synchronized Instant instant() {
+        return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+}
