@@ -1,5 +1,6 @@
 package io.travelart.cli;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -7,10 +8,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The worker jars as the programs users run: what they say, in one line, when they cannot start. */
 class WorkerProgramTest {
@@ -20,7 +24,7 @@ class WorkerProgramTest {
     private record Exit(int code, String stderr) {
     }
 
-    private static Exit run(String worker, Map<String, String> env) throws IOException, InterruptedException {
+    private static Process start(String worker, Map<String, String> env) throws IOException {
         Path jar = Path.of("..", worker, "target", worker + ".jar");
         Assumptions.assumeTrue(Files.isRegularFile(jar), jar + " is not built (run mvn verify, not mvn test)");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -29,7 +33,11 @@ class WorkerProgramTest {
                 || k.startsWith("SCHEMA_REGISTRY") || k.startsWith("TRAVELART_"));
         builder.environment().putAll(env);
         builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        Process process = builder.start();
+        return builder.start();
+    }
+
+    private static Exit run(String worker, Map<String, String> env) throws IOException, InterruptedException {
+        Process process = start(worker, env);
         String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s exits", worker).isTrue();
         return new Exit(process.exitValue(), stderr.strip());
@@ -38,6 +46,38 @@ class WorkerProgramTest {
     private Map<String, String> stack() {
         return Map.of("KAFKA_BOOTSTRAP_SERVERS", pipeline.stack().bootstrapServers(),
                 "SCHEMA_REGISTRY_URL", pipeline.stack().registryUrl(), "TRAVELART_INSTANCE_ID", "program-test");
+    }
+
+    @Test
+    void onSigtermAWorkerLeavesItsGroupAndExitsZero() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(stack());
+        env.putAll(Map.of("OPENAI_API_KEY", "sk-simulator", "OPENAI_BASE_URL", pipeline.stack().environment().get("OPENAI_BASE_URL"),
+                "TRAVELART_INSTANCE_ID", "sigterm-test"));
+        Process process = start("prompt-worker", env);
+        Thread stderr = new Thread(() -> {
+            try {
+                process.getErrorStream().transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException ignored) {
+                // the process is gone
+            }
+        });
+        stderr.setDaemon(true);
+        stderr.start();
+        try (Admin admin = Admin.create(pipeline.kafka().with(Map.of()))) {
+            // Running means: a member of its group, with partitions (the in-process prompt-worker is the other member).
+            await().atMost(Duration.ofSeconds(60)).until(() -> admin.describeConsumerGroups(List.of("travelart-prompt-worker"))
+                    .all().get().get("travelart-prompt-worker").members().stream()
+                    .anyMatch(m -> m.clientId().startsWith("prompt-worker-sigterm-test") && !m.assignment().topicPartitions().isEmpty()));
+
+            process.destroy(); // SIGTERM
+
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("prompt-worker exits after SIGTERM").isTrue();
+            assertThat(process.exitValue()).isZero();
+            assertThat(admin.describeConsumerGroups(List.of("travelart-prompt-worker")).all().get().get("travelart-prompt-worker")
+                    .members()).noneMatch(m -> m.clientId().startsWith("prompt-worker-sigterm-test"));
+        } finally {
+            process.destroyForcibly();
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.travelart.cli.bench;
 
 import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.engine.StageEngine;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
@@ -103,7 +104,7 @@ public final class EngineBench {
 
     private Run runEngine(KafkaConfig kafka, EventSerde serde, SyntheticStage stage) throws InterruptedException {
         var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", "bench-engine", "bench-engine",
-                "bench-engine", o.maxInFlight(), 1000, Duration.ofSeconds(10));
+                "bench-engine", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED, WorkerConfig.DEFAULT_COMMIT_INTERVAL, Duration.ofSeconds(10));
         StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC());
         Thread thread = new Thread(engine, "bench-engine");
         thread.start();

@@ -118,7 +118,8 @@ public final class PipelineBench {
         long imageCallsBefore = simulator.totalCalls(OpenAiSimulator.Endpoint.IMAGES);
 
         try (var consumer = new KafkaConsumer<>(kafka.with(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(), new ByteArrayDeserializer())) {
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10")), new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : List.of(topics.promptCreated(), topics.imageReady(), topics.requestFailed())) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));

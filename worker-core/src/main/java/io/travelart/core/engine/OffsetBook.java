@@ -53,6 +53,8 @@ public final class OffsetBook<R> {
     private static final class Track<R> {
         private final TopicPartition partition;
         private final ArrayDeque<Ticket<R>> tickets = new ArrayDeque<>();
+        /** How many of the first tickets were handed out (published in the open transaction). */
+        private int handedOut;
         private volatile boolean dropped;
 
         private Track(TopicPartition partition) {
@@ -60,7 +62,7 @@ public final class OffsetBook<R> {
         }
     }
 
-    /** Finished records ready to publish, in input order per partition, and the offsets to commit with them. */
+    /** Finished records ready to publish, in input order per partition, and the offsets that cover them. */
     public record Ready<R>(List<R> results, Map<TopicPartition, Long> commitOffsets) {
         public boolean isEmpty() {
             return commitOffsets.isEmpty();
@@ -102,19 +104,25 @@ public final class OffsetBook<R> {
     }
 
     /**
-     * The contiguous finished prefix of every partition, without removing it: the caller publishes it,
-     * and calls {@link #committed} once the transaction holding it has committed.
+     * Hands out what became publishable since the last call: per partition, the finished records after
+     * those already handed out, up to the first unfinished one. They stay in the book (and count as
+     * uncommitted) until {@link #committed()}.
      */
-    public Ready<R> ready() {
+    public Ready<R> takeReady() {
         List<R> results = new ArrayList<>();
         Map<TopicPartition, Long> offsets = new HashMap<>();
         for (Track<R> track : tracks.values()) {
+            int index = 0;
             long next = -1;
             for (Ticket<R> ticket : track.tickets) {
+                if (index++ < track.handedOut) {
+                    continue;
+                }
                 if (!ticket.done) {
                     break;
                 }
                 results.add(ticket.result);
+                track.handedOut++;
                 next = ticket.offset + 1;
             }
             if (next >= 0) {
@@ -124,18 +132,31 @@ public final class OffsetBook<R> {
         return new Ready<>(results, offsets);
     }
 
-    /** Forgets what a committed {@link Ready} held. */
-    public void committed(Ready<R> ready) {
-        ready.commitOffsets().forEach((partition, next) -> {
-            Track<R> track = tracks.get(partition);
-            if (track == null) {
-                return;
+    /** For every partition with records handed out: the offset to commit with them (the last one's, plus one). */
+    public Map<TopicPartition, Long> handedOutOffsets() {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        for (Track<R> track : tracks.values()) {
+            if (track.handedOut > 0) {
+                int index = 0;
+                for (Ticket<R> ticket : track.tickets) {
+                    if (++index == track.handedOut) {
+                        offsets.put(track.partition, ticket.offset + 1);
+                        break;
+                    }
+                }
             }
-            while (!track.tickets.isEmpty() && track.tickets.peekFirst().offset < next) {
+        }
+        return offsets;
+    }
+
+    /** Forgets every record handed out: the transaction holding them has committed. */
+    public void committed() {
+        for (Track<R> track : tracks.values()) {
+            for (; track.handedOut > 0; track.handedOut--) {
                 track.tickets.removeFirst();
                 size--;
             }
-        });
+        }
     }
 
     /** Drops the partitions: their unfinished and uncommitted records are abandoned. Returns how many. */
@@ -153,8 +174,8 @@ public final class OffsetBook<R> {
     }
 
     /**
-     * Drops every partition and returns, for each, the offset of its oldest uncommitted record: where
-     * to seek so that nothing uncommitted is skipped.
+     * Drops every partition and returns, for each, the offset of its oldest uncommitted record (handed
+     * out or not): where to seek after an aborted transaction so that nothing uncommitted is skipped.
      */
     public Map<TopicPartition, Long> rewind() {
         Map<TopicPartition, Long> restart = new HashMap<>();

@@ -78,10 +78,13 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
      * @param maxBuffered     records kept waiting for a call slot before partitions are paused: enough that
      *                        calls keep starting while the loop thread commits (a commit takes milliseconds,
      *                        and short calls finish many in that time)
+     * @param commitInterval  the longest a transaction stays open while results keep coming; when they stop
+     *                        coming, it commits at once
      * @param drainGrace      how long {@link #close()} waits for calls in flight
      */
     public record Config(String inputTopic, String outputTopic, String failedTopic, String groupId,
-                         String clientId, String transactionalId, int maxInFlight, int maxBuffered, Duration drainGrace) {
+                         String clientId, String transactionalId, int maxInFlight, int maxBuffered, Duration commitInterval,
+                         Duration drainGrace) {
 
         /** Records held (waiting, in flight, or finished behind a slower one) before partitions are paused. */
         int maxHeld() {
@@ -122,6 +125,12 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private volatile boolean stopping;
     private volatile boolean started;
     private volatile long stopDeadline;
+    /** Loop-thread state of the open transaction. */
+    private boolean transactionOpen;
+    private long transactionStarted;
+    private long sentPublished;
+    private long sentFailed;
+    private boolean lastPollEmpty;
 
     public StageEngine(Stage<I, O> stage, Config config, KafkaConfig kafka, EventSerde serde, Clock clock) {
         this.stage = stage;
@@ -129,7 +138,11 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         this.serde = serde;
         this.clock = clock;
         this.slots = new Semaphore(config.maxInFlight());
-        Map<String, Object> consumerDefaults = Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+        // A read_committed fetch waiting for data is not always woken when a transaction commits: without a
+        // short wait it answers only after fetch.max.wait.ms (500 ms by default), at every stage.
+        Map<String, Object> consumerDefaults = Map.of(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
         this.consumer = new KafkaConsumer<>(withDefaults(kafka, consumerDefaults, Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
                 ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-consumer",
@@ -138,12 +151,17 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         // Short transaction timeout: a crashed instance's open transaction must not block readers for long.
-        // Short retry backoff: the first send of a transaction is refused (CONCURRENT_TRANSACTIONS) until the
-        // previous one's markers are written, and the default 100 ms wait would cap commits at a few per second.
+        // Short, capped retry backoff: the first send of a transaction is refused (CONCURRENT_TRANSACTIONS) until
+        // the previous one's markers are written, and the default 100 ms growing to 1 s would cap commits at a
+        // few per second. One request in flight per connection: with five, the batches behind a refused first
+        // one are refused too (out of order) and all are sent again.
+        // (Measured with travelart bench --processor noop|sleep; see the README's Performance section.)
         Map<String, Object> producerDefaults = Map.of(
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000",
                 ProducerConfig.LINGER_MS_CONFIG, "2",
-                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "2");
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "2",
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1",
+                ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "20");
         this.producer = new KafkaProducer<>(withDefaults(kafka, producerDefaults, Map.of(
                 ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-producer",
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId(),
@@ -175,7 +193,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             while (!stopping) {
                 poll();
                 startWaiting();
-                settle();
+                settle(false);
                 adjustPause();
             }
             drain();
@@ -192,8 +210,12 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private void poll() {
         signalled.set(false);
         if (!finished.isEmpty()) {
-            // Something to commit already: look for records, but do not wait for them.
+            // Results to publish already: look for records, but do not wait for them.
             pollFor(Duration.ZERO);
+        } else if (transactionOpen) {
+            // Wait no longer than until the open transaction is due to commit.
+            long due = transactionStarted + config.commitInterval().toNanos() - System.nanoTime();
+            pollFor(Duration.ofNanos(Math.max(0, Math.min(due, IDLE_POLL.toNanos()))));
         } else {
             pollFor(IDLE_POLL);
         }
@@ -203,6 +225,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         try {
             var records = consumer.poll(timeout);
             stats.polls.increment();
+            lastPollEmpty = records.isEmpty();
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 OffsetBook.Ticket<Result> ticket = book.add(new TopicPartition(record.topic(), record.partition()), record.offset());
                 waiting.add(new Work(record, ticket));
@@ -324,8 +347,14 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         return new Result(new ProducerRecord<>(config.failedTopic(), key, serde.serialize(config.failedTopic(), event)), true);
     }
 
-    /** Takes finished results into the book and commits every partition's contiguous finished prefix. */
-    private void settle() {
+    /**
+     * Takes finished results into the book, publishes what became publishable (each partition's
+     * contiguous finished prefix) in the open transaction, and commits it with the consumed offsets
+     * when asked to, when nothing more is coming right now, or when it has been open for the commit
+     * interval. Publishing as results come, and committing once per interval under load, lets the
+     * producer send while the stage works.
+     */
+    private void settle(boolean commitNow) {
         boolean unpublishable = false;
         for (Finished f; (f = finished.poll()) != null; ) {
             unpublishable |= book.finish(f.ticket(), f.result()) && f.result().record() == null;
@@ -333,47 +362,64 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         if (unpublishable) {
             // Nothing is skipped: every uncommitted record is read and worked on again, after a pause.
             log.warn("{} stage: a result could not be serialized; reading uncommitted records again in 1 s", stage.name());
-            rewind();
+            abortAndRewind();
             sleepQuietly(Duration.ofSeconds(1));
             return;
         }
-        OffsetBook.Ready<Result> ready = book.ready();
-        if (ready.isEmpty()) {
-            return;
-        }
         try {
-            long began = System.nanoTime();
-            commit(ready);
-            stats.commitNanos.add(System.nanoTime() - began);
-            book.committed(ready);
-            for (Result result : ready.results()) {
-                (result.failed() ? stats.failed : stats.published).increment();
+            publish(book.takeReady());
+            // Idle: nothing polled, nothing finished, nothing running. Otherwise more results are coming, and
+            // one commit per interval carries them all.
+            boolean quiet = lastPollEmpty && finished.isEmpty() && waiting.isEmpty() && stats.inFlight.get() == 0;
+            if (transactionOpen && (commitNow || quiet
+                    || System.nanoTime() - transactionStarted >= config.commitInterval().toNanos())) {
+                commit();
             }
-            stats.commits.increment();
         } catch (FatalKafkaException e) {
             throw e;
-        } catch (KafkaException e) {
-            log.warn("{} stage: transaction aborted ({}); reading uncommitted records again", stage.name(), e.toString());
-            abort();
-            rewind();
-        }
-    }
-
-    private void commit(OffsetBook.Ready<Result> ready) {
-        try {
-            producer.beginTransaction();
-            for (Result result : ready.results()) {
-                producer.send(result.record());
-            }
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            ready.commitOffsets().forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            commitTransaction();
         } catch (ProducerFencedException | FencedInstanceIdException | OutOfOrderSequenceException
                  | AuthorizationException | AuthenticationException | UnsupportedVersionException e) {
             throw new FatalKafkaException(config.transactionalId() + ": " + e.getMessage()
                     + (e instanceof ProducerFencedException ? " (is another instance running with the same TRAVELART_INSTANCE_ID?)" : ""), e);
+        } catch (KafkaException e) {
+            log.warn("{} stage: transaction aborted ({}); reading uncommitted records again", stage.name(), e.toString());
+            abortAndRewind();
         }
+    }
+
+    private void publish(OffsetBook.Ready<Result> ready) {
+        if (ready.isEmpty()) {
+            return;
+        }
+        if (!transactionOpen) {
+            producer.beginTransaction();
+            transactionOpen = true;
+            transactionStarted = System.nanoTime();
+        }
+        for (Result result : ready.results()) {
+            producer.send(result.record());
+            if (result.failed()) {
+                sentFailed++;
+            } else {
+                sentPublished++;
+            }
+        }
+    }
+
+    private void commit() {
+        long began = System.nanoTime();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        book.handedOutOffsets().forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+        commitTransaction();
+        transactionOpen = false;
+        book.committed();
+        stats.published.add(sentPublished);
+        stats.failed.add(sentFailed);
+        sentPublished = 0;
+        sentFailed = 0;
+        stats.commits.increment();
+        stats.commitNanos.add(System.nanoTime() - began);
     }
 
     /** A commit that times out (a broker restarting) is retried: it may have gone through, and repeating it is safe. */
@@ -384,23 +430,28 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 return;
             } catch (TimeoutException e) {
                 if (stopping && clock.millis() > stopDeadline) {
-                    throw e;
+                    throw new FatalKafkaException("committing timed out while stopping: " + e.getMessage(), e);
                 }
                 log.warn("{} stage: committing timed out, trying again: {}", stage.name(), e.getMessage());
             }
         }
     }
 
-    private void abort() {
-        try {
-            producer.abortTransaction();
-        } catch (KafkaException e) {
-            throw new FatalKafkaException("cannot abort the transaction: " + e.getMessage(), e);
+    /**
+     * Aborts the open transaction and reads every uncommitted record again; calls still running are
+     * abandoned (their results are stale).
+     */
+    private void abortAndRewind() {
+        if (transactionOpen) {
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException e) {
+                throw new FatalKafkaException("cannot abort the transaction: " + e.getMessage(), e);
+            }
+            transactionOpen = false;
         }
-    }
-
-    /** After an aborted transaction: reads every uncommitted record again; calls still running are abandoned. */
-    private void rewind() {
+        sentPublished = 0;
+        sentFailed = 0;
         Set<TopicPartition> assigned = consumer.assignment();
         book.rewind().forEach((tp, offset) -> {
             if (assigned.contains(tp)) {
@@ -443,9 +494,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 config.drainGrace().toSeconds());
         while (stats.inFlight.get() > 0 && clock.millis() < stopDeadline) {
             pollFor(IDLE_POLL);
-            settle();
+            settle(false);
         }
-        settle();
+        settle(true);
         int abandoned = book.size();
         if (abandoned > 0) {
             log.info("{} stage: {} records not finished within the grace period are left to the next owner",
@@ -459,7 +510,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             if (partitions.isEmpty()) {
                 return;
             }
-            settle();
+            settle(true);
             int abandoned = book.revoke(partitions);
             paused.removeAll(partitions);
             stats.rebalances.increment();
@@ -469,6 +520,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // The open transaction may hold outputs of the lost partitions: it must not commit.
+            abortAndRewind();
             int abandoned = book.revoke(partitions);
             paused.removeAll(partitions);
             stats.rebalances.increment();

@@ -72,24 +72,37 @@ public final class SchemaRegistryClient {
             if (cached != null) {
                 return cached;
             }
-            int id;
-            try {
-                id = send("POST", path, schemaBody(schema)).path("id").asInt();
-            } catch (RegistryException e) {
-                // Another process registered the subject at the same moment (Apicurio: 409 "already exists"): look it up.
-                if (e.status() != 409 || path.endsWith("/subjects/" + encode(subject))) {
-                    throw e;
-                }
-                try {
-                    id = send("POST", "/subjects/" + encode(subject), schemaBody(schema)).path("id").asInt();
-                } catch (RegistryException notThere) {
-                    throw e; // a real conflict: the schema is incompatible
-                }
-            }
+            int id = path.endsWith("/versions") ? registerOrFind(subject, schema, path)
+                    : send("POST", path, schemaBody(schema)).path("id").asInt();
             ids.put(schema, id);
             schemasById.putIfAbsent(id, schema);
             return id;
         }
+    }
+
+    /**
+     * Registers; a 409 may be Apicurio's answer to a registration racing another one (of this subject or
+     * another), not an incompatible schema: then the schema is looked up, and registering is tried again.
+     * A 409 that stays is a real conflict.
+     */
+    private int registerOrFind(String subject, Schema schema, String path) {
+        RegistryException conflict = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                return send("POST", path, schemaBody(schema)).path("id").asInt();
+            } catch (RegistryException e) {
+                if (e.status() != 409) {
+                    throw e;
+                }
+                conflict = e;
+            }
+            try {
+                return send("POST", "/subjects/" + encode(subject), schemaBody(schema)).path("id").asInt();
+            } catch (RegistryException notThere) {
+                pause(attempt);
+            }
+        }
+        throw conflict;
     }
 
     public Schema schemaById(int id) {
@@ -165,15 +178,19 @@ public final class SchemaRegistryClient {
                 last = e;
             }
             if (attempt < ATTEMPTS) {
-                try {
-                    Thread.sleep(BACKOFF.toMillis() << (attempt - 1));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new RegistryException("interrupted while calling the schema registry", e);
-                }
+                pause(attempt);
             }
         }
         throw last;
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(BACKOFF.toMillis() << (attempt - 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("interrupted while calling the schema registry", e);
+        }
     }
 
     private JsonNode sendOnce(String method, String path, JsonNode body) {

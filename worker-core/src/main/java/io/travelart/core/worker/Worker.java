@@ -88,7 +88,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         }
         var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
                 "travelart-" + name, name + "-" + config.instanceId(), "travelart-" + name + "-" + config.instanceId(),
-                config.maxInFlight(), config.maxBuffered(), config.drainGrace());
+                config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace());
         StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock);
         Worker<I, O> worker = new Worker<>(engine);
         Thread thread = new Thread(() -> {

@@ -56,7 +56,7 @@ class StageEngineTest {
                                                                               String instance, int maxInFlight, KafkaConfig kafka,
                                                                               Duration drainGrace) {
         var config = new StageEngine.Config(topics.get(0), topics.get(1), topics.get(2), "engine-test-" + topics.get(0),
-                "engine-test-" + instance, "engine-test-" + topics.get(0) + "-" + instance, maxInFlight, 10, drainGrace);
+                "engine-test-" + instance, "engine-test-" + topics.get(0) + "-" + instance, maxInFlight, 10, Duration.ofMillis(100), drainGrace);
         StageEngine<KeywordRequested, O> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC());
         engines.add(engine);
         Thread thread = new Thread(engine, "engine-" + instance);

@@ -21,7 +21,7 @@ class WorkerStartupTest {
     void refusesToStartWhenATopicIsMissingAndNamesIt() {
         List<String> topics = TestStack.createTopics(1, "in", "out");
         WorkerConfig config = new WorkerConfig(TestStack.kafka(), TestStack.registry(),
-                new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4, 10, RetryConfig.none(), Duration.ofSeconds(5));
+                new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), topics.get(0), topics.get(1),
                 PromptCreated.getClassSchema(), Clock.systemUTC()))
@@ -32,7 +32,7 @@ class WorkerStartupTest {
 
     @Test
     void saysSoInOneLineWhenTheBrokerCannotBeReached() {
-        WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4, 10, RetryConfig.none(), Duration.ofSeconds(5));
+        WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), "keyword-requested", "prompt-created",
                 PromptCreated.getClassSchema(), Clock.systemUTC()))
