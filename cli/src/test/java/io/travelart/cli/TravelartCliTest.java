@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The travelart command as a user runs it, against the shared local pipeline. */
 class TravelartCliTest {
@@ -106,6 +107,49 @@ class TravelartCliTest {
         Run table = run(connection("watch", "--from-beginning", "--max", "1"));
         assertThat(table.lines().get(0)).startsWith("TIME").contains("STATUS").contains("REQUEST ID");
         assertThat(table.lines()).hasSize(2);
+    }
+
+    @Test
+    void failedListsShowsAndFiltersFailedRequests() throws Exception {
+        Run published = run(connection("publish", "--keyword", "   ", "--source", "cli-failed-test"));
+        assertThat(published.exitCode()).as(published.err()).isZero();
+        String id = published.lines().get(0);
+
+        // The worker answers the blank keyword with one request-failed; wait until the list has it.
+        List<String> lines = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            lines.clear();
+            lines.addAll(run(connection("failed", "--json", "--request-id", id)).lines());
+            return !lines.isEmpty();
+        });
+        assertThat(lines).hasSize(1);
+        var event = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
+        assertThat(event.path("requestId").asText()).isEqualTo(id);
+        assertThat(event.path("stage").asText()).isEqualTo("PROMPT");
+        assertThat(event.path("errorCode").asText()).isEqualTo("INVALID_INPUT");
+        assertThat(event.path("retriable").asBoolean()).isFalse();
+        assertThat(event.path("attempts").asInt()).isEqualTo(1);
+        assertThat(event.path("originTopic").asText()).isEqualTo("keyword-requested");
+
+        Run table = run(connection("failed", "--stage", "prompt", "--code", "INVALID_INPUT", "--since", "1h"));
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.lines().get(0)).startsWith("STAGE").contains("COUNT").contains("LAST FAILED");
+        assertThat(table.lines()).anyMatch(l -> l.matches("PROMPT\\s+INVALID_INPUT\\s+\\d+\\s+.*"));
+        assertThat(run(connection("failed", "--code", "INVALID_INPUT", "--until", "2000-01-01T00:00:00Z")).out())
+                .contains("0 failed request(s)");
+
+        Run show = run(connection("failed", "show", id));
+        assertThat(show.exitCode()).as(show.err()).isZero();
+        assertThat(show.out()).contains("errorCode:          INVALID_INPUT").contains("originalKey:        " + id)
+                .contains("message:            keyword is blank");
+
+        Run missing = run(connection("failed", "show", "no-such-request"));
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err().strip()).isEqualTo("travelart: no failed request with id no-such-request");
+
+        Run badTime = run(connection("failed", "--since", "yesterday-ish"));
+        assertThat(badTime.exitCode()).isEqualTo(2);
+        assertThat(badTime.err()).contains("--since 'yesterday-ish' is neither an instant");
     }
 
     @Test

@@ -94,7 +94,7 @@ public final class Settings {
     /** Durations as ISO-8601 ({@code PT30S}) or a number with unit: {@code 250ms}, {@code 30s}, {@code 2m}. */
     public Duration duration(String name, Duration defaultValue) {
         return parse(name, defaultValue, Settings::parseDuration, d -> !d.isNegative(),
-                "a duration such as 250ms, 30s, 2m or PT30S");
+                "a duration such as 250ms, 30s, 2m, 1h or PT30S");
     }
 
     public static Duration parseDuration(String text) {
@@ -110,7 +110,13 @@ public final class Settings {
                 return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
             }
             if (v.endsWith("m")) {
-                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
+                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            if (v.endsWith("h")) {
+                return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            if (v.endsWith("d")) {
+                return Duration.ofDays(Long.parseLong(v.substring(0, v.length() - 1)));
             }
             return Duration.ofMillis(Long.parseLong(v));
         } catch (NumberFormatException | DateTimeParseException e) {
