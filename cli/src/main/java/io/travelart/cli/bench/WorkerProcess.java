@@ -57,10 +57,6 @@ final class WorkerProcess implements AutoCloseable {
         return name;
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     boolean isAlive() {
         return process.isAlive();
     }

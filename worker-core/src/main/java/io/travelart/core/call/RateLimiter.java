@@ -22,7 +22,6 @@ import java.util.concurrent.Callable;
 public final class RateLimiter {
 
     private final String name;
-    private final long limitPerMinute;
     private final long nanosPerPermit;
     private final Clock clock;
     private final Sleeper sleeper;
@@ -33,7 +32,6 @@ public final class RateLimiter {
 
     public RateLimiter(String name, long limitPerMinute, Clock clock, Sleeper sleeper) {
         this.name = name;
-        this.limitPerMinute = limitPerMinute;
         this.nanosPerPermit = limitPerMinute <= 0 ? 0 : Duration.ofMinutes(1).toNanos() / limitPerMinute;
         this.clock = clock;
         this.sleeper = sleeper;
@@ -42,15 +40,6 @@ public final class RateLimiter {
     /** A limiter that never waits, except when held off after a 429. */
     public static RateLimiter unlimited(String name, Clock clock, Sleeper sleeper) {
         return new RateLimiter(name, 0, clock, sleeper);
-    }
-
-    public String name() {
-        return name;
-    }
-
-    /** The limit per minute; 0 means none. */
-    public long limitPerMinute() {
-        return limitPerMinute;
     }
 
     /** Waits until {@code permits} may be used. */
@@ -94,6 +83,11 @@ public final class RateLimiter {
     /** Nobody gets a permit before {@code duration} from now. */
     public synchronized void holdOff(Duration duration) {
         holdUntil = Math.max(holdUntil, nanos() + duration.toNanos());
+    }
+
+    @Override
+    public String toString() {
+        return name + " limiter";
     }
 
     /** Total time callers were told to wait, for metrics and the bench. */

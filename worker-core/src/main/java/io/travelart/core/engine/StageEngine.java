@@ -138,11 +138,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         this.serde = serde;
         this.clock = clock;
         this.slots = new Semaphore(config.maxInFlight());
-        // A read_committed fetch waiting for data is not always woken when a transaction commits: without a
-        // short wait it answers only after fetch.max.wait.ms (500 ms by default), at every stage.
-        Map<String, Object> consumerDefaults = Map.of(
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+        Map<String, Object> consumerDefaults = Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
         this.consumer = new KafkaConsumer<>(withDefaults(kafka, consumerDefaults, Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
                 ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-consumer",
