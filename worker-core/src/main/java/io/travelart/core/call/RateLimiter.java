@@ -16,8 +16,9 @@ import java.util.concurrent.Callable;
  * <p>{@link #holdOff} stops every caller until the given time: a 429 slows the whole instance down
  * for as long as the provider asks, not just the one call.
  *
- * <p>Hand-written rather than Resilience4j's or Bucket4j's limiters: we need the instance-wide hold-off
- * and weighted permits on one clock that tests can drive, and neither offers both.
+ * <p>Hand-written: Resilience4j's limiter (on Maven Central here) has no instance-wide hold-off and reads
+ * its own nanosecond clock, so its tests could not run in virtual time; Bucket4j is not in the package
+ * list of this workplace.
  */
 public final class RateLimiter {
 
