@@ -2,9 +2,8 @@ package io.travelart.prompt;
 
 import io.travelart.core.engine.ErrorCodes;
 import io.travelart.core.engine.Failure;
+import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
-import io.travelart.core.engine.Stage;
-import io.travelart.core.engine.StageNames;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
@@ -15,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /** keyword-requested → prompt-created: checks the request, has the prompt written, checks the answer. */
-public final class PromptStage implements Stage<KeywordRequested, PromptCreated> {
+public final class PromptStage extends KeywordStage<PromptCreated> {
 
     private final PromptWriter writer;
     private final Executor executor;
@@ -29,26 +28,6 @@ public final class PromptStage implements Stage<KeywordRequested, PromptCreated>
         this.clock = clock;
         this.keywordMaxLength = keywordMaxLength;
         this.check = new PromptCheck(promptMaxLength);
-    }
-
-    @Override
-    public String name() {
-        return StageNames.PROMPT;
-    }
-
-    @Override
-    public Class<KeywordRequested> inputType() {
-        return KeywordRequested.class;
-    }
-
-    @Override
-    public String requestId(KeywordRequested input) {
-        return input.getRequestId();
-    }
-
-    @Override
-    public String keyword(KeywordRequested input) {
-        return input.getKeyword();
     }
 
     @Override

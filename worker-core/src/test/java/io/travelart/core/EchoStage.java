@@ -2,9 +2,8 @@ package io.travelart.core;
 
 import io.travelart.core.engine.ErrorCodes;
 import io.travelart.core.engine.Failure;
+import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
-import io.travelart.core.engine.Stage;
-import io.travelart.core.engine.StageNames;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
@@ -14,27 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** Echoes the keyword as the prompt after a random delay, or fails keywords starting with "fail". */
-public final class EchoStage implements Stage<KeywordRequested, PromptCreated> {
-    @Override
-    public String name() {
-        return StageNames.PROMPT;
-    }
-
-    @Override
-    public Class<KeywordRequested> inputType() {
-        return KeywordRequested.class;
-    }
-
-    @Override
-    public String requestId(KeywordRequested input) {
-        return input.getRequestId();
-    }
-
-    @Override
-    public String keyword(KeywordRequested input) {
-        return input.getKeyword();
-    }
-
+public final class EchoStage extends KeywordStage<PromptCreated> {
     @Override
     public CompletableFuture<Outcome<PromptCreated>> process(KeywordRequested input) {
         if (input.getKeyword().startsWith("fail")) {

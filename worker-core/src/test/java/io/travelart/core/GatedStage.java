@@ -1,8 +1,7 @@
 package io.travelart.core;
 
+import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
-import io.travelart.core.engine.Stage;
-import io.travelart.core.engine.StageNames;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
@@ -13,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A stage whose calls finish only when the test says: to hold work in flight, and to finish it in any order. */
-public final class GatedStage implements Stage<KeywordRequested, PromptCreated> {
+public final class GatedStage extends KeywordStage<PromptCreated> {
 
     public record Call(KeywordRequested input, CompletableFuture<Outcome<PromptCreated>> future) {
         public void finish() {
@@ -26,26 +25,6 @@ public final class GatedStage implements Stage<KeywordRequested, PromptCreated> 
     private final List<Call> calls = new ArrayList<>();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger maxOpen = new AtomicInteger();
-
-    @Override
-    public String name() {
-        return StageNames.PROMPT;
-    }
-
-    @Override
-    public Class<KeywordRequested> inputType() {
-        return KeywordRequested.class;
-    }
-
-    @Override
-    public String requestId(KeywordRequested input) {
-        return input.getRequestId();
-    }
-
-    @Override
-    public String keyword(KeywordRequested input) {
-        return input.getKeyword();
-    }
 
     @Override
     public synchronized CompletableFuture<Outcome<PromptCreated>> process(KeywordRequested input) {

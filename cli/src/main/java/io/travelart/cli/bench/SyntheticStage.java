@@ -1,8 +1,7 @@
 package io.travelart.cli.bench;
 
+import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
-import io.travelart.core.engine.Stage;
-import io.travelart.core.engine.StageNames;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
@@ -16,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A stage with no API behind it, to measure the engine: {@code noop} answers at once; {@code sleep}
  * answers after a random 0..max time, on a timer (no thread held), like an asynchronous call.
  */
-final class SyntheticStage implements Stage<KeywordRequested, PromptCreated> {
+final class SyntheticStage extends KeywordStage<PromptCreated> {
 
     private final long maxMicros;
     private final ScheduledExecutorService timer;
@@ -30,26 +29,6 @@ final class SyntheticStage implements Stage<KeywordRequested, PromptCreated> {
         return PromptCreated.newBuilder().setRequestId(input.getRequestId()).setRequest(input)
                 .setPrompt("Concept art of " + input.getKeyword()).setModel("bench").setPromptLatencyMs(0)
                 .setCreatedAt(Instant.now()).build();
-    }
-
-    @Override
-    public String name() {
-        return StageNames.PROMPT;
-    }
-
-    @Override
-    public Class<KeywordRequested> inputType() {
-        return KeywordRequested.class;
-    }
-
-    @Override
-    public String requestId(KeywordRequested input) {
-        return input.getRequestId();
-    }
-
-    @Override
-    public String keyword(KeywordRequested input) {
-        return input.getKeyword();
     }
 
     @Override
