@@ -83,9 +83,7 @@ final class FailedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        List<RequestFailed> failed = FailedRequests.read(connection.kafka(), connection.serde(), connection.topics().requestFailed(),
-                filters.filter(spec), problem -> err.println("travelart: skipped a record that is not a RequestFailed: " + problem));
+        List<RequestFailed> failed = read(connection, spec, filters.filter(spec));
         if (json) {
             for (RequestFailed f : failed) {
                 out.println(JSON.writeValueAsString(summary(f)));
@@ -101,6 +99,13 @@ final class FailedCommand implements Callable<Integer> {
                 when(group.stream().map(RequestFailed::getLastFailureAt).max(Comparator.naturalOrder()).orElseThrow())));
         out.printf("%d failed request(s)%s%n", failed.size(), failed.isEmpty() ? "" : "; 'travelart failed show REQUEST_ID' for one");
         return 0;
+    }
+
+    /** The committed failures matching the filter; records that are not RequestFailed are named on stderr, not dropped silently. */
+    private static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, FailedRequests.Filter filter) {
+        PrintWriter err = spec.commandLine().getErr();
+        return FailedRequests.read(connection.kafka(), connection.serde(), connection.topics().requestFailed(), filter,
+                problem -> err.println("travelart: skipped a record that is not a RequestFailed: " + problem));
     }
 
     private static final java.time.format.DateTimeFormatter WHEN =
@@ -146,8 +151,7 @@ final class FailedCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            List<RequestFailed> failed = FailedRequests.read(connection.kafka(), connection.serde(), connection.topics().requestFailed(),
-                    new FailedRequests.Filter(null, null, null, null, requestId), problem -> { });
+            List<RequestFailed> failed = read(connection, spec, new FailedRequests.Filter(null, null, null, null, requestId));
             if (failed.isEmpty()) {
                 throw new UserFacingException("no failed request with id " + requestId, null);
             }
