@@ -30,7 +30,7 @@ final class FailedCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The filters shared by the list and (later) replay. */
+    /** The filters shared by the list and replay. */
     static final class Filters {
         @Option(names = "--stage", description = "INGEST, PROMPT or IMAGE.")
         String stage;

@@ -4,17 +4,10 @@ import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.RequestFailed;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /** The committed request-failed events, read from the beginning to the end the topic has now. */
@@ -22,6 +15,8 @@ final class FailedRequests {
 
     /** What an operator narrows the list by; a null field does not filter. */
     record Filter(String stage, String code, Instant since, Instant until, String requestId) {
+        static final Filter NONE = new Filter(null, null, null, null, null);
+
         boolean matches(RequestFailed f) {
             return (stage == null || stage.equalsIgnoreCase(f.getStage()))
                     && (code == null || code.equalsIgnoreCase(f.getErrorCode()))
@@ -34,29 +29,19 @@ final class FailedRequests {
     private FailedRequests() {
     }
 
+    /** In the order each partition holds them, so a request's later failures come after its earlier ones. */
     static List<RequestFailed> read(KafkaConfig kafka, EventSerde serde, String topic, Filter filter, Consumer<String> undecodable) {
         List<RequestFailed> found = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(kafka.with(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    try {
-                        RequestFailed failed = serde.deserialize(record.value(), RequestFailed.class);
-                        if (filter.matches(failed)) {
-                            found.add(failed);
-                        }
-                    } catch (DecodeException e) {
-                        undecodable.accept(record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + e.getMessage());
-                    }
+        CommittedRecords.read(kafka, topic, record -> {
+            try {
+                RequestFailed failed = serde.deserialize(record.value(), RequestFailed.class);
+                if (filter.matches(failed)) {
+                    found.add(failed);
                 }
+            } catch (DecodeException e) {
+                undecodable.accept(record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + e.getMessage());
             }
-        }
+        });
         return found;
     }
 }

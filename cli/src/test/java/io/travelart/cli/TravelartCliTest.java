@@ -153,6 +153,51 @@ class TravelartCliTest {
     }
 
     @Test
+    void replayRepublishesTheOriginalRecordCountsReplaysAndRefusesPastTheMaximum() throws Exception {
+        Run published = run(connection("publish", "--keyword", "   ", "--source", "cli-replay-test"));
+        assertThat(published.exitCode()).as(published.err()).isZero();
+        String id = published.lines().get(0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> !run(connection("failed", "--json", "--request-id", id)).lines().isEmpty());
+
+        // A blank keyword is not retriable: replay leaves it unless told, and a dry run publishes nothing.
+        Run left = run(connection("replay", "--request-id", id));
+        assertThat(left.exitCode()).as(left.err()).isZero();
+        assertThat(left.lines()).anySatisfy(l -> assertThat(l).startsWith(id).contains("skipped: not retriable"));
+        assertThat(left.out()).contains("replayed 0 of 1 failed request(s): 0 already ready, 1 permanent");
+        Run dry = run(connection("replay", "--request-id", id, "--include-permanent", "--dry-run"));
+        assertThat(dry.out()).contains("would replay to keyword-requested (replay 1 of at most 3)").contains("would replay 1 of 1");
+
+        Run replayed = run(connection("replay", "--request-id", id, "--include-permanent", "--max-replays", "1"));
+        assertThat(replayed.exitCode()).as(replayed.err()).isZero();
+        assertThat(replayed.out()).contains("replayed to keyword-requested (replay 1 of at most 1)").contains("replayed 1 of 1");
+
+        // The prompt-worker reads the replayed record and fails it again: a second failure, whose original headers count the replay.
+        List<JsonNode> shown = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            shown.clear();
+            for (String line : run(connection("failed", "show", id, "--json")).lines()) {
+                shown.add(new ObjectMapper().readTree(line));
+            }
+            return shown.size() == 2;
+        });
+        assertThat(shown.get(0).path("originalHeaders").has(io.travelart.core.engine.CarriedHeaders.REPLAY_COUNT)).isFalse();
+        assertThat(shown.get(1).path("originalHeaders").path(io.travelart.core.engine.CarriedHeaders.REPLAY_COUNT).asText()).isEqualTo("1");
+        assertThat(shown.get(1).path("originalKey").asText()).isEqualTo(id);
+
+        // Only the latest failure counts, and it has been replayed once: the maximum.
+        Run refused = run(connection("replay", "--request-id", id, "--include-permanent", "--max-replays", "1", "--json"));
+        assertThat(refused.exitCode()).as(refused.err()).isZero();
+        JsonNode verdict = new ObjectMapper().readTree(refused.lines().get(0));
+        assertThat(verdict.path("verdict").asText()).isEqualTo("AT_MAXIMUM");
+        assertThat(verdict.path("replaysBefore").asInt()).isEqualTo(1);
+        assertThat(refused.lines()).hasSize(2).last().asString().contains("replayed 0 of 1").contains("1 at the replay maximum (1)");
+
+        Run badRate = run(connection("replay", "--rate", "0"));
+        assertThat(badRate.exitCode()).isEqualTo(2);
+        assertThat(badRate.err()).contains("--rate must be between 1 and 10000");
+    }
+
+    @Test
     void badArgumentsExitTwoWithOneLine() {
         Run noKeyword = run("publish");
         assertThat(noKeyword.exitCode()).isEqualTo(2);

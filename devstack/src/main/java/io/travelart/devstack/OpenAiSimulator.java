@@ -60,6 +60,8 @@ public final class OpenAiSimulator implements AutoCloseable {
     private final Map<String, byte[]> reused = new ConcurrentHashMap<>();
     private final Bucket imageBucket = new Bucket();
     private final AtomicLong rateLimited = new AtomicLong();
+    private final AtomicLong faulted = new AtomicLong();
+    private final Map<Endpoint, AtomicLong> answering = new ConcurrentHashMap<>();
 
     private record StoredFile(byte[] bytes, Instant expires) {
     }
@@ -96,8 +98,8 @@ public final class OpenAiSimulator implements AutoCloseable {
             });
             server.setExecutor(executor);
             OpenAiSimulator simulator = new OpenAiSimulator(server, executor, settings);
-            server.createContext("/v1/chat/completions", simulator::chat);
-            server.createContext("/v1/images/generations", simulator::images);
+            server.createContext("/v1/chat/completions", exchange -> simulator.answering(Endpoint.CHAT, exchange, simulator::chat));
+            server.createContext("/v1/images/generations", exchange -> simulator.answering(Endpoint.IMAGES, exchange, simulator::images));
             server.createContext("/v1/simulator/files/", simulator::file);
             server.createContext("/", exchange -> simulator.error(exchange, 404, "invalid_request_error", "unknown_url",
                     "Unknown request URL: " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()));
@@ -116,6 +118,10 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     public void settings(SimulatorSettings settings) {
         this.settings = settings;
+    }
+
+    public SimulatorSettings settings() {
+        return settings;
     }
 
     /** Calls received for the request id, whatever they were answered. */
@@ -390,6 +396,7 @@ public final class OpenAiSimulator implements AutoCloseable {
             }
         }
         if (s.faultStatus() != 0 && ThreadLocalRandom.current().nextDouble() < s.faultRate()) {
+            faulted.incrementAndGet();
             if (s.faultStatus() == 429) {
                 exchange.getResponseHeaders().set("retry-after-ms", Long.toString(s.retryAfter().toMillis()));
                 exchange.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, s.retryAfter().toSeconds())));
@@ -425,6 +432,26 @@ public final class OpenAiSimulator implements AutoCloseable {
     /** Calls answered 429 because of {@link SimulatorSettings#imagesPerMinute()}. */
     public long rateLimitedCalls() {
         return rateLimited.get();
+    }
+
+    /** Calls answered with the injected fault ({@link SimulatorSettings#faultStatus()}). */
+    public long faultedCalls() {
+        return faulted.get();
+    }
+
+    /** Calls an endpoint has received and not yet answered: what a client has in flight. */
+    public long inFlight(Endpoint endpoint) {
+        return answering.computeIfAbsent(endpoint, e -> new AtomicLong()).get();
+    }
+
+    private void answering(Endpoint endpoint, HttpExchange exchange, com.sun.net.httpserver.HttpHandler handler) throws IOException {
+        AtomicLong count = answering.computeIfAbsent(endpoint, e -> new AtomicLong());
+        count.incrementAndGet();
+        try {
+            handler.handle(exchange);
+        } finally {
+            count.decrementAndGet();
+        }
     }
 
     /** Calls answered by an endpoint, billed or not. */

@@ -10,8 +10,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** A worker jar run as its own OS process, as users run it: its own heap, its own peak memory, a real SIGTERM. */
-final class WorkerProcess implements AutoCloseable {
+/**
+ * A worker jar run as its own OS process, as users run it: its own heap, its own peak memory, a real
+ * SIGTERM, a real kill -9. Used by the bench and by the fault tests.
+ */
+public final class WorkerProcess implements AutoCloseable {
 
     private final String name;
     private final Process process;
@@ -21,7 +24,7 @@ final class WorkerProcess implements AutoCloseable {
         this.process = process;
     }
 
-    static WorkerProcess start(String name, Map<String, String> env, String maxHeap, Path log) throws IOException {
+    public static WorkerProcess start(String name, Map<String, String> env, String maxHeap, Path log) throws IOException {
         Path jar = jar(name);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + maxHeap, "-Dsun.net.httpserver.nodelay=true", "-Djava.awt.headless=true", "-jar", jar.toString()));
@@ -53,11 +56,11 @@ final class WorkerProcess implements AutoCloseable {
         throw new IllegalStateException(name + ".jar not found: bench runs the worker jars; build them with 'mvn -DskipTests package'");
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -75,8 +78,14 @@ final class WorkerProcess implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** Sends SIGKILL, as a crash or the OOM killer would: no drain, no commit, no goodbye to the group. */
+    public int kill() throws InterruptedException {
+        process.destroyForcibly();
+        return process.waitFor();
+    }
+
     /** Sends SIGTERM and waits for the drain; returns the exit code. */
-    int stop() throws InterruptedException {
+    public int stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();

@@ -4,6 +4,7 @@ import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -141,6 +142,10 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         Map<String, Object> consumerDefaults = Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
         this.consumer = new KafkaConsumer<>(withDefaults(kafka, consumerDefaults, Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
+                // Static membership: an instance restarted under its id (after a crash, or a pod rescheduled) takes its
+                // partitions back at once, instead of waiting out the dead member's session. The id is the instance's
+                // transactional id, which is unique per instance already.
+                ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.transactionalId(),
                 ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-consumer",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -195,7 +200,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             drain();
         } finally {
             try {
-                consumer.close(Duration.ofSeconds(5));
+                // A static member stays in the group on close unless told: a stopping instance hands its partitions on now.
+                consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        .withTimeout(Duration.ofSeconds(5)));
                 producer.close(Duration.ofSeconds(5));
             } finally {
                 stopped.countDown();
@@ -319,8 +326,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                             Instant startedAt) {
         try {
             if (outcome instanceof Outcome.Published<O> published) {
-                return new Result(new ProducerRecord<>(config.outputTopic(), requestId,
-                        serde.serialize(config.outputTopic(), published.event())), false);
+                return new Result(new ProducerRecord<>(config.outputTopic(), null, requestId,
+                        serde.serialize(config.outputTopic(), published.event()), CarriedHeaders.from(record.headers())), false);
             }
             Failure failure = ((Outcome.Failed<O>) outcome).failure();
             log.info("request {} failed at {}: {} {} (attempts {})", requestId, stage.name(), failure.code(),

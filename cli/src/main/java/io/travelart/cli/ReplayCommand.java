@@ -1,0 +1,168 @@
+package io.travelart.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.travelart.core.call.RateLimiter;
+import io.travelart.core.call.Sleeper;
+import io.travelart.core.engine.CarriedHeaders;
+import io.travelart.events.OriginalHeader;
+import io.travelart.events.RequestFailed;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Republishes the original record (bytes and headers) of failed requests to the topic it was read from, "
+                + "so the stage that failed works on it again. Takes each request's latest failure; leaves requests that have "
+                + "meanwhile reached image-ready, failures that are not retriable (unless --include-permanent), and requests "
+                + "replayed --max-replays times already. Stamps " + CarriedHeaders.REPLAY_COUNT + " on what it republishes."})
+final class ReplayCommand implements Callable<Integer> {
+
+    static final int DEFAULT_MAX_REPLAYS = 3;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Mixin
+    FailedCommand.Filters filters;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Replay at most N requests; the rest are left for another run.")
+    Integer limit;
+
+    @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "20",
+            description = "Republish at most this many records per second, so a replay does not start a rate-limit storm. Default: ${DEFAULT-VALUE}.")
+    int rate;
+
+    @Option(names = "--dry-run", description = "Say what would be replayed; publish nothing.")
+    boolean dryRun;
+
+    @Option(names = "--include-permanent", description = "Replay failures that are not retriable too (after fixing their cause).")
+    boolean includePermanent;
+
+    @Option(names = "--max-replays", paramLabel = "N",
+            description = "Refuse requests replayed this often already. Default: $TRAVELART_MAX_REPLAYS, else " + DEFAULT_MAX_REPLAYS + ".")
+    Integer maxReplays;
+
+    @Option(names = "--json", description = "One JSON object per failed request looked at, with what was done.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (rate < 1 || rate > 10_000) {
+            throw new ParameterException(spec.commandLine(), "--rate must be between 1 and 10000 records per second, not " + rate);
+        }
+        if (limit != null && limit < 0) {
+            throw new ParameterException(spec.commandLine(), "--limit must be 0 or more, not " + limit);
+        }
+        int max = maxReplays != null ? maxReplays
+                : connection.settings().intValue("TRAVELART_MAX_REPLAYS", DEFAULT_MAX_REPLAYS, 0, 1000);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+
+        List<RequestFailed> failures = FailedRequests.read(connection.kafka(), connection.serde(), connection.topics().requestFailed(),
+                FailedRequests.Filter.NONE, problem -> err.println("travelart: skipped a record that is not a RequestFailed: " + problem));
+        Set<String> ready = new HashSet<>();
+        CommittedRecords.read(connection.kafka(), connection.topics().imageReady(), record -> {
+            if (record.key() != null) {
+                ready.add(new String(record.key(), StandardCharsets.UTF_8));
+            }
+        });
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filters.filter(spec), ready, includePermanent, max,
+                limit == null ? Integer.MAX_VALUE : limit);
+
+        Map<ReplayPlan.Verdict, Integer> counts = new EnumMap<>(ReplayPlan.Verdict.class);
+        RateLimiter pace = new RateLimiter("replay", rate * 60L, Clock.systemUTC(), Sleeper.SYSTEM);
+        try (var producer = dryRun ? null : new KafkaProducer<>(connection.kafka().with(Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000")), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (ReplayPlan.Entry entry : plan) {
+                if (entry.verdict() == ReplayPlan.Verdict.REPLAY && producer != null) {
+                    pace.acquire(1);
+                    publish(producer, entry);
+                }
+                counts.merge(entry.verdict(), 1, Integer::sum);
+                print(out, entry, max);
+            }
+        }
+        int replayed = counts.getOrDefault(ReplayPlan.Verdict.REPLAY, 0);
+        out.printf("%s %d of %d failed request(s): %d already ready, %d permanent, %d at the replay maximum (%d), %d over --limit%n",
+                dryRun ? "would replay" : "replayed", replayed, plan.size(),
+                counts.getOrDefault(ReplayPlan.Verdict.ALREADY_READY, 0), counts.getOrDefault(ReplayPlan.Verdict.PERMANENT, 0),
+                counts.getOrDefault(ReplayPlan.Verdict.AT_MAXIMUM, 0), max, counts.getOrDefault(ReplayPlan.Verdict.OVER_LIMIT, 0));
+        return 0;
+    }
+
+    /** The original record as it was read, with the replay count raised; waits for the broker's acknowledgement. */
+    private static void publish(KafkaProducer<byte[], byte[]> producer, ReplayPlan.Entry entry) throws InterruptedException {
+        RequestFailed f = entry.failure();
+        RecordHeaders headers = new RecordHeaders();
+        for (OriginalHeader h : f.getOriginalHeaders()) {
+            if (!CarriedHeaders.REPLAY_COUNT.equals(h.getKey())) {
+                headers.add(h.getKey(), ReplayPlan.bytes(h.getValue()));
+            }
+        }
+        headers.add(CarriedHeaders.REPLAY_COUNT, CarriedHeaders.replayCountValue(entry.replays() + 1));
+        try {
+            producer.send(new ProducerRecord<>(f.getOriginTopic(), null, ReplayPlan.bytes(f.getOriginalKey()),
+                    ReplayPlan.bytes(f.getOriginalValue()), headers)).get();
+        } catch (ExecutionException e) {
+            throw new UserFacingException("replaying " + name(f) + " to " + f.getOriginTopic() + " failed: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private void print(PrintWriter out, ReplayPlan.Entry entry, int max) throws Exception {
+        RequestFailed f = entry.failure();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("requestId", f.getRequestId());
+            m.put("stage", f.getStage());
+            m.put("errorCode", f.getErrorCode());
+            m.put("verdict", entry.verdict().name());
+            m.put("replaysBefore", entry.replays());
+            m.put("topic", f.getOriginTopic());
+            m.put("dryRun", dryRun);
+            out.println(JSON.writeValueAsString(m));
+            return;
+        }
+        String what = switch (entry.verdict()) {
+            case REPLAY -> (dryRun ? "would replay" : "replayed") + " to " + f.getOriginTopic()
+                    + " (replay " + (entry.replays() + 1) + " of at most " + max + ")";
+            case ALREADY_READY -> "skipped: already image-ready";
+            case PERMANENT -> "skipped: not retriable (--include-permanent to replay it)";
+            case AT_MAXIMUM -> "refused: replayed " + entry.replays() + " times already, the maximum (--max-replays)";
+            case OVER_LIMIT -> "left: over --limit";
+        };
+        out.printf("%-36s %-6s %-16s %s%n", name(f), f.getStage(), f.getErrorCode(), what);
+        out.flush();
+    }
+
+    private static String name(RequestFailed f) {
+        return f.getRequestId() != null ? f.getRequestId() : f.getOriginTopic() + "-" + f.getOriginPartition() + "@" + f.getOriginOffset();
+    }
+}

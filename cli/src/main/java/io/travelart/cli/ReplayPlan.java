@@ -1,0 +1,103 @@
+package io.travelart.cli;
+
+import io.travelart.core.engine.CarriedHeaders;
+import io.travelart.events.OriginalHeader;
+import io.travelart.events.RequestFailed;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which failed requests a replay republishes, and why it leaves the others. Only a request's latest
+ * failure counts: after a replay it may have failed again at a later stage, and replaying its older
+ * failure would redo work that already succeeded.
+ */
+final class ReplayPlan {
+
+    enum Verdict {
+        /** Republish its original record. */
+        REPLAY,
+        /** It has meanwhile reached image-ready: replaying would only pay for work already done. */
+        ALREADY_READY,
+        /** Its failure is not retriable (a bad input, a refusal): the same record would fail the same way. */
+        PERMANENT,
+        /** Replayed as often as allowed already. */
+        AT_MAXIMUM,
+        /** Beyond {@code --limit}: left for another run. */
+        OVER_LIMIT
+    }
+
+    /** One failed request and what the replay does with it; {@code replays} is how often it was replayed before. */
+    record Entry(RequestFailed failure, Verdict verdict, int replays) {
+    }
+
+    private ReplayPlan() {
+    }
+
+    /**
+     * @param failures         committed failures, in the order their partitions hold them
+     * @param filter           what the operator selected; applied to each request's latest failure
+     * @param ready            request ids that have an image-ready event
+     * @param includePermanent replay failures that are not retriable too
+     * @param maxReplays       a request replayed this often is refused
+     * @param limit            at most this many are replayed
+     */
+    static List<Entry> of(List<RequestFailed> failures, FailedRequests.Filter filter, Set<String> ready,
+                          boolean includePermanent, int maxReplays, int limit) {
+        Map<String, RequestFailed> latest = new LinkedHashMap<>();
+        for (RequestFailed f : failures) {
+            latest.put(identity(f), f);
+        }
+        List<Entry> plan = new ArrayList<>();
+        int replaying = 0;
+        for (RequestFailed f : latest.values()) {
+            if (!filter.matches(f)) {
+                continue;
+            }
+            int replays = replays(f);
+            Verdict verdict;
+            if (f.getRequestId() != null && ready.contains(f.getRequestId())) {
+                verdict = Verdict.ALREADY_READY;
+            } else if (!f.getRetriable() && !includePermanent) {
+                verdict = Verdict.PERMANENT;
+            } else if (replays >= maxReplays) {
+                verdict = Verdict.AT_MAXIMUM;
+            } else if (replaying >= limit) {
+                verdict = Verdict.OVER_LIMIT;
+            } else {
+                verdict = Verdict.REPLAY;
+                replaying++;
+            }
+            plan.add(new Entry(f, verdict, replays));
+        }
+        return plan;
+    }
+
+    /** A record that could not even be decoded has no request id; its place in its topic names it. */
+    private static String identity(RequestFailed f) {
+        return f.getRequestId() != null ? f.getRequestId()
+                : f.getOriginTopic() + "-" + f.getOriginPartition() + "@" + f.getOriginOffset();
+    }
+
+    static int replays(RequestFailed f) {
+        for (OriginalHeader h : f.getOriginalHeaders()) {
+            if (CarriedHeaders.REPLAY_COUNT.equals(h.getKey())) {
+                return CarriedHeaders.replayCount(bytes(h.getValue()));
+            }
+        }
+        return 0;
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+}

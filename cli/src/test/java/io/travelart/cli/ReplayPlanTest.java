@@ -1,0 +1,84 @@
+package io.travelart.cli;
+
+import io.travelart.core.engine.CarriedHeaders;
+import io.travelart.events.OriginalHeader;
+import io.travelart.events.RequestFailed;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+import static io.travelart.cli.ReplayPlan.Verdict.ALREADY_READY;
+import static io.travelart.cli.ReplayPlan.Verdict.AT_MAXIMUM;
+import static io.travelart.cli.ReplayPlan.Verdict.OVER_LIMIT;
+import static io.travelart.cli.ReplayPlan.Verdict.PERMANENT;
+import static io.travelart.cli.ReplayPlan.Verdict.REPLAY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ReplayPlanTest {
+
+    private static final FailedRequests.Filter ALL = FailedRequests.Filter.NONE;
+
+    private static RequestFailed failure(String id, String stage, String code, boolean retriable, int replays, long offset) {
+        List<OriginalHeader> headers = replays == 0 ? List.of()
+                : List.of(new OriginalHeader(CarriedHeaders.REPLAY_COUNT, ByteBuffer.wrap(CarriedHeaders.replayCountValue(replays))));
+        return RequestFailed.newBuilder().setRequestId(id).setStage(stage).setErrorCode(code).setMessage(code)
+                .setRetriable(retriable).setAttempts(1).setFirstFailureAt(Instant.EPOCH).setLastFailureAt(Instant.EPOCH.plusSeconds(offset))
+                .setOriginTopic(stage.equals("IMAGE") ? "prompt-created" : "keyword-requested").setOriginPartition(0)
+                .setOriginOffset(offset).setOriginalHeaders(headers).build();
+    }
+
+    private static List<ReplayPlan.Verdict> verdicts(List<ReplayPlan.Entry> plan) {
+        return plan.stream().map(ReplayPlan.Entry::verdict).toList();
+    }
+
+    @Test
+    void onlyTheLatestFailureOfARequestCountsAndTheFilterAppliesToIt() {
+        var prompt = failure("a", "PROMPT", "RATE_LIMITED", true, 0, 1);
+        var image = failure("a", "IMAGE", "UPSTREAM_5XX", true, 1, 2);
+
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(List.of(prompt, image), ALL, Set.of(), false, 3, Integer.MAX_VALUE);
+        assertThat(plan).singleElement().satisfies(e -> {
+            assertThat(e.failure()).isSameAs(image);
+            assertThat(e.replays()).isEqualTo(1);
+            assertThat(e.verdict()).isEqualTo(REPLAY);
+        });
+
+        // Selecting the older failure's code selects nothing: replaying it would redo the prompt that succeeded.
+        var byOldCode = new FailedRequests.Filter(null, "RATE_LIMITED", null, null, null);
+        assertThat(ReplayPlan.of(List.of(prompt, image), byOldCode, Set.of(), false, 3, Integer.MAX_VALUE)).isEmpty();
+    }
+
+    @Test
+    void readyPermanentAndAtTheMaximumAreLeftAndTheLimitCountsOnlyReplays() {
+        List<RequestFailed> failures = List.of(
+                failure("ready", "IMAGE", "UPSTREAM_5XX", true, 0, 1),
+                failure("refused", "PROMPT", "CONTENT_POLICY", false, 0, 2),
+                failure("tired", "PROMPT", "TIMEOUT", true, 3, 3),
+                failure("one", "PROMPT", "TIMEOUT", true, 2, 4),
+                failure("two", "IMAGE", "RATE_LIMITED", true, 0, 5));
+
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), false, 3, 1)))
+                .containsExactly(ALREADY_READY, PERMANENT, AT_MAXIMUM, REPLAY, OVER_LIMIT);
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), true, 4, Integer.MAX_VALUE)))
+                .containsExactly(ALREADY_READY, REPLAY, REPLAY, REPLAY, REPLAY);
+    }
+
+    @Test
+    void anUndecodableRecordIsNamedByItsPlaceAndEachOneIsKept() {
+        var first = RequestFailed.newBuilder(failure("x", "INGEST", "INVALID_INPUT", false, 0, 7)).setRequestId(null).build();
+        var second = RequestFailed.newBuilder(failure("x", "INGEST", "INVALID_INPUT", false, 0, 8)).setRequestId(null).build();
+
+        assertThat(ReplayPlan.of(List.of(first, second), ALL, Set.of(), true, 3, Integer.MAX_VALUE)).hasSize(2)
+                .allSatisfy(e -> assertThat(e.verdict()).isEqualTo(REPLAY));
+    }
+
+    @Test
+    void aReplayCountThatIsNotANumberCountsAsNone() {
+        assertThat(CarriedHeaders.replayCount("x".getBytes())).isZero();
+        assertThat(CarriedHeaders.replayCount(null)).isZero();
+        assertThat(CarriedHeaders.replayCount(CarriedHeaders.replayCountValue(12))).isEqualTo(12);
+    }
+}
