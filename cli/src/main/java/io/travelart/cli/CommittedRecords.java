@@ -8,17 +8,24 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** A topic's committed records, from the beginning to the end it has when the read starts; no group, nothing committed. */
+/** A topic's committed records, from the beginning (or a time) to the end it has when the read starts; no group, nothing committed. */
 final class CommittedRecords {
 
     private CommittedRecords() {
     }
 
     static void read(KafkaConfig kafka, String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        read(kafka, topic, null, each);
+    }
+
+    /** From the first record written at or after {@code from} (null: from the beginning). */
+    static void read(KafkaConfig kafka, String topic, Instant from, Consumer<ConsumerRecord<byte[], byte[]>> each) {
         try (var consumer = new KafkaConsumer<>(kafka.with(Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -26,6 +33,17 @@ final class CommittedRecords {
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            if (from != null) {
+                Map<TopicPartition, Long> at = new HashMap<>();
+                partitions.forEach(tp -> at.put(tp, from.toEpochMilli()));
+                consumer.offsetsForTimes(at).forEach((tp, found) -> {
+                    if (found == null) {
+                        consumer.seekToEnd(List.of(tp));
+                    } else {
+                        consumer.seek(tp, found.offset());
+                    }
+                });
+            }
             // With read_committed the end offsets are the last stable offsets: open transactions are not waited for.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {

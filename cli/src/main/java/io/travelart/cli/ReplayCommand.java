@@ -9,6 +9,7 @@ import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
@@ -21,6 +22,12 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -33,8 +40,8 @@ import java.util.concurrent.ExecutionException;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Republishes the original record (bytes and headers) of failed requests to the topic it was read from, "
                 + "so the stage that failed works on it again. Takes each request's latest failure; leaves requests that have "
-                + "meanwhile reached image-ready, failures that are not retriable (unless --include-permanent), and requests "
-                + "replayed --max-replays times already. Stamps " + CarriedHeaders.REPLAY_COUNT + " on what it republishes."})
+                + "meanwhile reached image-ready, requests replayed since their latest failure and not answered yet, failures that "
+                + "are not retriable (unless --include-permanent), and requests replayed --max-replays times already. Stamps " + CarriedHeaders.REPLAY_COUNT + " on what it republishes."})
 final class ReplayCommand implements Callable<Integer> {
 
     static final int DEFAULT_MAX_REPLAYS = 3;
@@ -91,8 +98,10 @@ final class ReplayCommand implements Callable<Integer> {
                 ready.add(new String(record.key(), StandardCharsets.UTF_8));
             }
         });
-        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filters.filter(spec), ready, includePermanent, max,
-                limit == null ? Integer.MAX_VALUE : limit);
+        int most = limit == null ? Integer.MAX_VALUE : limit;
+        List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filters.filter(spec), ready, Map.of(), includePermanent, max, most);
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filters.filter(spec), ready, republished(candidates),
+                includePermanent, max, most);
 
         Map<ReplayPlan.Verdict, Integer> counts = new EnumMap<>(ReplayPlan.Verdict.class);
         RateLimiter pace = new RateLimiter("replay", rate * 60L, Clock.systemUTC(), Sleeper.SYSTEM);
@@ -110,11 +119,38 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         int replayed = counts.getOrDefault(ReplayPlan.Verdict.REPLAY, 0);
-        out.printf("%s %d of %d failed request(s): %d already ready, %d permanent, %d at the replay maximum (%d), %d over --limit%n",
+        out.printf("%s %d of %d failed request(s): %d already ready, %d pending, %d permanent, %d at the replay maximum (%d), %d over --limit%n",
                 dryRun ? "would replay" : "replayed", replayed, plan.size(),
-                counts.getOrDefault(ReplayPlan.Verdict.ALREADY_READY, 0), counts.getOrDefault(ReplayPlan.Verdict.PERMANENT, 0),
+                counts.getOrDefault(ReplayPlan.Verdict.ALREADY_READY, 0), counts.getOrDefault(ReplayPlan.Verdict.PENDING, 0),
+                counts.getOrDefault(ReplayPlan.Verdict.PERMANENT, 0),
                 counts.getOrDefault(ReplayPlan.Verdict.AT_MAXIMUM, 0), max, counts.getOrDefault(ReplayPlan.Verdict.OVER_LIMIT, 0));
         return 0;
+    }
+
+    /**
+     * The replay counts on records republished to the candidates' topics since the earliest candidate failed
+     * (less five minutes for clocks that differ): a candidate whose record was republished after its latest
+     * failure is still on its way.
+     */
+    private Map<ReplayPlan.Republished, Integer> republished(List<ReplayPlan.Entry> candidates) {
+        List<RequestFailed> replayable = candidates.stream()
+                .filter(e -> e.verdict() == ReplayPlan.Verdict.REPLAY || e.verdict() == ReplayPlan.Verdict.OVER_LIMIT)
+                .map(ReplayPlan.Entry::failure).toList();
+        Map<ReplayPlan.Republished, Integer> counts = new HashMap<>();
+        if (replayable.isEmpty()) {
+            return counts;
+        }
+        Instant from = replayable.stream().map(RequestFailed::getLastFailureAt).min(Comparator.naturalOrder()).orElseThrow()
+                .minus(Duration.ofMinutes(5));
+        for (String topic : replayable.stream().map(RequestFailed::getOriginTopic).collect(Collectors.toCollection(TreeSet::new))) {
+            CommittedRecords.read(connection.kafka(), topic, from, record -> {
+                Header count = record.headers().lastHeader(CarriedHeaders.REPLAY_COUNT);
+                if (count != null) {
+                    counts.merge(ReplayPlan.Republished.of(record.key(), record.value()), CarriedHeaders.replayCount(count.value()), Math::max);
+                }
+            });
+        }
+        return counts;
     }
 
     /** The original record as it was read, with the replay count raised; waits for the broker's acknowledgement. */
@@ -154,8 +190,9 @@ final class ReplayCommand implements Callable<Integer> {
             case REPLAY -> (dryRun ? "would replay" : "replayed") + " to " + f.getOriginTopic()
                     + " (replay " + (entry.replays() + 1) + " of at most " + max + ")";
             case ALREADY_READY -> "skipped: already image-ready";
+            case PENDING -> "skipped: replayed already and not answered yet";
             case PERMANENT -> "skipped: not retriable (--include-permanent to replay it)";
-            case AT_MAXIMUM -> "refused: replayed " + entry.replays() + " times already, the maximum (--max-replays)";
+            case AT_MAXIMUM -> "refused: replayed " + entry.replays() + " time(s) already, the maximum (--max-replays)";
             case OVER_LIMIT -> "left: over --limit";
         };
         out.printf("%-36s %-6s %-16s %s%n", name(f), f.getStage(), f.getErrorCode(), what);

@@ -23,6 +23,8 @@ final class ReplayPlan {
         REPLAY,
         /** It has meanwhile reached image-ready: replaying would only pay for work already done. */
         ALREADY_READY,
+        /** Replayed after this failure already, and not answered yet: a second copy would end as a second final event. */
+        PENDING,
         /** Its failure is not retriable (a bad input, a refusal): the same record would fail the same way. */
         PERMANENT,
         /** Replayed as often as allowed already. */
@@ -35,6 +37,21 @@ final class ReplayPlan {
     record Entry(RequestFailed failure, Verdict verdict, int replays) {
     }
 
+    /**
+     * A republished record, recognised by its key and value: a replay republishes them unchanged, so they name
+     * the failed record it came from, even one that had no request id.
+     */
+    record Republished(ByteBuffer key, ByteBuffer value) {
+        static Republished of(RequestFailed f) {
+            return new Republished(f.getOriginalKey() == null ? null : f.getOriginalKey().duplicate(),
+                    f.getOriginalValue() == null ? null : f.getOriginalValue().duplicate());
+        }
+
+        static Republished of(byte[] key, byte[] value) {
+            return new Republished(key == null ? null : ByteBuffer.wrap(key), value == null ? null : ByteBuffer.wrap(value));
+        }
+    }
+
     private ReplayPlan() {
     }
 
@@ -42,12 +59,13 @@ final class ReplayPlan {
      * @param failures         committed failures, in the order their partitions hold them
      * @param filter           what the operator selected; applied to each request's latest failure
      * @param ready            request ids that have an image-ready event
+     * @param replayed         the highest replay count found on each republished record in the origin topics
      * @param includePermanent replay failures that are not retriable too
      * @param maxReplays       a request replayed this often is refused
      * @param limit            at most this many are replayed
      */
     static List<Entry> of(List<RequestFailed> failures, FailedRequests.Filter filter, Set<String> ready,
-                          boolean includePermanent, int maxReplays, int limit) {
+                          Map<Republished, Integer> replayed, boolean includePermanent, int maxReplays, int limit) {
         Map<String, RequestFailed> latest = new LinkedHashMap<>();
         for (RequestFailed f : failures) {
             latest.put(identity(f), f);
@@ -62,6 +80,8 @@ final class ReplayPlan {
             Verdict verdict;
             if (f.getRequestId() != null && ready.contains(f.getRequestId())) {
                 verdict = Verdict.ALREADY_READY;
+            } else if (replayed.getOrDefault(Republished.of(f), 0) > replays) {
+                verdict = Verdict.PENDING;
             } else if (!f.getRetriable() && !includePermanent) {
                 verdict = Verdict.PERMANENT;
             } else if (replays >= maxReplays) {

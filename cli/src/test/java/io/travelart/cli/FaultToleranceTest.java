@@ -193,10 +193,10 @@ class FaultToleranceTest {
 
     @Test
     void anOutageLongerThanTheBudgetFailsRetriablyAndReplayBringsEveryRequestToImageReady() throws Exception {
-        pipeline.simulator().settings(BASE.withLatency(Duration.ofMillis(200), Duration.ofMillis(500)));
-        Map<String, String> budget = Map.of("TRAVELART_RETRY_MAX_ELAPSED", "3s", "TRAVELART_RETRY_MAX_BACKOFF", "1s");
+        pipeline.simulator().settings(BASE.withLatency(Duration.ofMillis(300), Duration.ofMillis(500)));
+        Map<String, String> budget = Map.of("TRAVELART_RETRY_MAX_ELAPSED", "2s", "TRAVELART_RETRY_MAX_BACKOFF", "500ms");
         Map<String, String> slow = new java.util.HashMap<>(budget);
-        slow.put("TRAVELART_MAX_IN_FLIGHT", "2");
+        slow.put("TRAVELART_MAX_IN_FLIGHT", "4");
         WorkerProcess prompt = pipeline.worker("prompt-worker", "outage", slow);
         WorkerProcess image = pipeline.worker("image-worker", "outage", budget);
         Instant start = Instant.now();
@@ -215,11 +215,19 @@ class FaultToleranceTest {
             assertThat(f.getErrorCode()).isEqualTo(ErrorCodes.UPSTREAM_5XX);
         });
 
+        // The operator stops the workers, the provider recovers, and the failures are replayed before the workers return.
+        assertThat(image.stop()).isZero();
+        assertThat(prompt.stop()).isZero();
         pipeline.simulator().settings(pipeline.simulator().settings().withFaults(0, 0));
         ProcessPipeline.CliRun replay = pipeline.cli("replay", "--since", start.toString());
         assertThat(replay.exitCode()).as(replay.err()).isZero();
         assertThat(replay.out()).contains("replayed " + failed.size() + " of " + failed.size() + " failed request(s)");
+        // Replaying again before the workers answered sends nothing: a second copy would become a second final event.
+        ProcessPipeline.CliRun twice = pipeline.cli("replay", "--since", start.toString());
+        assertThat(twice.out()).contains("replayed 0 of " + failed.size() + " failed request(s): 0 already ready, " + failed.size() + " pending");
 
+        prompt = pipeline.worker("prompt-worker", "outage", slow);
+        image = pipeline.worker("image-worker", "outage", budget);
         awaitAllReady(ids, Duration.ofSeconds(120));
         ProcessPipeline.Figures figures = pipeline.figures(ids);
         System.out.printf("fault outage beyond the budget: %d of %d requests failed retriably %s; after replay: %s%n",

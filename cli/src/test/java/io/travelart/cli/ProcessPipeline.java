@@ -52,6 +52,9 @@ final class ProcessPipeline implements AutoCloseable {
 
     static final int PARTITIONS = 6;
 
+    /** The workers' logs stay after the run (the data does not), to read when a fault test fails. */
+    static final Path LOGS = Path.of("target", "fault-logs", Long.toString(System.currentTimeMillis()));
+
     private final Path dir;
     private final DevStack stack;
     private final KafkaConfig kafka;
@@ -107,7 +110,7 @@ final class ProcessPipeline implements AutoCloseable {
         env.put("TRAVELART_IMAGE_HTTP_PORT", "0");
         env.putAll(settings);
         WorkerProcess worker = WorkerProcess.start(name, env, "512m",
-                dir.resolve("logs").resolve(name + "-" + instance + "-" + started.incrementAndGet() + ".log"));
+                LOGS.resolve(name + "-" + instance + "-" + started.incrementAndGet() + ".log"));
         workers.add(worker);
         return worker;
     }

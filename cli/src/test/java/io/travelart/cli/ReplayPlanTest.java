@@ -8,11 +8,13 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static io.travelart.cli.ReplayPlan.Verdict.ALREADY_READY;
 import static io.travelart.cli.ReplayPlan.Verdict.AT_MAXIMUM;
 import static io.travelart.cli.ReplayPlan.Verdict.OVER_LIMIT;
+import static io.travelart.cli.ReplayPlan.Verdict.PENDING;
 import static io.travelart.cli.ReplayPlan.Verdict.PERMANENT;
 import static io.travelart.cli.ReplayPlan.Verdict.REPLAY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +41,7 @@ class ReplayPlanTest {
         var prompt = failure("a", "PROMPT", "RATE_LIMITED", true, 0, 1);
         var image = failure("a", "IMAGE", "UPSTREAM_5XX", true, 1, 2);
 
-        List<ReplayPlan.Entry> plan = ReplayPlan.of(List.of(prompt, image), ALL, Set.of(), false, 3, Integer.MAX_VALUE);
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(List.of(prompt, image), ALL, Set.of(), Map.of(), false, 3, Integer.MAX_VALUE);
         assertThat(plan).singleElement().satisfies(e -> {
             assertThat(e.failure()).isSameAs(image);
             assertThat(e.replays()).isEqualTo(1);
@@ -48,7 +50,7 @@ class ReplayPlanTest {
 
         // Selecting the older failure's code selects nothing: replaying it would redo the prompt that succeeded.
         var byOldCode = new FailedRequests.Filter(null, "RATE_LIMITED", null, null, null);
-        assertThat(ReplayPlan.of(List.of(prompt, image), byOldCode, Set.of(), false, 3, Integer.MAX_VALUE)).isEmpty();
+        assertThat(ReplayPlan.of(List.of(prompt, image), byOldCode, Set.of(), Map.of(), false, 3, Integer.MAX_VALUE)).isEmpty();
     }
 
     @Test
@@ -60,10 +62,29 @@ class ReplayPlanTest {
                 failure("one", "PROMPT", "TIMEOUT", true, 2, 4),
                 failure("two", "IMAGE", "RATE_LIMITED", true, 0, 5));
 
-        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), false, 3, 1)))
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), Map.of(), false, 3, 1)))
                 .containsExactly(ALREADY_READY, PERMANENT, AT_MAXIMUM, REPLAY, OVER_LIMIT);
-        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), true, 4, Integer.MAX_VALUE)))
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), Map.of(), true, 4, Integer.MAX_VALUE)))
                 .containsExactly(ALREADY_READY, REPLAY, REPLAY, REPLAY, REPLAY);
+    }
+
+    @Test
+    void aRecordRepublishedSinceItsLatestFailureIsPendingAndDoesNotCountAgainstTheLimit() {
+        var once = withRecord(failure("once", "PROMPT", "TIMEOUT", true, 1, 1), "once", "v1");
+        var waiting = withRecord(failure("waiting", "PROMPT", "TIMEOUT", true, 1, 2), "waiting", "v2");
+        var fresh = withRecord(failure("fresh", "PROMPT", "TIMEOUT", true, 0, 3), "fresh", "v3");
+        // "once" was republished with count 1, the replay that led to its latest failure; "waiting" with count 2, after it.
+        Map<ReplayPlan.Republished, Integer> republished = Map.of(
+                ReplayPlan.Republished.of("once".getBytes(), "v1".getBytes()), 1,
+                ReplayPlan.Republished.of("waiting".getBytes(), "v2".getBytes()), 2,
+                ReplayPlan.Republished.of("fresh".getBytes(), "other value".getBytes()), 5);
+
+        assertThat(verdicts(ReplayPlan.of(List.of(once, waiting, fresh), ALL, Set.of(), republished, false, 3, 2)))
+                .containsExactly(REPLAY, PENDING, REPLAY);
+    }
+
+    private static RequestFailed withRecord(RequestFailed f, String key, String value) {
+        return RequestFailed.newBuilder(f).setOriginalKey(ByteBuffer.wrap(key.getBytes())).setOriginalValue(ByteBuffer.wrap(value.getBytes())).build();
     }
 
     @Test
@@ -71,7 +92,7 @@ class ReplayPlanTest {
         var first = RequestFailed.newBuilder(failure("x", "INGEST", "INVALID_INPUT", false, 0, 7)).setRequestId(null).build();
         var second = RequestFailed.newBuilder(failure("x", "INGEST", "INVALID_INPUT", false, 0, 8)).setRequestId(null).build();
 
-        assertThat(ReplayPlan.of(List.of(first, second), ALL, Set.of(), true, 3, Integer.MAX_VALUE)).hasSize(2)
+        assertThat(ReplayPlan.of(List.of(first, second), ALL, Set.of(), Map.of(), true, 3, Integer.MAX_VALUE)).hasSize(2)
                 .allSatisfy(e -> assertThat(e.verdict()).isEqualTo(REPLAY));
     }
 

@@ -163,7 +163,7 @@ class TravelartCliTest {
         Run left = run(connection("replay", "--request-id", id));
         assertThat(left.exitCode()).as(left.err()).isZero();
         assertThat(left.lines()).anySatisfy(l -> assertThat(l).startsWith(id).contains("skipped: not retriable"));
-        assertThat(left.out()).contains("replayed 0 of 1 failed request(s): 0 already ready, 1 permanent");
+        assertThat(left.out()).contains("replayed 0 of 1 failed request(s): 0 already ready, 0 pending, 1 permanent");
         Run dry = run(connection("replay", "--request-id", id, "--include-permanent", "--dry-run"));
         assertThat(dry.out()).contains("would replay to keyword-requested (replay 1 of at most 3)").contains("would replay 1 of 1");
 

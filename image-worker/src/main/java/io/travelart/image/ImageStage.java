@@ -17,12 +17,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
- * prompt-created → image-ready: generates the image, stores it, and publishes where it is. A request
- * whose image is already stored (redelivered after a crash, or replayed) is answered from the store
- * without a call: no image is bought twice.
+ * prompt-created → image-ready: generates the image, stores it, and publishes where it is. No image is
+ * bought twice: a request whose image is already stored (redelivered after a crash, or replayed) is
+ * answered from the store without a call, and a request that arrives again while its call is still
+ * running (the engine read its records again after an aborted transaction) joins that call.
  */
 public final class ImageStage implements Stage<PromptCreated, ImageReady> {
 
@@ -35,6 +37,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     private final ImageSize defaultSize;
     private final String publicBaseUrl;
     private final String generatorModel;
+    private final ConcurrentHashMap<String, CompletableFuture<Outcome<ImageReady>>> running = new ConcurrentHashMap<>();
 
     /** @param publicBaseUrl base of the published URLs: an image is at {@code <publicBaseUrl>/images/<name>} */
     /** @param generatorModel the image model, named in the image-ready of a request whose stored image is reused */
@@ -80,7 +83,22 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         if (input.getPrompt() == null || input.getPrompt().isBlank()) {
             return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT, "prompt is blank")));
         }
-        return CompletableFuture.supplyAsync(() -> generate(input, size.get()), executor);
+        CompletableFuture<Outcome<ImageReady>> mine = new CompletableFuture<>();
+        CompletableFuture<Outcome<ImageReady>> theirs = running.putIfAbsent(input.getRequestId(), mine);
+        if (theirs != null) {
+            log.info("request {}: its image is being generated already; waiting for that call", input.getRequestId());
+            return theirs;
+        }
+        CompletableFuture.supplyAsync(() -> generate(input, size.get()), executor).whenComplete((outcome, error) -> {
+            // Removed before completing: whoever comes after the outcome finds the stored image instead.
+            running.remove(input.getRequestId(), mine);
+            if (error != null) {
+                mine.completeExceptionally(error);
+            } else {
+                mine.complete(outcome);
+            }
+        });
+        return mine;
     }
 
     private Outcome<ImageReady> generate(PromptCreated input, ImageSize size) {

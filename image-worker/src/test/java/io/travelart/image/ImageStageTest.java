@@ -105,6 +105,40 @@ class ImageStageTest {
     }
 
     @Test
+    void aRequestArrivingAgainWhileItsCallRunsJoinsThatCall() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ImageGenerator held = (requestId, prompt, size) -> {
+            calls.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new OpenAiImageGenerator(client, "gpt-image-1-mini", Duration.ofSeconds(10)).generate(requestId, prompt, size);
+        };
+        var executor = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            ImageStage stage = new ImageStage(held, "gpt-image-1-mini", new FileSystemImageStore(dir), "http://images.example/",
+                    executor, Clock.systemUTC(), new ImageSize(1024, 1024));
+            var first = stage.process(prompt("img-joined", "Seoul at night", null));
+            var second = stage.process(prompt("img-joined", "Seoul at night", null));
+            release.countDown();
+
+            assertThat(ready(second.get(10, java.util.concurrent.TimeUnit.SECONDS)).getSha256())
+                    .isEqualTo(ready(first.get(10, java.util.concurrent.TimeUnit.SECONDS)).getSha256());
+            assertThat(calls).hasValue(1);
+            assertThat(simulator.billed(OpenAiSimulator.Endpoint.IMAGES, "img-joined")).isEqualTo(1);
+            // After the call, a third delivery is answered from the store.
+            assertThat(ready(stage.process(prompt("img-joined", "Seoul at night", null)).get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .getImageUsage()).as("no usage: no call").isNull();
+            assertThat(calls).hasValue(1);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
     void transientFailuresAreRetriedByTheGuardAndAnExhaustedBudgetFailsAsRetriableWithItsAttempts() throws IOException {
         simulator.settings(SimulatorSettings.instant().withFaults(503, 1.0));
         try {
