@@ -13,7 +13,9 @@ import io.travelart.image.ImageWorker;
 import io.travelart.image.ImageWorkerConfig;
 import io.travelart.prompt.PromptWorker;
 import io.travelart.prompt.PromptWorkerConfig;
-import io.travelart.core.worker.Running;
+import io.travelart.core.worker.Worker;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +33,12 @@ public final class LocalPipeline implements AutoCloseable {
     private final DevStack stack;
     private final KafkaConfig kafka;
     private final Topics topics;
-    private final Running promptWorker;
+    private final Worker<KeywordRequested, PromptCreated> promptWorker;
     private final ImageWorker imageWorker;
     private final EventSerde serde;
 
-    private LocalPipeline(DevStack stack, KafkaConfig kafka, Topics topics, Running promptWorker, ImageWorker imageWorker,
+    private LocalPipeline(DevStack stack, KafkaConfig kafka, Topics topics, Worker<KeywordRequested, PromptCreated> promptWorker,
+                          ImageWorker imageWorker,
                           EventSerde serde) {
         this.stack = stack;
         this.kafka = kafka;
@@ -59,6 +62,9 @@ public final class LocalPipeline implements AutoCloseable {
             values.put("TRAVELART_IMAGE_DIR", dataDir.resolve("images").toString());
             values.put("TRAVELART_IMAGE_HTTP_HOST", "127.0.0.1");
             values.put("TRAVELART_IMAGE_HTTP_PORT", "0");
+            // Two workers in one JVM: each takes a free port for its metrics and health endpoints.
+            values.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
+            values.put("TRAVELART_MANAGEMENT_PORT", "0");
             values.putAll(overrides);
             Settings settings = Settings.of(values);
             KafkaConfig kafka = KafkaConfig.from(settings);
@@ -66,7 +72,7 @@ public final class LocalPipeline implements AutoCloseable {
             try (TopicSetup setup = new TopicSetup(kafka, Duration.ofSeconds(30))) {
                 setup.create(topics.all(), partitions, (short) 1);
             }
-            Running prompt = PromptWorker.start(PromptWorkerConfig.from(settings));
+            Worker<KeywordRequested, PromptCreated> prompt = PromptWorker.start(PromptWorkerConfig.from(settings));
             ImageWorker image;
             try {
                 image = ImageWorker.start(ImageWorkerConfig.from(settings));
@@ -100,6 +106,12 @@ public final class LocalPipeline implements AutoCloseable {
 
     public ImageWorker imageWorker() {
         return imageWorker;
+    }
+
+    /** Where each worker's {@code /metrics} and {@code /health/*} are, by worker name. */
+    public Map<String, String> managementUrls() {
+        return Map.of(PromptWorker.NAME, "http://127.0.0.1:" + promptWorker.managementPort(),
+                ImageWorker.NAME, "http://127.0.0.1:" + imageWorker.managementPort());
     }
 
     public RequestPublisher publisher() {

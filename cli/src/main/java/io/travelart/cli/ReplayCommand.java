@@ -3,7 +3,7 @@ package io.travelart.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.Sleeper;
-import io.travelart.core.engine.CarriedHeaders;
+import io.travelart.core.engine.EventHeaders;
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,7 +41,7 @@ import java.util.concurrent.ExecutionException;
         description = {"Republishes the original record (bytes and headers) of failed requests to the topic it was read from, "
                 + "so the stage that failed works on it again. Takes each request's latest failure; leaves requests that have "
                 + "meanwhile reached image-ready, requests replayed since their latest failure and not answered yet, failures that "
-                + "are not retriable (unless --include-permanent), and requests replayed --max-replays times already. Stamps " + CarriedHeaders.REPLAY_COUNT + " on what it republishes."})
+                + "are not retriable (unless --include-permanent), and requests replayed --max-replays times already. Stamps " + EventHeaders.REPLAY_COUNT + " on what it republishes."})
 final class ReplayCommand implements Callable<Integer> {
 
     static final int DEFAULT_MAX_REPLAYS = 3;
@@ -144,9 +144,9 @@ final class ReplayCommand implements Callable<Integer> {
                 .minus(Duration.ofMinutes(5));
         for (String topic : replayable.stream().map(RequestFailed::getOriginTopic).collect(Collectors.toCollection(TreeSet::new))) {
             CommittedRecords.read(connection.kafka(), topic, from, record -> {
-                Header count = record.headers().lastHeader(CarriedHeaders.REPLAY_COUNT);
+                Header count = record.headers().lastHeader(EventHeaders.REPLAY_COUNT);
                 if (count != null) {
-                    counts.merge(ReplayPlan.Republished.of(record.key(), record.value()), CarriedHeaders.replayCount(count.value()), Math::max);
+                    counts.merge(ReplayPlan.Republished.of(record.key(), record.value()), EventHeaders.replayCount(count.value()), Math::max);
                 }
             });
         }
@@ -158,11 +158,11 @@ final class ReplayCommand implements Callable<Integer> {
         RequestFailed f = entry.failure();
         RecordHeaders headers = new RecordHeaders();
         for (OriginalHeader h : f.getOriginalHeaders()) {
-            if (!CarriedHeaders.REPLAY_COUNT.equals(h.getKey())) {
+            if (!EventHeaders.REPLAY_COUNT.equals(h.getKey())) {
                 headers.add(h.getKey(), ReplayPlan.bytes(h.getValue()));
             }
         }
-        headers.add(CarriedHeaders.REPLAY_COUNT, CarriedHeaders.replayCountValue(entry.replays() + 1));
+        headers.add(EventHeaders.REPLAY_COUNT, EventHeaders.replayCountValue(entry.replays() + 1));
         try {
             producer.send(new ProducerRecord<>(f.getOriginTopic(), null, ReplayPlan.bytes(f.getOriginalKey()),
                     ReplayPlan.bytes(f.getOriginalValue()), headers)).get();

@@ -1,6 +1,6 @@
 package io.travelart.cli;
 
-import io.travelart.core.engine.CarriedHeaders;
+import io.travelart.core.engine.EventHeaders;
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;
 
@@ -105,8 +105,8 @@ final class ReplayPlan {
 
     static int replays(RequestFailed f) {
         for (OriginalHeader h : f.getOriginalHeaders()) {
-            if (CarriedHeaders.REPLAY_COUNT.equals(h.getKey())) {
-                return CarriedHeaders.replayCount(bytes(h.getValue()));
+            if (EventHeaders.REPLAY_COUNT.equals(h.getKey())) {
+                return EventHeaders.replayCount(bytes(h.getValue()));
             }
         }
         return 0;

@@ -1,12 +1,14 @@
 package io.travelart.cli;
 
 import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.KeywordRequested;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -48,13 +50,21 @@ public final class RequestPublisher implements AutoCloseable {
 
     /** Publishes and waits for the broker's acknowledgement. */
     public RecordMetadata publish(KeywordRequested request) {
-        return send(request.getRequestId(), serde.serialize(topic, request));
+        return send(request.getRequestId(), serde.serialize(topic, request), EventHeaders.forNew(
+                KeywordRequested.getClassSchema().getFullName(), "/" + java.net.URLEncoder.encode(
+                        request.getSourceSystem() == null ? "travelart-cli" : request.getSourceSystem(), java.nio.charset.StandardCharsets.UTF_8),
+                request.getRequestId(),
+                request.getRequestedAt()));
     }
 
     /** Publishes bytes as they are, e.g. to show what a bad producer's record becomes. */
     public RecordMetadata send(String key, byte[] value) {
+        return send(key, value, new RecordHeaders());
+    }
+
+    private RecordMetadata send(String key, byte[] value, Headers headers) {
         try {
-            return producer.send(new ProducerRecord<>(topic, null, key, value, new RecordHeaders())).get();
+            return producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("publishing to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {

@@ -61,6 +61,7 @@ final class ProcessPipeline implements AutoCloseable {
     private final Topics topics = Topics.DEFAULT;
     private final EventSerde serde;
     private final List<WorkerProcess> workers = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
     private final AtomicInteger started = new AtomicInteger();
 
     private ProcessPipeline(Path dir, DevStack stack) {
@@ -108,11 +109,27 @@ final class ProcessPipeline implements AutoCloseable {
         env.put("TRAVELART_IMAGE_DIR", imageDir().toString());
         env.put("TRAVELART_IMAGE_HTTP_HOST", "127.0.0.1");
         env.put("TRAVELART_IMAGE_HTTP_PORT", "0");
+        env.put("TRAVELART_MANAGEMENT_PORT", "0");
         env.putAll(settings);
-        WorkerProcess worker = WorkerProcess.start(name, env, "512m",
-                LOGS.resolve(name + "-" + instance + "-" + started.incrementAndGet() + ".log"));
+        Path log = LOGS.resolve(name + "-" + instance + "-" + started.incrementAndGet() + ".log");
+        logs.add(log);
+        WorkerProcess worker = WorkerProcess.start(name, env, "512m", log);
         workers.add(worker);
         return worker;
+    }
+
+    /** The log files of the workers started so far. */
+    List<Path> logs() {
+        return List.copyOf(logs);
+    }
+
+    /** Publishes one request with exactly this keyword; returns its id. */
+    String publishKeyword(String keyword) {
+        try (RequestPublisher publisher = new RequestPublisher(kafka, serde, topics.keywordRequested())) {
+            KeywordRequested request = RequestPublisher.request(keyword, null, "en-US", null, "fault-test");
+            publisher.publish(request);
+            return request.getRequestId();
+        }
     }
 
     List<String> publish(int count, String label) {

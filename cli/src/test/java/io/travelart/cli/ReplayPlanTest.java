@@ -1,6 +1,6 @@
 package io.travelart.cli;
 
-import io.travelart.core.engine.CarriedHeaders;
+import io.travelart.core.engine.EventHeaders;
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class ReplayPlanTest {
 
     private static RequestFailed failure(String id, String stage, String code, boolean retriable, int replays, long offset) {
         List<OriginalHeader> headers = replays == 0 ? List.of()
-                : List.of(new OriginalHeader(CarriedHeaders.REPLAY_COUNT, ByteBuffer.wrap(CarriedHeaders.replayCountValue(replays))));
+                : List.of(new OriginalHeader(EventHeaders.REPLAY_COUNT, ByteBuffer.wrap(EventHeaders.replayCountValue(replays))));
         return RequestFailed.newBuilder().setRequestId(id).setStage(stage).setErrorCode(code).setMessage(code)
                 .setRetriable(retriable).setAttempts(1).setFirstFailureAt(Instant.EPOCH).setLastFailureAt(Instant.EPOCH.plusSeconds(offset))
                 .setOriginTopic(stage.equals("IMAGE") ? "prompt-created" : "keyword-requested").setOriginPartition(0)
@@ -98,8 +98,8 @@ class ReplayPlanTest {
 
     @Test
     void aReplayCountThatIsNotANumberCountsAsNone() {
-        assertThat(CarriedHeaders.replayCount("x".getBytes())).isZero();
-        assertThat(CarriedHeaders.replayCount(null)).isZero();
-        assertThat(CarriedHeaders.replayCount(CarriedHeaders.replayCountValue(12))).isEqualTo(12);
+        assertThat(EventHeaders.replayCount("x".getBytes())).isZero();
+        assertThat(EventHeaders.replayCount(null)).isZero();
+        assertThat(EventHeaders.replayCount(EventHeaders.replayCountValue(12))).isEqualTo(12);
     }
 }

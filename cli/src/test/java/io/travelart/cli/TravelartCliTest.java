@@ -180,8 +180,8 @@ class TravelartCliTest {
             }
             return shown.size() == 2;
         });
-        assertThat(shown.get(0).path("originalHeaders").has(io.travelart.core.engine.CarriedHeaders.REPLAY_COUNT)).isFalse();
-        assertThat(shown.get(1).path("originalHeaders").path(io.travelart.core.engine.CarriedHeaders.REPLAY_COUNT).asText()).isEqualTo("1");
+        assertThat(shown.get(0).path("originalHeaders").has(io.travelart.core.engine.EventHeaders.REPLAY_COUNT)).isFalse();
+        assertThat(shown.get(1).path("originalHeaders").path(io.travelart.core.engine.EventHeaders.REPLAY_COUNT).asText()).isEqualTo("1");
         assertThat(shown.get(1).path("originalKey").asText()).isEqualTo(id);
 
         // Only the latest failure counts, and it has been replayed once: the maximum.

@@ -45,7 +45,8 @@ class WorkerProgramTest {
 
     private Map<String, String> stack() {
         return Map.of("KAFKA_BOOTSTRAP_SERVERS", pipeline.stack().bootstrapServers(),
-                "SCHEMA_REGISTRY_URL", pipeline.stack().registryUrl(), "TRAVELART_INSTANCE_ID", "program-test");
+                "SCHEMA_REGISTRY_URL", pipeline.stack().registryUrl(), "TRAVELART_INSTANCE_ID", "program-test",
+                "TRAVELART_MANAGEMENT_PORT", "0");
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.travelart.image;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
 import io.travelart.core.call.Sleeper;
+import io.travelart.core.engine.StageNames;
+import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.core.worker.CallPool;
@@ -48,17 +50,26 @@ public final class ImageWorker implements Running {
         String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "localhost" : config.httpHost();
         String publicBaseUrl = config.publicBaseUrl().orElse("http://" + host + ":" + server.port());
         ExecutorService calls = CallPool.create("image-call", inFlight);
+        WorkerMetrics metrics = WorkerMetrics.prometheus(NAME, config.worker().instanceId(), config.worker().prices());
         var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock, Sleeper.SYSTEM,
-                RandomGenerator.getDefault(), RetryPolicy.Listener.NONE);
+                RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
+        var images = new RateLimiter("images", config.imagesPerMinute(), clock, Sleeper.SYSTEM);
+        metrics.bind(images, "images");
         ImageGenerator generator = new GuardedImageGenerator(
-                new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()), retry,
-                new RateLimiter("images", config.imagesPerMinute(), clock, Sleeper.SYSTEM), OpenAiErrors.INSTANCE);
+                new MeteredImageGenerator(new OpenAiImageGenerator(client, config.imageModel(), config.openai().timeout()),
+                        config.imageModel(), metrics, OpenAiErrors.INSTANCE),
+                retry, images, OpenAiErrors.INSTANCE);
         ImageStage stage = new ImageStage(generator, config.imageModel(), store, publicBaseUrl, calls, clock,
                 config.defaultSize());
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
-                clock, calls::shutdownNow, client::close, server);
+                clock, metrics, calls::shutdownNow, client::close, server);
         return new ImageWorker(worker, store);
+    }
+
+    /** The port of {@code /metrics} and {@code /health/*}. */
+    public int managementPort() {
+        return worker.managementPort();
     }
 
     public FileSystemImageStore store() {

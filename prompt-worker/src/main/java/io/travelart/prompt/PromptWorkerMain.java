@@ -1,6 +1,7 @@
 package io.travelart.prompt;
 
 import io.travelart.core.config.Settings;
+import io.travelart.core.worker.LogFormat;
 import io.travelart.core.worker.Worker;
 
 /** {@code java -jar prompt-worker.jar}: configured by environment variables (see the README). */
@@ -9,6 +10,7 @@ public final class PromptWorkerMain {
     }
 
     public static void main(String[] args) {
+        LogFormat.apply();
         Worker.runMain(PromptWorker.NAME, () -> PromptWorker.start(PromptWorkerConfig.from(Settings.fromEnvironment())));
     }
 }

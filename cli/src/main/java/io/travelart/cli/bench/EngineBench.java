@@ -105,7 +105,8 @@ public final class EngineBench {
     private Run runEngine(KafkaConfig kafka, EventSerde serde, SyntheticStage stage) throws InterruptedException {
         var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", "bench-engine", "bench-engine",
                 "bench-engine", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED, WorkerConfig.DEFAULT_COMMIT_INTERVAL, Duration.ofSeconds(10));
-        StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC());
+        StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         Thread thread = new Thread(engine, "bench-engine");
         thread.start();
         try {

@@ -79,6 +79,8 @@ public final class PipelineBench {
             env.put("TRAVELART_IMAGE_DIR", o.dataDir().resolve("images").toString());
             env.put("TRAVELART_IMAGE_HTTP_HOST", "127.0.0.1");
             env.put("TRAVELART_IMAGE_HTTP_PORT", "0");
+            env.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
+            env.put("TRAVELART_MANAGEMENT_PORT", "0");
             progress.printf("Stack up. Starting prompt-worker and image-worker (max in flight %d, heap %s)...%n",
                     o.maxInFlight(), o.workerHeap());
             Map<String, Long> peakRss = new LinkedHashMap<>();

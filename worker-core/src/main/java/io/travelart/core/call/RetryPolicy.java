@@ -18,6 +18,8 @@ import java.util.random.RandomGenerator;
  */
 public final class RetryPolicy {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RetryPolicy.class);
+
     /** Told about each retry, e.g. for metrics. */
     public interface Listener {
         Listener NONE = (failure, wait) -> {
@@ -65,6 +67,7 @@ public final class RetryPolicy {
                 throw new CallFailedException(failure.after(attempt, firstFailure), error);
             }
             listener.retrying(failure, wait);
+            log.info("attempt {} failed: {} {}; retrying in {} ms", attempt, failure.code(), failure.message(), wait.toMillis());
             try {
                 sleeper.sleep(wait);
             } catch (InterruptedException e) {

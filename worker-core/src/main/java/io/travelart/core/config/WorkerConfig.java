@@ -1,6 +1,7 @@
 package io.travelart.core.config;
 
 import io.travelart.core.call.RetryConfig;
+import io.travelart.core.metrics.PriceTable;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -13,15 +14,26 @@ import java.time.Duration;
  * 1000), the longest a transaction stays open under load ({@code TRAVELART_COMMIT_INTERVAL}, 20ms), how
  * transient failures are retried
  * ({@code TRAVELART_RETRY_*}) and how long a stopping worker waits for calls in flight
- * ({@code TRAVELART_DRAIN_GRACE}, 30s).
+ * ({@code TRAVELART_DRAIN_GRACE}, 30s), where its metrics and health endpoints listen
+ * ({@code TRAVELART_MANAGEMENT_HOST} 0.0.0.0, {@code TRAVELART_MANAGEMENT_PORT} 9400; 0 picks a free one)
+ * and what the models cost for the estimated-cost metric ({@code TRAVELART_PRICES}, see {@link PriceTable}).
+ * {@code TRAVELART_LOG_FORMAT} (text or json) is applied by {@code LogFormat} and checked here.
  */
 public record WorkerConfig(KafkaConfig kafka, RegistryConfig registry, Topics topics, String instanceId,
-                           int maxInFlight, int maxBuffered, Duration commitInterval, RetryConfig retry, Duration drainGrace) {
+                           int maxInFlight, int maxBuffered, Duration commitInterval, RetryConfig retry, Duration drainGrace,
+                           String managementHost, int managementPort, PriceTable prices) {
+
+    public static final int DEFAULT_MANAGEMENT_PORT = 9400;
 
     public static final int DEFAULT_MAX_BUFFERED = 1000;
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(20);
 
     public static WorkerConfig from(Settings settings) {
+        // Read by LogFormat before logging starts; checked here so that a typo is an error, not text logs.
+        String logFormat = settings.string("TRAVELART_LOG_FORMAT", "text");
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new ConfigException("TRAVELART_LOG_FORMAT is '" + logFormat + "'; expected text or json");
+        }
         return new WorkerConfig(
                 KafkaConfig.from(settings),
                 RegistryConfig.from(settings),
@@ -31,7 +43,10 @@ public record WorkerConfig(KafkaConfig kafka, RegistryConfig registry, Topics to
                 settings.intValue("TRAVELART_MAX_BUFFERED", DEFAULT_MAX_BUFFERED, 1, 1_000_000),
                 settings.duration("TRAVELART_COMMIT_INTERVAL", DEFAULT_COMMIT_INTERVAL),
                 RetryConfig.from(settings),
-                settings.duration("TRAVELART_DRAIN_GRACE", Duration.ofSeconds(30)));
+                settings.duration("TRAVELART_DRAIN_GRACE", Duration.ofSeconds(30)),
+                settings.string("TRAVELART_MANAGEMENT_HOST", "0.0.0.0"),
+                settings.intValue("TRAVELART_MANAGEMENT_PORT", DEFAULT_MANAGEMENT_PORT, 0, 65535),
+                PriceTable.parse(settings.optional("TRAVELART_PRICES").orElse(null)));
     }
 
     private static String hostName() {

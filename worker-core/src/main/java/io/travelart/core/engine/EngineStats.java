@@ -1,57 +1,90 @@
 package io.travelart.core.engine;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
-/** Counters of a running engine, safe to read from any thread; for tests, the bench and metrics. */
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The meters of a running engine, tagged with its stage: the worker's metrics endpoint shows them, and
+ * tests and the bench read them here. Safe to read from any thread.
+ */
 public final class EngineStats {
-    final LongAdder polls = new LongAdder();
-    final LongAdder consumed = new LongAdder();
-    final LongAdder published = new LongAdder();
-    final LongAdder failed = new LongAdder();
-    final LongAdder commits = new LongAdder();
-    final LongAdder commitNanos = new LongAdder();
-    final LongAdder pauses = new LongAdder();
-    final LongAdder rebalances = new LongAdder();
+
+    public static final String CONSUMED = "travelart.records.consumed";
+    public static final String PUBLISHED = "travelart.records.published";
+    public static final String IN_FLIGHT = "travelart.calls.in.flight";
+    public static final String TRANSACTIONS = "travelart.transactions";
+    public static final String PAUSES = "travelart.engine.pauses";
+    public static final String REBALANCES = "travelart.engine.rebalances";
+    public static final String POLLS = "travelart.engine.polls";
+    public static final String LAG = "travelart.consumer.lag";
+
+    final Counter polls;
+    final Counter consumed;
+    final Counter published;
+    final Counter failed;
+    final Timer transactions;
+    final Counter pauses;
+    final Counter rebalances;
     final AtomicInteger inFlight = new AtomicInteger();
+
+    EngineStats(MeterRegistry registry, String stage) {
+        polls = Counter.builder(POLLS).description("Polls made, including those that returned nothing").tag("stage", stage).register(registry);
+        consumed = Counter.builder(CONSUMED).description("Records read from the input topic").tag("stage", stage).register(registry);
+        published = Counter.builder(PUBLISHED).description("Events committed, by outcome: the stage's output or request-failed")
+                .tags("stage", stage, "outcome", "published").register(registry);
+        failed = Counter.builder(PUBLISHED).description("Events committed, by outcome: the stage's output or request-failed")
+                .tags("stage", stage, "outcome", "failed").register(registry);
+        transactions = Timer.builder(TRANSACTIONS).description("Transactions committed, and the time committing took")
+                .tag("stage", stage).register(registry);
+        pauses = Counter.builder(PAUSES).description("Times the engine paused its partitions at capacity").tag("stage", stage).register(registry);
+        rebalances = Counter.builder(REBALANCES).description("Partition revocations and losses seen").tag("stage", stage).register(registry);
+        Gauge.builder(IN_FLIGHT, inFlight, AtomicInteger::get).description("Stage calls started and not yet finished")
+                .tag("stage", stage).register(registry);
+    }
 
     /** Polls made, including those that returned nothing. */
     public long polls() {
-        return polls.sum();
+        return (long) polls.count();
     }
 
     public long consumed() {
-        return consumed.sum();
+        return (long) consumed.count();
     }
 
     /** Stage outputs committed. */
     public long published() {
-        return published.sum();
+        return (long) published.count();
     }
 
     /** RequestFailed events committed. */
     public long failed() {
-        return failed.sum();
+        return (long) failed.count();
     }
 
     /** Transactions committed. */
     public long commits() {
-        return commits.sum();
+        return transactions.count();
     }
 
     /** Time spent publishing and committing transactions, in total. */
-    public java.time.Duration commitTime() {
-        return java.time.Duration.ofNanos(commitNanos.sum());
+    public Duration commitTime() {
+        return Duration.ofNanos((long) transactions.totalTime(TimeUnit.NANOSECONDS));
     }
 
     /** Times the engine paused its partitions at capacity. */
     public long pauses() {
-        return pauses.sum();
+        return (long) pauses.count();
     }
 
     /** Partition revocations and losses seen. */
     public long rebalances() {
-        return rebalances.sum();
+        return (long) rebalances.count();
     }
 
     /** Stage calls started and not yet finished. */

@@ -3,7 +3,10 @@ package io.travelart.core.engine;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
+import io.travelart.events.RequestFailed;
 import org.apache.avro.specific.SpecificRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -113,7 +116,16 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private final Clock clock;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
-    private final EngineStats stats = new EngineStats();
+    private final EngineStats stats;
+    private final KafkaClientMetrics consumerMetrics;
+    private final KafkaClientMetrics producerMetrics;
+    /** Whether the group has given this member its assignment (possibly empty) and not taken it back. */
+    private volatile boolean assigned;
+    private final MeterRegistry registry;
+    /** Loop-thread state: the next offset committed per assigned partition, and the lag gauges. */
+    private final Map<TopicPartition, Long> committedOffsets = new HashMap<>();
+    private final Map<TopicPartition, java.util.concurrent.atomic.AtomicLong> lag = new HashMap<>();
+    private long lagUpdatedAt;
 
     private final OffsetBook<Result> book = new OffsetBook<>();
     private final ConcurrentLinkedQueue<Work> waiting = new ConcurrentLinkedQueue<>();
@@ -133,8 +145,11 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private long sentFailed;
     private boolean lastPollEmpty;
 
-    public StageEngine(Stage<I, O> stage, Config config, KafkaConfig kafka, EventSerde serde, Clock clock) {
+    /** @param registry where the engine's meters and its Kafka clients' metrics go */
+    public StageEngine(Stage<I, O> stage, Config config, KafkaConfig kafka, EventSerde serde, Clock clock, MeterRegistry registry) {
         this.stage = stage;
+        this.stats = new EngineStats(registry, stage.name());
+        this.registry = registry;
         this.config = config;
         this.serde = serde;
         this.clock = clock;
@@ -169,6 +184,16 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")),
                 new StringSerializer(), new ByteArraySerializer());
+        // Kafka's own client metrics, records-lag per partition among them (kafka.consumer.fetch.manager.records.lag).
+        this.consumerMetrics = new KafkaClientMetrics(consumer);
+        this.consumerMetrics.bindTo(registry);
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        this.producerMetrics.bindTo(registry);
+    }
+
+    /** Ready to work: a member of its group with its assignment (which may be empty when instances outnumber partitions). */
+    public boolean isAssigned() {
+        return assigned;
     }
 
     /** Our defaults, then what the operator set ({@code KAFKA_*}), then what correctness requires. */
@@ -196,15 +221,19 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 startWaiting();
                 settle(false);
                 adjustPause();
+                updateLag();
             }
             drain();
         } finally {
             try {
                 // A static member stays in the group on close unless told: a stopping instance hands its partitions on now.
+                consumerMetrics.close();
+                producerMetrics.close();
                 consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                         .withTimeout(Duration.ofSeconds(5)));
                 producer.close(Duration.ofSeconds(5));
             } finally {
+                assigned = false;
                 stopped.countDown();
             }
         }
@@ -288,28 +317,35 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         String keyword = stage.keyword(input);
         stats.inFlight.incrementAndGet();
         java.util.concurrent.CompletableFuture<Outcome<O>> outcome;
-        try {
+        try (RequestContext context = RequestContext.of(requestId)) {
             outcome = stage.process(input);
         } catch (RuntimeException e) {
             outcome = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
         outcome.whenComplete((result, error) -> {
-            stats.inFlight.decrementAndGet();
-            Outcome<O> o = result;
-            if (error != null) {
-                log.error("{} stage failed unexpectedly on request {}", stage.name(), requestId, error);
-                o = Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(error)));
+            try (RequestContext context = RequestContext.of(requestId)) {
+                finish(work, record, result, error, requestId, keyword, startedAt);
             }
-            Result built;
-            try {
-                built = toResult(record, o, requestId, keyword, startedAt);
-            } catch (RuntimeException e) {
-                // Must not escape: a completion that never arrives would stall the partition for good.
-                log.error("request {}: neither its result nor its failure event can be serialized", requestId, e);
-                built = new Result(null, true);
-            }
-            complete(work, built);
         });
+    }
+
+    private void finish(Work work, ConsumerRecord<byte[], byte[]> record, Outcome<O> result, Throwable error, String requestId,
+                        String keyword, Instant startedAt) {
+        stats.inFlight.decrementAndGet();
+        Outcome<O> o = result;
+        if (error != null) {
+            log.error("{} stage failed unexpectedly on request {}", stage.name(), requestId, error);
+            o = Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(error)));
+        }
+        Result built;
+        try {
+            built = toResult(record, o, requestId, keyword, startedAt);
+        } catch (RuntimeException e) {
+            // Must not escape: a completion that never arrives would stall the partition for good.
+            log.error("request {}: neither its result nor its failure event can be serialized", requestId, e);
+            built = new Result(null, true);
+        }
+        complete(work, built);
     }
 
     /** Runs where the call finished: hands the result to the loop thread and takes the next waiting record. */
@@ -327,7 +363,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         try {
             if (outcome instanceof Outcome.Published<O> published) {
                 return new Result(new ProducerRecord<>(config.outputTopic(), null, requestId,
-                        serde.serialize(config.outputTopic(), published.event()), CarriedHeaders.from(record.headers())), false);
+                        serde.serialize(config.outputTopic(), published.event()), EventHeaders.forOutput(record.headers(),
+                        published.event().getSchema().getFullName(), source(), requestId, clock.instant())), false);
             }
             Failure failure = ((Outcome.Failed<O>) outcome).failure();
             log.info("request {} failed at {}: {} {} (attempts {})", requestId, stage.name(), failure.code(),
@@ -347,7 +384,13 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 failure.firstFailureAt() != null ? failure.firstFailureAt() : startedAt, clock.instant());
         // An undecodable record has no request id: its failure keeps the key it came with.
         String key = requestId != null ? requestId : rawKey(record);
-        return new Result(new ProducerRecord<>(config.failedTopic(), key, serde.serialize(config.failedTopic(), event)), true);
+        return new Result(new ProducerRecord<>(config.failedTopic(), null, key, serde.serialize(config.failedTopic(), event),
+                EventHeaders.forOutput(record.headers(), RequestFailed.getClassSchema().getFullName(), source(), key, clock.instant())), true);
+    }
+
+    /** The CloudEvents source of what this stage publishes. */
+    private String source() {
+        return "/travelart/" + stage.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -415,14 +458,14 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         book.handedOutOffsets().forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
         commitTransaction();
+        offsets.forEach((tp, offset) -> committedOffsets.put(tp, offset.offset()));
         transactionOpen = false;
         book.committed();
-        stats.published.add(sentPublished);
-        stats.failed.add(sentFailed);
+        stats.published.increment(sentPublished);
+        stats.failed.increment(sentFailed);
         sentPublished = 0;
         sentFailed = 0;
-        stats.commits.increment();
-        stats.commitNanos.add(System.nanoTime() - began);
+        stats.transactions.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /** A commit that times out (a broker restarting) is retried: it may have gone through, and repeating it is safe. */
@@ -462,6 +505,49 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             }
         });
         waiting.clear();
+    }
+
+    /**
+     * Once a second: per assigned partition, the records not yet committed (the log end, as the last fetch saw it,
+     * less the committed offset). What autoscaling on consumer lag reads: it counts records taken but still at work.
+     */
+    private void updateLag() {
+        long now = System.nanoTime();
+        if (now - lagUpdatedAt < 1_000_000_000L) {
+            return;
+        }
+        lagUpdatedAt = now;
+        for (TopicPartition tp : consumer.assignment()) {
+            var behind = consumer.currentLag(tp);
+            Long committed = committedOffsets.get(tp);
+            if (behind.isEmpty() || committed == null) {
+                continue;
+            }
+            long end = consumer.position(tp) + behind.getAsLong();
+            lagGauge(tp).set(Math.max(0, end - committed));
+        }
+    }
+
+    private java.util.concurrent.atomic.AtomicLong lagGauge(TopicPartition tp) {
+        return lag.computeIfAbsent(tp, p -> {
+            var value = new java.util.concurrent.atomic.AtomicLong();
+            io.micrometer.core.instrument.Gauge.builder(EngineStats.LAG, value, java.util.concurrent.atomic.AtomicLong::get)
+                    .description("Records of the partition not yet committed by this stage (consumer lag)")
+                    .tags("stage", stage.name(), "topic", p.topic(), "partition", Integer.toString(p.partition()))
+                    .register(registry);
+            return value;
+        });
+    }
+
+    /** A partition this instance no longer owns shows no lag here: its next owner reports it. */
+    private void forgetLag(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            committedOffsets.remove(tp);
+            var gauge = lag.get(tp);
+            if (gauge != null) {
+                gauge.set(0);
+            }
+        }
     }
 
     /**
@@ -516,6 +602,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             settle(true);
             int abandoned = book.revoke(partitions);
             paused.removeAll(partitions);
+            forgetLag(partitions);
             stats.rebalances.increment();
             log.info("{} stage: partitions {} revoked; {} records not finished are left to their next owner",
                     stage.name(), partitions, abandoned);
@@ -523,10 +610,12 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            assigned = false;
             // The open transaction may hold outputs of the lost partitions: it must not commit.
             abortAndRewind();
             int abandoned = book.revoke(partitions);
             paused.removeAll(partitions);
+            forgetLag(partitions);
             stats.rebalances.increment();
             log.warn("{} stage: partitions {} lost; {} records not committed are left to their next owner",
                     stage.name(), partitions, abandoned);
@@ -534,6 +623,10 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                committedOffsets.put(tp, consumer.position(tp));
+            }
+            assigned = true;
             log.info("{} stage: assigned {}", stage.name(), partitions);
         }
     }
@@ -563,6 +656,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         stopDeadline = clock.millis() + config.drainGrace().toMillis();
         stopping = true;
         if (!started) {
+            consumerMetrics.close();
+            producerMetrics.close();
             consumer.close(Duration.ZERO);
             producer.close(Duration.ZERO);
             return;

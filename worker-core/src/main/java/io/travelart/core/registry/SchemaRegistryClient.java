@@ -140,6 +140,14 @@ public final class SchemaRegistryClient {
         return answer.path("is_compatible").asBoolean(false);
     }
 
+    /**
+     * Asks the registry once for its global compatibility, waiting at most two seconds (a health probe
+     * must answer quickly): throws if it does not answer, or answers with an error.
+     */
+    public void ping() {
+        sendOnce("GET", "/config", null, Duration.ofSeconds(2));
+    }
+
     /** Sets the subject's compatibility level, e.g. BACKWARD. */
     public void setCompatibility(String subject, String level) {
         ObjectNode body = JSON.createObjectNode().put("compatibility", level);
@@ -170,7 +178,7 @@ public final class SchemaRegistryClient {
         RegistryException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
-                return sendOnce(method, path, body);
+                return sendOnce(method, path, body, timeout);
             } catch (RegistryException e) {
                 if (e.status() != 0 && e.status() < 500) {
                     throw e;
@@ -193,7 +201,7 @@ public final class SchemaRegistryClient {
         }
     }
 
-    private JsonNode sendOnce(String method, String path, JsonNode body) {
+    private JsonNode sendOnce(String method, String path, JsonNode body, Duration timeout) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(timeout)
                 .header("Accept", CONTENT_TYPE + ", application/json")

@@ -6,6 +6,7 @@ import io.travelart.core.engine.Stage;
 import io.travelart.core.engine.StageEngine;
 import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.kafka.TopicSetup;
+import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.core.registry.RegistryException;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
@@ -15,24 +16,35 @@ import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A running stage: checks that Kafka answers, the topics exist and the registry knows the schemas it
- * writes, then runs the {@link StageEngine} on its own thread until closed.
+ * writes, then runs the {@link StageEngine} on its own thread until closed, with its metrics and health
+ * endpoints ({@link ManagementServer}) beside it.
  */
 public final class Worker<I extends SpecificRecord, O extends SpecificRecord> implements Running {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
-    private final StageEngine<I, O> engine;
-    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    /** How long a registry check counts for the readiness probe: probes come every few seconds. */
+    private static final Duration REGISTRY_CHECK_VALID = Duration.ofSeconds(5);
 
-    private Worker(StageEngine<I, O> engine) {
+    private final StageEngine<I, O> engine;
+    private final SchemaRegistryClient registry;
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private volatile ManagementServer management;
+    private volatile long registryCheckedAt;
+    private volatile String registryProblem;
+
+    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry) {
         this.engine = engine;
+        this.registry = registry;
     }
 
     /**
@@ -45,15 +57,20 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      */
     public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Clock clock, AutoCloseable... resources) {
+            Schema outputSchema, Clock clock, WorkerMetrics metrics, AutoCloseable... resources) {
         Worker<I, O> worker;
         try {
-            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, clock);
+            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, clock, metrics);
         } catch (RuntimeException e) {
             closeAll(name, resources);
             throw e;
         }
-        worker.finished.whenComplete((ok, error) -> closeAll(name, resources));
+        worker.finished.whenComplete((ok, error) -> {
+            closeAll(name, resources);
+            if (worker.management != null) {
+                worker.management.close();
+            }
+        });
         return worker;
     }
 
@@ -69,7 +86,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
 
     private static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Clock clock) {
+            Schema outputSchema, Clock clock, WorkerMetrics metrics) {
         log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
         try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15))) {
             topics.requireTopics(List.of(inputTopic, outputTopic, config.topics().requestFailed()));
@@ -89,8 +106,15 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
                 "travelart-" + name, name + "-" + config.instanceId(), "travelart-" + name + "-" + config.instanceId(),
                 config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace());
-        StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock);
-        Worker<I, O> worker = new Worker<>(engine);
+        StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock, metrics.registry());
+        Worker<I, O> worker = new Worker<>(engine, registry);
+        try {
+            worker.management = ManagementServer.start(config.managementHost(), config.managementPort(), metrics, worker::health);
+        } catch (IOException e) {
+            engine.close();
+            throw new StartupException("metrics and health endpoints: cannot listen on " + config.managementHost() + ":"
+                    + config.managementPort() + " (TRAVELART_MANAGEMENT_PORT): " + e.getMessage(), e);
+        }
         Thread thread = new Thread(() -> {
             try {
                 engine.run();
@@ -101,9 +125,50 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             }
         }, name + "-engine");
         thread.start();
-        log.info("{} started: {} -> {} (instance {}, max in flight {})", name, inputTopic, outputTopic,
-                config.instanceId(), config.maxInFlight());
+        log.info("{} started: {} -> {} (instance {}, max in flight {}); metrics and health on port {}", name, inputTopic, outputTopic,
+                config.instanceId(), config.maxInFlight(), worker.management.port());
         return worker;
+    }
+
+    /** The port of {@code /metrics} and {@code /health/*}. */
+    public int managementPort() {
+        return management.port();
+    }
+
+    /** Live while the engine runs; ready once the group has assigned it and the registry answers. */
+    private ManagementServer.Health health() {
+        return new ManagementServer.Health() {
+            @Override
+            public Optional<String> notLive() {
+                return finished.isDone() ? Optional.of("the stage engine has stopped") : Optional.empty();
+            }
+
+            @Override
+            public Optional<String> notReady() {
+                Optional<String> dead = notLive();
+                if (dead.isPresent()) {
+                    return dead;
+                }
+                if (!engine.isAssigned()) {
+                    return Optional.of("not a member of its consumer group with an assignment yet");
+                }
+                return registryProblem();
+            }
+        };
+    }
+
+    private Optional<String> registryProblem() {
+        long now = System.nanoTime();
+        if (registryCheckedAt == 0 || now - registryCheckedAt > REGISTRY_CHECK_VALID.toNanos()) {
+            try {
+                registry.ping();
+                registryProblem = null;
+            } catch (RegistryException e) {
+                registryProblem = "schema registry: " + e.getMessage();
+            }
+            registryCheckedAt = now;
+        }
+        return Optional.ofNullable(registryProblem);
     }
 
     @Override

@@ -1,0 +1,38 @@
+package io.travelart.prompt;
+
+import io.travelart.core.call.ErrorClassifier;
+import io.travelart.core.engine.StageNames;
+import io.travelart.core.metrics.WorkerMetrics;
+import io.travelart.events.KeywordRequested;
+
+import java.time.Duration;
+
+/** Wraps a {@link PromptWriter} so that every attempt is timed by outcome and its tokens and cost counted. */
+public final class MeteredPromptWriter implements PromptWriter {
+
+    private final PromptWriter writer;
+    private final String model;
+    private final WorkerMetrics metrics;
+    private final ErrorClassifier classifier;
+
+    public MeteredPromptWriter(PromptWriter writer, String model, WorkerMetrics metrics, ErrorClassifier classifier) {
+        this.writer = writer;
+        this.model = model;
+        this.metrics = metrics;
+        this.classifier = classifier;
+    }
+
+    @Override
+    public WrittenPrompt write(KeywordRequested request) {
+        long started = System.nanoTime();
+        try {
+            WrittenPrompt written = writer.write(request);
+            metrics.apiCall(StageNames.PROMPT, model, Duration.ofNanos(System.nanoTime() - started), "success");
+            metrics.tokens(StageNames.PROMPT, model, written.usage());
+            return written;
+        } catch (RuntimeException e) {
+            metrics.apiCall(StageNames.PROMPT, model, Duration.ofNanos(System.nanoTime() - started), classifier.classify(e).code());
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.travelart.core.engine;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The headers of the events we publish, in forms other tools read: W3C trace context ({@code traceparent},
+ * carried from input to output with a new span id, so a request is one trace across the stages), CloudEvents
+ * binary mode ({@code ce_id}, {@code ce_type}, {@code ce_source}, {@code ce_specversion}, {@code ce_time},
+ * {@code ce_subject}, {@code content-type}), and our own {@link #REPLAY_COUNT}, carried through the stages.
+ * A failure event's own headers are made the same way; the input's headers it holds are kept whole in its payload.
+ */
+public final class EventHeaders {
+
+    /** How many times {@code travelart replay} has republished this request (ASCII decimal). */
+    public static final String REPLAY_COUNT = "travelart-replay-count";
+    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACESTATE = "tracestate";
+    public static final String CE_ID = "ce_id";
+    public static final String CE_TYPE = "ce_type";
+    public static final String CE_SOURCE = "ce_source";
+    public static final String CE_SPECVERSION = "ce_specversion";
+    public static final String CE_TIME = "ce_time";
+    public static final String CE_SUBJECT = "ce_subject";
+    public static final String CONTENT_TYPE = "content-type";
+    /** Avro in the Confluent wire format (magic byte, schema id, Avro binary). */
+    public static final String AVRO = "application/avro";
+
+    private static final Set<String> CARRIED = Set.of(REPLAY_COUNT, TRACESTATE);
+    private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
+    private static final String NO_TRACE = "0".repeat(32);
+    private static final Random RANDOM = new SecureRandom();
+
+    private EventHeaders() {
+    }
+
+    /**
+     * The headers of an event made from an input record: its carried headers, the same trace with a new span,
+     * and CloudEvents attributes for this event.
+     */
+    public static Headers forOutput(Headers input, String type, String source, String subject, Instant time) {
+        RecordHeaders output = new RecordHeaders();
+        String trace = null;
+        String flags = "01";
+        for (Header header : input) {
+            if (CARRIED.contains(header.key())) {
+                output.add(header.key(), header.value());
+            } else if (TRACEPARENT.equals(header.key()) && header.value() != null) {
+                var parent = TRACEPARENT_FORMAT.matcher(new String(header.value(), StandardCharsets.US_ASCII).trim());
+                if (parent.matches() && !parent.group(1).equals(NO_TRACE)) {
+                    trace = parent.group(1);
+                    flags = parent.group(3);
+                }
+            }
+        }
+        addEvent(output, trace == null ? hex(16) : trace, flags, type, source, subject, time);
+        return output;
+    }
+
+    /** The headers of an event that starts a request (a new trace). */
+    public static Headers forNew(String type, String source, String subject, Instant time) {
+        RecordHeaders output = new RecordHeaders();
+        addEvent(output, hex(16), "01", type, source, subject, time);
+        return output;
+    }
+
+    private static void addEvent(RecordHeaders headers, String trace, String flags, String type, String source, String subject,
+                                 Instant time) {
+        headers.add(TRACEPARENT, ascii("00-" + trace + "-" + hex(8) + "-" + flags));
+        headers.add(CE_SPECVERSION, ascii("1.0"));
+        headers.add(CE_ID, ascii(UUID.randomUUID().toString()));
+        headers.add(CE_TYPE, ascii(type));
+        headers.add(CE_SOURCE, ascii(source));
+        headers.add(CE_TIME, ascii(time.toString()));
+        if (subject != null) {
+            headers.add(CE_SUBJECT, subject.getBytes(StandardCharsets.UTF_8));
+        }
+        headers.add(CONTENT_TYPE, ascii(AVRO));
+    }
+
+    /** The trace id of a traceparent header value, if it is one. */
+    public static java.util.Optional<String> traceId(byte[] traceparent) {
+        if (traceparent == null) {
+            return java.util.Optional.empty();
+        }
+        var m = TRACEPARENT_FORMAT.matcher(new String(traceparent, StandardCharsets.US_ASCII).trim());
+        return m.matches() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+    }
+
+    /** The replay count a header value says; 0 when absent or not a number (nobody but replay writes it). */
+    public static int replayCount(byte[] value) {
+        if (value == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(new String(value, StandardCharsets.US_ASCII).trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    public static byte[] replayCountValue(int count) {
+        return ascii(Integer.toString(count));
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String hex(int bytes) {
+        byte[] random = new byte[bytes];
+        do {
+            RANDOM.nextBytes(random);
+        } while (allZero(random)); // all-zero ids are invalid in trace context
+        return HexFormat.of().formatHex(random);
+    }
+
+    private static boolean allZero(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

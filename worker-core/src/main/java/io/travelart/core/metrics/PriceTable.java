@@ -1,0 +1,88 @@
+package io.travelart.core.metrics;
+
+import io.travelart.core.config.ConfigException;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a model costs, for the estimated-cost metric: US dollars per million input and output tokens,
+ * and per image for image models that report no usage. The defaults are OpenAI's list prices as
+ * published in 2026 for the default models; {@code TRAVELART_PRICES} sets others or overrides them, e.g.
+ * {@code "gpt-5.4-mini input=0.75 output=4.50; dall-e-3 image=0.04"}.
+ */
+public final class PriceTable {
+
+    /** Prices of one model in USD; a price not known is 0. */
+    public record Price(double inputPerMillion, double outputPerMillion, double perImage) {
+        public double of(long inputTokens, long outputTokens) {
+            return inputTokens * inputPerMillion / 1e6 + outputTokens * outputPerMillion / 1e6;
+        }
+    }
+
+    public static final String DEFAULT_PRICES = "gpt-5.4-mini input=0.75 output=4.50; gpt-image-1-mini input=2.00 output=8.00; "
+            + "dall-e-3 image=0.04";
+
+    private final Map<String, Price> prices;
+
+    private PriceTable(Map<String, Price> prices) {
+        this.prices = Map.copyOf(prices);
+    }
+
+    /** The defaults with {@code overrides} (the TRAVELART_PRICES format) on top. */
+    public static PriceTable parse(String overrides) {
+        Map<String, Price> prices = new HashMap<>();
+        read(DEFAULT_PRICES, prices);
+        if (overrides != null) {
+            read(overrides, prices);
+        }
+        return new PriceTable(prices);
+    }
+
+    private static void read(String text, Map<String, Price> into) {
+        for (String entry : text.split(";")) {
+            String[] words = entry.trim().split("\\s+");
+            if (words.length == 0 || words[0].isEmpty()) {
+                continue;
+            }
+            double input = 0;
+            double output = 0;
+            double image = 0;
+            for (int i = 1; i < words.length; i++) {
+                String[] kv = words[i].split("=", 2);
+                double value;
+                try {
+                    value = kv.length == 2 ? Double.parseDouble(kv[1]) : Double.NaN;
+                } catch (NumberFormatException e) {
+                    value = Double.NaN;
+                }
+                if (Double.isNaN(value) || value < 0) {
+                    throw new ConfigException("TRAVELART_PRICES: '" + words[i] + "' for " + words[0]
+                            + " is not input=, output= or image= with a price in US dollars, e.g. input=0.75");
+                }
+                switch (kv[0]) {
+                    case "input" -> input = value;
+                    case "output" -> output = value;
+                    case "image" -> image = value;
+                    default -> throw new ConfigException("TRAVELART_PRICES: '" + kv[0] + "' for " + words[0]
+                            + " is not one of input, output (US dollars per million tokens) or image (per image)");
+                }
+            }
+            into.put(words[0], new Price(input, output, image));
+        }
+    }
+
+    /** The model's price; a dated snapshot ({@code gpt-5.4-mini-2026-03-17}) is priced as its model. */
+    public Optional<Price> of(String model) {
+        if (model == null) {
+            return Optional.empty();
+        }
+        Price exact = prices.get(model);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        return prices.entrySet().stream().filter(e -> model.startsWith(e.getKey() + "-"))
+                .max(java.util.Comparator.comparingInt(e -> e.getKey().length())).map(Map.Entry::getValue);
+    }
+}
