@@ -4,6 +4,7 @@ import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.devstack.DevStack;
+import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,7 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "dev", description = "The embedded development stack.", subcommands = DevCommand.Up.class,
+@Command(name = "dev", description = "The embedded development stack.", subcommands = {DevCommand.Up.class, DevCommand.Simulator.class},
         mixinStandardHelpOptions = true)
 final class DevCommand {
 
@@ -83,6 +84,50 @@ final class DevCommand {
             out.println("  ./travelart publish --keyword '겨울밤의 파리' && ./travelart watch");
             out.println();
             out.println("Press Ctrl-C to stop.");
+            out.flush();
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "simulator", mixinStandardHelpOptions = true,
+            description = "Runs the OpenAI-compatible simulator alone until stopped (Ctrl-C or SIGTERM), e.g. as the "
+                    + "docker-compose 'simulator' profile does. Workers use it with OPENAI_BASE_URL=http://HOST:PORT/v1 and any OPENAI_API_KEY.")
+    static final class Simulator implements Callable<Integer> {
+
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (0.0.0.0 in a container). Default: ${DEFAULT-VALUE}.")
+        String host;
+
+        @Option(names = "--port", defaultValue = "8000", description = "Default: ${DEFAULT-VALUE}.")
+        int port;
+
+        @Option(names = "--chat-latency", defaultValue = "200ms", description = "Time a chat completion takes. Default: ${DEFAULT-VALUE}.")
+        String chatLatency;
+
+        @Option(names = "--image-latency", defaultValue = "500ms", description = "Time an image takes. Default: ${DEFAULT-VALUE}.")
+        String imageLatency;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            SimulatorSettings settings;
+            try {
+                settings = SimulatorSettings.defaults().withLatency(io.travelart.core.config.Settings.parseDuration(chatLatency),
+                        io.travelart.core.config.Settings.parseDuration(imageLatency));
+            } catch (RuntimeException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a latency is a duration like 200ms or 2s: " + e.getMessage());
+            }
+            OpenAiSimulator simulator = OpenAiSimulator.start(new java.net.InetSocketAddress(host, port), settings);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                simulator.close();
+                stopped.countDown();
+            }, "simulator-stop"));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("OpenAI simulator on http://" + host + ":" + port + "/v1 (chat " + chatLatency + ", images " + imageLatency
+                    + "); Ctrl-C to stop.");
             out.flush();
             stopped.await();
             return 0;

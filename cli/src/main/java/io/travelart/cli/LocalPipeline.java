@@ -8,6 +8,7 @@ import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.devstack.DevStack;
+import io.travelart.devstack.Stack;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.image.ImageWorker;
 import io.travelart.image.ImageWorkerConfig;
@@ -30,14 +31,14 @@ import java.util.Optional;
  */
 public final class LocalPipeline implements AutoCloseable {
 
-    private final DevStack stack;
+    private final Stack stack;
     private final KafkaConfig kafka;
     private final Topics topics;
     private final Worker<KeywordRequested, PromptCreated> promptWorker;
     private final ImageWorker imageWorker;
     private final EventSerde serde;
 
-    private LocalPipeline(DevStack stack, KafkaConfig kafka, Topics topics, Worker<KeywordRequested, PromptCreated> promptWorker,
+    private LocalPipeline(Stack stack, KafkaConfig kafka, Topics topics, Worker<KeywordRequested, PromptCreated> promptWorker,
                           ImageWorker imageWorker,
                           EventSerde serde) {
         this.stack = stack;
@@ -55,7 +56,15 @@ public final class LocalPipeline implements AutoCloseable {
      */
     public static LocalPipeline start(Path dataDir, int partitions, Optional<SimulatorSettings> simulator,
                                       Map<String, String> overrides) {
-        DevStack stack = DevStack.start(dataDir, simulator);
+        return start(DevStack.start(dataDir, simulator), dataDir, partitions, overrides);
+    }
+
+    /**
+     * The workers on a stack that is running already (this pipeline closes it).
+     *
+     * @param dataDir where the images go
+     */
+    public static LocalPipeline start(Stack stack, Path dataDir, int partitions, Map<String, String> overrides) {
         try {
             Map<String, String> values = new HashMap<>(stack.environment());
             values.put("TRAVELART_INSTANCE_ID", "local");
@@ -88,7 +97,7 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
-    public DevStack stack() {
+    public Stack stack() {
         return stack;
     }
 

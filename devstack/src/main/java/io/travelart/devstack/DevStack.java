@@ -1,15 +1,13 @@
 package io.travelart.devstack;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * The embedded default in one object: a Kafka broker in this JVM, the Apicurio registry as a child
  * process, and (unless the real API is used) the OpenAI simulator. Closing it stops all three.
  */
-public final class DevStack implements AutoCloseable {
+public final class DevStack implements Stack {
 
     private final EmbeddedKafka kafka;
     private final ApicurioRegistry registry;
@@ -48,28 +46,19 @@ public final class DevStack implements AutoCloseable {
         return kafka;
     }
 
+    @Override
     public String bootstrapServers() {
         return kafka.bootstrapServers();
     }
 
+    @Override
     public String registryUrl() {
         return registry.confluentUrl();
     }
 
+    @Override
     public Optional<OpenAiSimulator> simulator() {
         return Optional.ofNullable(simulator);
-    }
-
-    /** The environment a worker or any other client needs to use this stack. */
-    public Map<String, String> environment() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
-        env.put("SCHEMA_REGISTRY_URL", registryUrl());
-        if (simulator != null) {
-            env.put("OPENAI_BASE_URL", simulator.baseUrl());
-            env.put("OPENAI_API_KEY", "sk-simulator");
-        }
-        return env;
     }
 
     @Override

@@ -88,8 +88,13 @@ public final class OpenAiSimulator implements AutoCloseable {
     }
 
     public static OpenAiSimulator start(int port, SimulatorSettings settings) {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), settings);
+    }
+
+    /** On any address, e.g. 0.0.0.0 in a container that other containers call. */
+    public static OpenAiSimulator start(InetSocketAddress address, SimulatorSettings settings) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
+            HttpServer server = HttpServer.create(address, 512);
             // Simulated latency sleeps in handler threads, so the pool grows with the calls in flight.
             ExecutorService executor = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "openai-simulator");

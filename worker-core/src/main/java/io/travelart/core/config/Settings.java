@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -24,6 +25,8 @@ import java.util.function.Function;
 public final class Settings {
 
     private final Map<String, String> values;
+    /** The names a program looked up: what it reads, so a deployment file can be checked against it. */
+    private final Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Settings(Map<String, String> values) {
         this.values = Map.copyOf(values);
@@ -66,6 +69,7 @@ public final class Settings {
     }
 
     public Optional<String> optional(String name) {
+        read.add(name);
         String value = values.get(name);
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
     }
@@ -147,6 +151,7 @@ public final class Settings {
      * {@code KAFKA_SASL_JAAS_CONFIG} becomes {@code sasl.jaas.config}.
      */
     public Map<String, String> withPrefix(String prefix) {
+        read.add(prefix + "*");
         Map<String, String> result = new TreeMap<>();
         values.forEach((k, v) -> {
             if (k.startsWith(prefix) && k.length() > prefix.length()) {
@@ -154,5 +159,10 @@ public final class Settings {
             }
         });
         return result;
+    }
+
+    /** Every name looked up so far; a prefix passed to {@link #withPrefix} appears as {@code PREFIX*}. */
+    public Set<String> namesRead() {
+        return Set.copyOf(read);
     }
 }

@@ -1,0 +1,182 @@
+package io.travelart.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.travelart.core.config.Settings;
+import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.worker.ManagementServer;
+import io.travelart.image.ImageWorkerConfig;
+import io.travelart.prompt.PromptWorkerConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docker-compose.yml, the Dockerfiles and ops/ checked against the code: every variable the compose file
+ * gives a worker is one the worker reads (and accepts), and every host, port, path and command matches
+ * what the programs serve and understand. Docker is not needed: this reads the files.
+ */
+class ComposeFileTest {
+
+    private static final Path ROOT = Path.of("..");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z_]+)(?::([-?])([^}]*))?}");
+
+    private final JsonNode compose = YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
+    private final JsonNode services = compose.path("services");
+
+    ComposeFileTest() throws IOException {
+    }
+
+    /** What compose makes of ${VAR:-default} and ${VAR:?message} when the variable is unset; a set-or-fail one gets a value. */
+    private static String interpolate(String text) {
+        Matcher m = VARIABLE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = "-".equals(m.group(2)) ? m.group(3) : "?".equals(m.group(2)) ? "sk-compose-test" : "";
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private Map<String, String> environment(String service) {
+        Map<String, String> env = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = services.path(service).path("environment").fields(); it.hasNext(); ) {
+            var e = it.next();
+            env.put(e.getKey(), interpolate(e.getValue().asText()));
+        }
+        assertThat(env).as("environment of %s", service).isNotEmpty();
+        return env;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> list = new ArrayList<>();
+        array.forEach(n -> list.add(n.asText()));
+        return list;
+    }
+
+    @Test
+    void everyVariableTheComposeFileGivesAWorkerIsOneItReadsAndAccepts() {
+        Map<String, Function<Settings, WorkerConfig>> workers = Map.of(
+                "prompt-worker", s -> PromptWorkerConfig.from(s).worker(),
+                "image-worker", s -> ImageWorkerConfig.from(s).worker());
+        workers.forEach((service, load) -> {
+            Map<String, String> env = environment(service);
+            Settings settings = Settings.of(env);
+            WorkerConfig config = load.apply(settings);
+            Set<String> read = settings.namesRead();
+            assertThat(env.keySet()).as("variables %s reads", service).allSatisfy(name ->
+                    assertThat(read.contains(name) || (name.startsWith("KAFKA_") && read.contains("KAFKA_*")))
+                            .as("%s reads %s", service, name).isTrue());
+
+            // Kafka and the registry: hosts are services of this file, ports are where those listen.
+            String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
+            assertThat(services.has(bootstrap.split(":")[0])).as("%s is a service", bootstrap).isTrue();
+            assertThat(services.path("kafka").path("environment").path("KAFKA_ADVERTISED_LISTENERS").asText())
+                    .contains("PLAINTEXT://" + bootstrap);
+            URI registry = URI.create(env.get("SCHEMA_REGISTRY_URL"));
+            assertThat(services.has(registry.getHost())).isTrue();
+            assertThat(services.path(registry.getHost()).path("environment").path("SCHEMA_REGISTRY_LISTENERS").asText())
+                    .endsWith(":" + registry.getPort());
+
+            // Prometheus scrapes the worker where its metrics are.
+            assertThat(scrapeTarget(service)).isEqualTo(Map.of("port", Integer.toString(config.managementPort()),
+                    "path", ManagementServer.METRICS_PATH));
+            assertThat(services.path(service).path("depends_on").path("setup").path("condition").asText())
+                    .isEqualTo("service_completed_successfully");
+        });
+    }
+
+    private Map<String, String> scrapeTarget(String job) {
+        try {
+            JsonNode prometheus = YAML.readTree(ROOT.resolve("ops/prometheus.yml").toFile());
+            for (JsonNode config : prometheus.path("scrape_configs")) {
+                if (config.path("job_name").asText().equals(job)) {
+                    JsonNode sd = config.path("dns_sd_configs").get(0);
+                    assertThat(texts(sd.path("names"))).containsExactly(job);
+                    return Map.of("port", sd.path("port").asText(), "path", config.path("metrics_path").asText());
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        throw new AssertionError("ops/prometheus.yml has no job " + job);
+    }
+
+    @Test
+    void imagesAreStoredOnTheSharedVolumeAndServedAtThePublishedUrl() {
+        Map<String, String> env = environment("image-worker");
+        ImageWorkerConfig config = ImageWorkerConfig.from(Settings.of(env));
+        String volume = texts(services.path("image-worker").path("volumes")).get(0);
+        assertThat(volume).isEqualTo("images:" + config.imageDir());
+        assertThat(compose.path("volumes").has("images")).isTrue();
+
+        // ImageReady URLs are <public base>/images/<name>: the images service serves the same volume under /images.
+        URI base = URI.create(config.publicBaseUrl().orElseThrow());
+        assertThat(texts(services.path("images").path("ports"))).contains(base.getPort() + ":80");
+        assertThat(texts(services.path("images").path("volumes"))).contains("images:/usr/share/nginx/html/images:ro");
+    }
+
+    @Test
+    void theDockerfilesCopyWhatTheBuildMakesAndCheckTheHealthEndpoint() throws IOException {
+        for (String module : List.of("prompt-worker", "image-worker", "cli")) {
+            String dockerfile = Files.readString(ROOT.resolve(module).resolve("Dockerfile"), StandardCharsets.UTF_8);
+            String jar = module.equals("cli") ? "travelart.jar" : module + ".jar";
+            assertThat(dockerfile).contains("COPY target/" + jar + " ").contains("COPY target/lib/ lib/").contains("USER 10001")
+                    .containsPattern("(?m)^FROM eclipse-temurin:17-jre");
+            Path built = ROOT.resolve(module).resolve("target");
+            if (Files.isDirectory(built.resolve("lib"))) {
+                assertThat(built.resolve(jar)).as("the jar the Dockerfile copies").isRegularFile();
+            }
+            String service = module.equals("cli") ? "setup" : module;
+            assertThat(services.path(service).path("build").asText()).isEqualTo(module);
+            if (!module.equals("cli")) {
+                assertThat(dockerfile).contains("HEALTHCHECK").contains(ManagementServer.READY_PATH)
+                        .contains("${TRAVELART_MANAGEMENT_PORT:-" + WorkerConfig.DEFAULT_MANAGEMENT_PORT + "}")
+                        .containsPattern("(?m)^EXPOSE .*\\b" + WorkerConfig.DEFAULT_MANAGEMENT_PORT + "\\b");
+            }
+        }
+    }
+
+    @Test
+    void theSetupAndSimulatorRunCommandsTheTravelartCommandHas() throws IOException {
+        String setup = interpolate(texts(services.path("setup").path("entrypoint")).get(2));
+        for (String run : setup.split("&&")) {
+            String[] args = run.trim().replaceFirst("^java -jar /app/travelart.jar ", "").split("\\s+");
+            CommandLine.ParseResult parsed = TravelartCli.commandLine().parseArgs(args);
+            assertThat(parsed.hasSubcommand()).as(run).isTrue();
+        }
+        assertThat(setup).contains("topics create").contains("schemas register");
+
+        List<String> simulator = texts(services.path("simulator").path("command"));
+        CommandLine.ParseResult parsed = TravelartCli.commandLine().parseArgs(simulator.toArray(String[]::new));
+        assertThat(parsed.subcommand().subcommand().commandSpec().name()).isEqualTo("simulator");
+        assertThat(texts(services.path("simulator").path("profiles"))).containsExactly("simulator");
+
+        // ops/simulator.env points the workers at that simulator and turns its profile on.
+        Map<String, String> env = ConnectionOptions.DevEnvFile.read(ROOT.resolve("ops/simulator.env"));
+        assertThat(env).containsEntry("COMPOSE_PROFILES", "simulator");
+        URI simulatorUrl = URI.create(env.get("OPENAI_BASE_URL"));
+        assertThat(simulatorUrl.getHost()).isEqualTo("simulator");
+        assertThat(simulator).containsSequence("--port", Integer.toString(simulatorUrl.getPort()));
+        assertThat(simulatorUrl.getPath()).isEqualTo("/v1");
+    }
+}
