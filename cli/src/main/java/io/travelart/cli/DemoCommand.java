@@ -46,6 +46,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--simulator", description = "Use the built-in OpenAI simulator even when OPENAI_API_KEY is set.")
     boolean forceSimulator;
 
+    @Option(names = "--metrics", description = "At the end, print what each worker's /metrics says (the travelart.* meters).")
+    boolean metrics;
+
     @Option(names = "--style", description = "Preferred art style for every keyword.")
     String style;
 
@@ -90,8 +93,9 @@ final class DemoCommand implements Callable<Integer> {
                 realApi ? Optional.empty() : Optional.of(SimulatorSettings.defaults()), overrides);
              ResultWatcher watcher = pipeline.watcher(false);
              RequestPublisher publisher = pipeline.publisher()) {
-            progress.printf("Stack up in %.1f s. Publishing %d keyword%s to %s...%n", seconds(started), chosen.size(),
-                    chosen.size() == 1 ? "" : "s", pipeline.topics().keywordRequested());
+            progress.printf("Stack up in %.1f s (metrics and health: %s). Publishing %d keyword%s to %s...%n", seconds(started),
+                    pipeline.managementUrls().values().stream().sorted().collect(java.util.stream.Collectors.joining(", ")),
+                    chosen.size(), chosen.size() == 1 ? "" : "s", pipeline.topics().keywordRequested());
             progress.flush();
 
             Map<String, String> keywordById = new LinkedHashMap<>();
@@ -120,6 +124,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (!json) {
                 printSummary(out, pipeline, keywordById, results);
+            }
+            if (metrics) {
+                printMetrics(progress, pipeline);
             }
             long missing = keywordById.size() - results.size();
             if (missing > 0) {
@@ -152,6 +159,29 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.println("The image URLs are served by the image-worker while a stack runs; the files stay.");
+        out.flush();
+    }
+
+    /** The workers' own meters as Prometheus shows them, before the pipeline stops. */
+    private static void printMetrics(PrintWriter out, LocalPipeline pipeline) {
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (Map.Entry<String, String> worker : new java.util.TreeMap<>(pipeline.managementUrls()).entrySet()) {
+            String url = worker.getValue() + io.travelart.core.worker.ManagementServer.METRICS_PATH;
+            String body;
+            try {
+                body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            } catch (java.io.IOException e) {
+                out.println(worker.getKey() + ": " + url + " did not answer: " + e.getMessage());
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            out.println();
+            out.println(worker.getKey() + " " + url + ":");
+            body.lines().filter(l -> l.startsWith("travelart_") && !l.contains("_bucket{")).forEach(l -> out.println("  " + l));
+        }
         out.flush();
     }
 
