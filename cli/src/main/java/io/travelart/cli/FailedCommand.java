@@ -102,7 +102,7 @@ final class FailedCommand implements Callable<Integer> {
     }
 
     /** The committed failures matching the filter; records that are not RequestFailed are named on stderr, not dropped silently. */
-    private static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, FailedRequests.Filter filter) {
+    static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, FailedRequests.Filter filter) {
         PrintWriter err = spec.commandLine().getErr();
         return FailedRequests.read(connection.kafka(), connection.serde(), connection.topics().requestFailed(), filter,
                 problem -> err.println("travelart: skipped a record that is not a RequestFailed: " + problem));

@@ -88,10 +88,8 @@ final class ReplayCommand implements Callable<Integer> {
         int max = maxReplays != null ? maxReplays
                 : connection.settings().intValue("TRAVELART_MAX_REPLAYS", DEFAULT_MAX_REPLAYS, 0, 1000);
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
 
-        List<RequestFailed> failures = FailedRequests.read(connection.kafka(), connection.serde(), connection.topics().requestFailed(),
-                FailedRequests.Filter.NONE, problem -> err.println("travelart: skipped a record that is not a RequestFailed: " + problem));
+        List<RequestFailed> failures = FailedCommand.read(connection, spec, FailedRequests.Filter.NONE);
         Set<String> ready = new HashSet<>();
         CommittedRecords.read(connection.kafka(), connection.topics().imageReady(), record -> {
             if (record.key() != null) {

@@ -4,8 +4,6 @@ import io.travelart.core.call.ErrorClassifier;
 import io.travelart.core.engine.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 
-import java.time.Duration;
-
 /** Wraps an {@link ImageGenerator} so that every attempt is timed by outcome, and each image and its cost counted. */
 public final class MeteredImageGenerator implements ImageGenerator {
 
@@ -23,16 +21,9 @@ public final class MeteredImageGenerator implements ImageGenerator {
 
     @Override
     public GeneratedImage generate(String requestId, String prompt, ImageSize size) {
-        long started = System.nanoTime();
-        try {
-            GeneratedImage image = generator.generate(requestId, prompt, size);
-            metrics.apiCall(StageNames.IMAGE, model, Duration.ofNanos(System.nanoTime() - started), "success");
-            metrics.image(model, size.toString(), image.usage());
-            metrics.tokens(StageNames.IMAGE, model, image.usage());
-            return image;
-        } catch (RuntimeException e) {
-            metrics.apiCall(StageNames.IMAGE, model, Duration.ofNanos(System.nanoTime() - started), classifier.classify(e).code());
-            throw e;
-        }
+        GeneratedImage image = metrics.timed(StageNames.IMAGE, model, classifier, () -> generator.generate(requestId, prompt, size));
+        metrics.image(model, size.toString(), image.usage());
+        metrics.tokens(StageNames.IMAGE, model, image.usage());
+        return image;
     }
 }

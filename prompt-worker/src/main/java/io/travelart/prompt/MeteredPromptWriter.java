@@ -5,8 +5,6 @@ import io.travelart.core.engine.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.events.KeywordRequested;
 
-import java.time.Duration;
-
 /** Wraps a {@link PromptWriter} so that every attempt is timed by outcome and its tokens and cost counted. */
 public final class MeteredPromptWriter implements PromptWriter {
 
@@ -24,15 +22,8 @@ public final class MeteredPromptWriter implements PromptWriter {
 
     @Override
     public WrittenPrompt write(KeywordRequested request) {
-        long started = System.nanoTime();
-        try {
-            WrittenPrompt written = writer.write(request);
-            metrics.apiCall(StageNames.PROMPT, model, Duration.ofNanos(System.nanoTime() - started), "success");
-            metrics.tokens(StageNames.PROMPT, model, written.usage());
-            return written;
-        } catch (RuntimeException e) {
-            metrics.apiCall(StageNames.PROMPT, model, Duration.ofNanos(System.nanoTime() - started), classifier.classify(e).code());
-            throw e;
-        }
+        WrittenPrompt written = metrics.timed(StageNames.PROMPT, model, classifier, () -> writer.write(request));
+        metrics.tokens(StageNames.PROMPT, model, written.usage());
+        return written;
     }
 }

@@ -15,11 +15,13 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.travelart.core.call.ErrorClassifier;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
 import io.travelart.events.TokenUsage;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The meters a worker publishes, named in Micrometer's dotted style (Prometheus shows
@@ -80,8 +82,23 @@ public final class WorkerMetrics {
                 .tags("stage", stage, "code", failure.code()).register(registry).increment();
     }
 
-    /** One attempt at the provider's API: {@code outcome} is {@code success} or the attempt's error code. */
-    public void apiCall(String stage, String model, Duration duration, String outcome) {
+    /**
+     * Runs one attempt at the provider's API and times it, by outcome: {@code success} or the error code
+     * the classifier gives what it threw (thrown on unchanged).
+     */
+    public <T> T timed(String stage, String model, ErrorClassifier classifier, Supplier<T> call) {
+        long started = System.nanoTime();
+        try {
+            T result = call.get();
+            apiCall(stage, model, Duration.ofNanos(System.nanoTime() - started), "success");
+            return result;
+        } catch (RuntimeException e) {
+            apiCall(stage, model, Duration.ofNanos(System.nanoTime() - started), classifier.classify(e).code());
+            throw e;
+        }
+    }
+
+    private void apiCall(String stage, String model, Duration duration, String outcome) {
         Timer.builder(API_CALL_DURATION).description("Calls to the provider's API, per attempt")
                 .tags("stage", stage, "model", model, "outcome", outcome)
                 .publishPercentileHistogram()
