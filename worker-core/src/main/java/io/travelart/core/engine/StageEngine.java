@@ -459,6 +459,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
         commitTransaction();
         offsets.forEach((tp, offset) -> committedOffsets.put(tp, offset.offset()));
+        lagUpdatedAt = 0; // what was committed shows in the lag at the next turn of the loop
         transactionOpen = false;
         book.committed();
         stats.published.increment(sentPublished);
@@ -508,7 +509,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     }
 
     /**
-     * Once a second: per assigned partition, the records not yet committed (the log end, as the last fetch saw it,
+     * Once a second, and after each commit: per assigned partition, the records not yet committed (the log end, as the last fetch saw it,
      * less the committed offset). What autoscaling on consumer lag reads: it counts records taken but still at work.
      */
     private void updateLag() {
