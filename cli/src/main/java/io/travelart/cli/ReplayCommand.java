@@ -85,6 +85,9 @@ final class ReplayCommand implements Callable<Integer> {
         if (limit != null && limit < 0) {
             throw new ParameterException(spec.commandLine(), "--limit must be 0 or more, not " + limit);
         }
+        if (maxReplays != null && maxReplays < 0) {
+            throw new ParameterException(spec.commandLine(), "--max-replays must be 0 or more, not " + maxReplays);
+        }
         int max = maxReplays != null ? maxReplays
                 : connection.settings().intValue("TRAVELART_MAX_REPLAYS", DEFAULT_MAX_REPLAYS, 0, 1000);
         PrintWriter out = spec.commandLine().getOut();
@@ -97,9 +100,9 @@ final class ReplayCommand implements Callable<Integer> {
             }
         });
         int most = limit == null ? Integer.MAX_VALUE : limit;
-        List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filters.filter(spec), ready, Map.of(), includePermanent, max, most);
-        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filters.filter(spec), ready, republished(candidates),
-                includePermanent, max, most);
+        FailedRequests.Filter filter = filters.filter(spec);
+        List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filter, ready, Map.of(), includePermanent, max, most);
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filter, ready, republished(candidates), includePermanent, max, most);
 
         Map<ReplayPlan.Verdict, Integer> counts = new EnumMap<>(ReplayPlan.Verdict.class);
         RateLimiter pace = new RateLimiter("replay", rate * 60L, Clock.systemUTC(), Sleeper.SYSTEM);

@@ -1,12 +1,13 @@
 package io.travelart.core.engine;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.RequestFailed;
 import org.apache.avro.specific.SpecificRecord;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -47,6 +48,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs one {@link Stage} between Kafka topics. Every consumed record ends as exactly one event in the
@@ -124,7 +126,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private final MeterRegistry registry;
     /** Loop-thread state: the next offset committed per assigned partition, and the lag gauges. */
     private final Map<TopicPartition, Long> committedOffsets = new HashMap<>();
-    private final Map<TopicPartition, java.util.concurrent.atomic.AtomicLong> lag = new HashMap<>();
+    private final Map<TopicPartition, AtomicLong> lag = new HashMap<>();
     private long lagUpdatedAt;
 
     private final OffsetBook<Result> book = new OffsetBook<>();
@@ -226,9 +228,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             drain();
         } finally {
             try {
-                // A static member stays in the group on close unless told: a stopping instance hands its partitions on now.
                 consumerMetrics.close();
                 producerMetrics.close();
+                // A static member stays in the group on close unless told: a stopping instance hands its partitions on now.
                 consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                         .withTimeout(Duration.ofSeconds(5)));
                 producer.close(Duration.ofSeconds(5));
@@ -529,10 +531,10 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         }
     }
 
-    private java.util.concurrent.atomic.AtomicLong lagGauge(TopicPartition tp) {
+    private AtomicLong lagGauge(TopicPartition tp) {
         return lag.computeIfAbsent(tp, p -> {
-            var value = new java.util.concurrent.atomic.AtomicLong();
-            io.micrometer.core.instrument.Gauge.builder(EngineStats.LAG, value, java.util.concurrent.atomic.AtomicLong::get)
+            var value = new AtomicLong();
+            Gauge.builder(EngineStats.LAG, value, AtomicLong::get)
                     .description("Records of the partition not yet committed by this stage (consumer lag)")
                     .tags("stage", stage.name(), "topic", p.topic(), "partition", Integer.toString(p.partition()))
                     .register(registry);
@@ -625,7 +627,14 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
-                committedOffsets.put(tp, consumer.position(tp));
+                try {
+                    committedOffsets.put(tp, consumer.position(tp));
+                } catch (WakeupException e) {
+                    throw e; // a call finished: poll() hands that on as usual
+                } catch (KafkaException e) {
+                    // Only the lag gauge needs it, and the first commit sets it: never fail the rebalance for it.
+                    log.debug("{} stage: no position for {} yet: {}", stage.name(), tp, e.toString());
+                }
             }
             assigned = true;
             log.info("{} stage: assigned {}", stage.name(), partitions);

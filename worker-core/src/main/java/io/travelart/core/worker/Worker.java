@@ -52,6 +52,8 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      * @param inputTopic   topic read
      * @param outputTopic  topic the stage's outputs go to
      * @param outputSchema schema of those outputs
+     * @param metrics      where the engine's and the stage's meters go; served with the health probes on
+     *                     {@code TRAVELART_MANAGEMENT_PORT}
      * @param resources    what the stage uses (API clients, call pools, servers): closed when the worker
      *                     stops, or at once if it cannot start
      */

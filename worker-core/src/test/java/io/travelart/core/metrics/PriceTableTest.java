@@ -1,0 +1,40 @@
+package io.travelart.core.metrics;
+
+import io.travelart.core.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class PriceTableTest {
+
+    @Test
+    void theDefaultsPriceTheDefaultModelsAndADatedNameIsPricedAsItsModel() {
+        PriceTable prices = PriceTable.parse(null);
+
+        // 1,000 input and 500 output tokens of gpt-5.4-mini: 0.00075 + 0.00225 dollars
+        assertThat(prices.of("gpt-5.4-mini").orElseThrow().of(1_000, 500)).isCloseTo(0.003, within(1e-12));
+        assertThat(prices.of("gpt-5.4-mini-2026-03-17")).isEqualTo(prices.of("gpt-5.4-mini"));
+        assertThat(prices.of("dall-e-3").orElseThrow().perImage()).isEqualTo(0.04);
+        assertThat(prices.of("gpt-5.4")).isEmpty();
+        assertThat(prices.of(null)).isEmpty();
+    }
+
+    @Test
+    void anOverrideReplacesAModelAndAddsOthers() {
+        PriceTable prices = PriceTable.parse(" gpt-5.4-mini input=1 output=2 ;my-model image=0.5");
+
+        assertThat(prices.of("gpt-5.4-mini").orElseThrow()).isEqualTo(new PriceTable.Price(1, 2, 0));
+        assertThat(prices.of("my-model").orElseThrow().perImage()).isEqualTo(0.5);
+        assertThat(prices.of("gpt-image-1-mini")).isPresent();
+    }
+
+    @Test
+    void aBadEntrySaysWhatIsAccepted() {
+        assertThatThrownBy(() -> PriceTable.parse("gpt-5.4-mini input=cheap")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'input=cheap' for gpt-5.4-mini").hasMessageContaining("e.g. input=0.75");
+        assertThatThrownBy(() -> PriceTable.parse("gpt-5.4-mini cached=0.1")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'cached' for gpt-5.4-mini is not one of input, output");
+    }
+}
