@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -22,6 +23,17 @@ final class CommittedRecords {
 
     static void read(KafkaConfig kafka, String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
         read(kafka, topic, null, each);
+    }
+
+    /** How many committed records each key has (records without a key are not counted). */
+    static Map<String, Integer> keyCounts(KafkaConfig kafka, String topic) {
+        Map<String, Integer> counts = new HashMap<>();
+        read(kafka, topic, record -> {
+            if (record.key() != null) {
+                counts.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
+            }
+        });
+        return counts;
     }
 
     /** From the first record written at or after {@code from} (null: from the beginning). */

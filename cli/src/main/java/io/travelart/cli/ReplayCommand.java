@@ -20,7 +20,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +28,6 @@ import java.util.HashMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,12 +91,7 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
 
         List<RequestFailed> failures = FailedCommand.read(connection, spec, FailedRequests.Filter.NONE);
-        Set<String> ready = new HashSet<>();
-        CommittedRecords.read(connection.kafka(), connection.topics().imageReady(), record -> {
-            if (record.key() != null) {
-                ready.add(new String(record.key(), StandardCharsets.UTF_8));
-            }
-        });
+        Set<String> ready = CommittedRecords.keyCounts(connection.kafka(), connection.topics().imageReady()).keySet();
         int most = limit == null ? Integer.MAX_VALUE : limit;
         FailedRequests.Filter filter = filters.filter(spec);
         List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filter, ready, Map.of(), includePermanent, max, most);

@@ -136,9 +136,9 @@ class FaultToleranceTest {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> pipeline.failuresByKey(poison).size() == poison.size());
         ProcessPipeline.Figures figures = pipeline.figures(ids);
-        Map<String, Long> poisonFailures = pipeline.failuresByKey(poison);
+        Map<String, Integer> poisonFailures = pipeline.failuresByKey(poison);
         System.out.printf("fault broker restart (down %d ms): %s; %d poison pills, %d failure events for them%n",
-                downMillis, figures, poison.size(), poisonFailures.values().stream().mapToLong(Long::longValue).sum());
+                downMillis, figures, poison.size(), poisonFailures.values().stream().mapToInt(Integer::intValue).sum());
 
         assertThat(figures.lost()).isZero();
         assertThat(figures.duplicated()).isZero();

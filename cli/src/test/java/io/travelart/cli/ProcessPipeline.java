@@ -20,14 +20,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -154,29 +152,19 @@ final class ProcessPipeline implements AutoCloseable {
 
     /** The request ids of the committed prompt-created events. */
     Set<String> promptCreatedIds() {
-        Set<String> ids = new HashSet<>();
-        CommittedRecords.read(kafka, topics.promptCreated(), record -> ids.add(new String(record.key(), StandardCharsets.UTF_8)));
-        return ids;
+        return CommittedRecords.keyCounts(kafka, topics.promptCreated()).keySet();
     }
 
     /** How many committed request-failed events have each of these keys (a record that is not Avro keeps its key). */
-    Map<String, Long> failuresByKey(Collection<String> keys) {
-        Map<String, Long> counts = new HashMap<>();
-        CommittedRecords.read(kafka, topics.requestFailed(), record -> {
-            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            if (keys.contains(key)) {
-                counts.merge(key, 1L, Long::sum);
-            }
-        });
+    Map<String, Integer> failuresByKey(Collection<String> keys) {
+        Map<String, Integer> counts = new HashMap<>(CommittedRecords.keyCounts(kafka, topics.requestFailed()));
+        counts.keySet().retainAll(keys);
         return counts;
     }
 
     /** How many committed image-ready events each request id has. */
     Map<String, Integer> readyCounts() {
-        Map<String, Integer> counts = new HashMap<>();
-        CommittedRecords.read(kafka, topics.imageReady(),
-                record -> counts.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum));
-        return counts;
+        return CommittedRecords.keyCounts(kafka, topics.imageReady());
     }
 
     /** The committed failures of these requests. */

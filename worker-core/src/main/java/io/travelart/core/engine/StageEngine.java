@@ -542,8 +542,14 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         });
     }
 
-    /** A partition this instance no longer owns shows no lag here: its next owner reports it. */
-    private void forgetLag(Collection<TopicPartition> partitions) {
+    /**
+     * Forgets partitions this instance no longer owns, revoked or lost: their unfinished records (returns how
+     * many), their pause, and their lag (the next owner reports it).
+     */
+    private int letGo(Collection<TopicPartition> partitions) {
+        int abandoned = book.revoke(partitions);
+        paused.removeAll(partitions);
+        stats.rebalances.increment();
         for (TopicPartition tp : partitions) {
             committedOffsets.remove(tp);
             var gauge = lag.get(tp);
@@ -551,6 +557,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 gauge.set(0);
             }
         }
+        return abandoned;
     }
 
     /**
@@ -603,10 +610,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 return;
             }
             settle(true);
-            int abandoned = book.revoke(partitions);
-            paused.removeAll(partitions);
-            forgetLag(partitions);
-            stats.rebalances.increment();
+            int abandoned = letGo(partitions);
             log.info("{} stage: partitions {} revoked; {} records not finished are left to their next owner",
                     stage.name(), partitions, abandoned);
         }
@@ -616,10 +620,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             assigned = false;
             // The open transaction may hold outputs of the lost partitions: it must not commit.
             abortAndRewind();
-            int abandoned = book.revoke(partitions);
-            paused.removeAll(partitions);
-            forgetLag(partitions);
-            stats.rebalances.increment();
+            int abandoned = letGo(partitions);
             log.warn("{} stage: partitions {} lost; {} records not committed are left to their next owner",
                     stage.name(), partitions, abandoned);
         }
