@@ -526,8 +526,16 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             if (behind.isEmpty() || committed == null) {
                 continue;
             }
-            long end = consumer.position(tp) + behind.getAsLong();
-            lagGauge(tp).set(Math.max(0, end - committed));
+            long position;
+            try {
+                // Never wait here: this is the loop thread, outside poll(). A position not known yet (just after a
+                // rebalance) is skipped, and a wakeup (a call finished) must not escape: poll() sees the finished
+                // results by itself. An escaped wakeup here stopped the image-worker in a broker-restart test.
+                position = consumer.position(tp, Duration.ZERO);
+            } catch (WakeupException | TimeoutException e) {
+                continue;
+            }
+            lagGauge(tp).set(Math.max(0, position + behind.getAsLong() - committed));
         }
     }
 
