@@ -97,12 +97,14 @@ class OperationsTest {
         pipeline.simulator().settings(pipeline.simulator().settings().withFaults(503, 0.2));
         List<String> ids = pipeline.publish(30, "Seoul night market");
         ids.add(pipeline.publishKeyword("   "));
+        String poison = pipeline.send("ops-poison-" + System.nanoTime(), "not avro".getBytes(StandardCharsets.UTF_8));
         Map<String, Double> highest = new HashMap<>();
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).until(() -> {
             for (int port : List.of(promptPort, imagePort)) {
                 samples(get(port, "/metrics").body()).forEach((name, value) -> highest.merge(name, value, Math::max));
             }
-            return pipeline.readyCounts().keySet().containsAll(ids.subList(0, 30)) && pipeline.failures(ids).size() == 1;
+            return pipeline.readyCounts().keySet().containsAll(ids.subList(0, 30)) && pipeline.failures(ids).size() == 1
+                    && pipeline.failuresByKey(List.of(poison)).size() == 1;
         });
         for (int port : List.of(promptPort, imagePort)) {
             samples(get(port, "/metrics").body()).forEach((name, value) -> highest.merge(name, value, Math::max));
@@ -131,8 +133,11 @@ class OperationsTest {
     /** Each image-ready continues the trace its keyword-requested started, with CloudEvents attributes of its own. */
     private void checkHeaders(List<String> ids) {
         Map<String, String> traceOfRequest = new HashMap<>();
-        CommittedRecords.read(pipelineKafka(), "keyword-requested", r -> traceOfRequest.put(key(r),
-                EventHeaders.traceId(r.headers().lastHeader(EventHeaders.TRACEPARENT).value()).orElseThrow()));
+        CommittedRecords.read(pipelineKafka(), "keyword-requested", r -> {
+            if (ids.contains(key(r))) {
+                traceOfRequest.put(key(r), EventHeaders.traceId(r.headers().lastHeader(EventHeaders.TRACEPARENT).value()).orElseThrow());
+            }
+        });
         List<ConsumerRecord<byte[], byte[]>> ready = new ArrayList<>();
         CommittedRecords.read(pipelineKafka(), "image-ready", r -> {
             if (ids.contains(key(r))) {
@@ -157,6 +162,7 @@ class OperationsTest {
         int lines = 0;
         int aboutRequests = 0;
         int retries = 0;
+        int undecodable = 0;
         for (Path log : pipeline.logs()) {
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
                 lines++;
@@ -171,6 +177,11 @@ class OperationsTest {
                         assertThat(requestId).as("requestId of: %s", line).isEqualTo(id);
                     }
                 }
+                if (message.startsWith("undecodable record")) {
+                    // Started on a call thread that had just finished another request: not that request's line.
+                    undecodable++;
+                    assertThat(requestId).as("requestId of: %s", line).isNull();
+                }
                 if (json.path("loggerName").asText().endsWith("RetryPolicy")) {
                     // A retry line says nothing of the request itself: the context names it, on the call thread.
                     retries++;
@@ -184,6 +195,7 @@ class OperationsTest {
         System.out.printf("operations: %d JSON log lines, %d about a request (%d retries), each with its requestId; no secret in any%n",
                 lines, aboutRequests, retries);
         assertThat(retries).as("retry lines").isPositive();
+        assertThat(undecodable).as("the poison pill's line").isEqualTo(1);
         assertThat(aboutRequests).isGreaterThan(retries);
     }
 

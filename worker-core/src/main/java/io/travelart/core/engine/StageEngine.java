@@ -276,7 +276,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             return; // a result that completed inside start(): the outer loop here goes on
         }
         starting.set(true);
-        try {
+        // Often runs on a call thread that has just finished another request: what starts here is not about that one.
+        try (RequestContext none = RequestContext.of(null)) {
             while (!stopping && slots.tryAcquire()) {
                 Work work = waiting.poll();
                 if (work == null) {
