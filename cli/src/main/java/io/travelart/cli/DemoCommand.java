@@ -1,6 +1,9 @@
 package io.travelart.cli;
 
+import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.image.ImageWorkerConfig;
+import io.travelart.prompt.PromptWorkerConfig;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
@@ -83,6 +86,9 @@ final class DemoCommand implements Callable<Integer> {
                 ? "Using the real OpenAI API at " + env.getOrDefault("OPENAI_BASE_URL", OpenAiConfig.DEFAULT_BASE_URL)
                         + " (OPENAI_API_KEY is set): this costs money."
                 : "Using the built-in OpenAI simulator (" + (forceSimulator ? "--simulator" : "OPENAI_API_KEY is not set") + ").");
+        PriceTable prices = PriceTable.parse(env.get("TRAVELART_PRICES"));
+        progress.println("Models: chat " + env.getOrDefault("TRAVELART_CHAT_MODEL", PromptWorkerConfig.DEFAULT_CHAT_MODEL)
+                + ", image " + env.getOrDefault("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL));
         progress.println("Starting Kafka, the schema registry and both workers...");
         progress.flush();
 
@@ -116,14 +122,14 @@ final class DemoCommand implements Callable<Integer> {
                                 keywordById.get(result.requestId()), seconds(published));
                         progress.flush();
                         if (json) {
-                            out.println(ResultView.json(result, keywordById.get(result.requestId()), imageFile(pipeline, result)));
+                            out.println(ResultView.json(result, keywordById.get(result.requestId()), imageFile(pipeline, result), prices));
                             out.flush();
                         }
                     }
                 }
             }
             if (!json) {
-                printSummary(out, pipeline, keywordById, results);
+                printSummary(out, pipeline, keywordById, results, prices);
             }
             if (metrics) {
                 printMetrics(progress, pipeline);
@@ -139,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static void printSummary(PrintWriter out, LocalPipeline pipeline, Map<String, String> keywordById,
-                                     Map<String, RequestResult> results) {
+                                     Map<String, RequestResult> results, PriceTable prices) {
         out.println();
         for (Map.Entry<String, String> entry : keywordById.entrySet()) {
             RequestResult result = results.get(entry.getKey());
@@ -150,6 +156,8 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  image:  " + e.getImageUrl() + "  (" + e.getWidth() + "x" + e.getHeight() + " "
                         + e.getContentType() + ", " + e.getSizeBytes() + " bytes, sha256 " + e.getSha256().substring(0, 12) + "…)");
                 out.println("  file:   " + imageFile(pipeline, result));
+                out.printf("  models: %s, %s; estimated cost $%.4f%n", e.getPromptModel(), e.getImageModel(),
+                        prices.requestCost(e.getPromptModel(), e.getPromptUsage(), e.getImageModel(), e.getImageUsage()));
             } else if (result instanceof RequestResult.Failed failed) {
                 RequestFailed e = failed.event();
                 out.println("  failed: " + e.getErrorCode() + " at " + e.getStage() + ": " + e.getMessage());

@@ -1,6 +1,9 @@
 package io.travelart.cli;
 
 import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.RegistryConfig;
+import io.travelart.core.config.Settings;
+import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.config.Topics;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.devstack.DevStack;
@@ -16,6 +19,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -45,14 +49,8 @@ final class DevCommand {
         @Override
         public Integer call() throws IOException, InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
-            Path stackDir = dataDir.resolve("dev");
-            Files.createDirectories(stackDir);
-            // A fresh broker each time: ports are new on every start, and stale topics would confuse.
-            DemoCommand.deleteRecursively(stackDir.resolve("kafka"));
-            out.println("Starting Kafka, the schema registry and the OpenAI simulator...");
-            out.flush();
-            DevStack stack = DevStack.start(stackDir, Optional.of(SimulatorSettings.defaults()));
             Path envFile = dataDir.resolve(ConnectionOptions.DevEnvFile.NAME);
+            DevStack stack = bringUp(dataDir, noTopics ? 0 : partitions, out);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -63,19 +61,6 @@ final class DevCommand {
                 stack.close();
                 stopped.countDown();
             }, "dev-up-stop"));
-            if (!noTopics) {
-                try (TopicSetup topics = new TopicSetup(KafkaConfig.of(stack.bootstrapServers()), Duration.ofSeconds(30))) {
-                    topics.create(Topics.DEFAULT.all(), partitions, (short) 1);
-                }
-            }
-            Map<String, String> env = stack.environment();
-            ConnectionOptions.DevEnvFile.write(envFile, env);
-            out.println();
-            out.println("Kafka            " + stack.bootstrapServers());
-            out.println("Schema registry  " + stack.registryUrl());
-            out.println("OpenAI simulator " + stack.simulator().orElseThrow().baseUrl());
-            out.println(noTopics ? "Topics           not created (--no-topics)" : "Topics           " + String.join(", ", Topics.DEFAULT.all())
-                    + " (" + partitions + " partitions)");
             out.println();
             out.println("Written to " + envFile + "; in another shell:");
             out.println("  set -a; . " + envFile + "; set +a");
@@ -87,6 +72,43 @@ final class DevCommand {
             out.flush();
             stopped.await();
             return 0;
+        }
+
+        /**
+         * Starts the stack under {@code dataDir/dev}, creates the topics ({@code partitions} 0: none), registers the
+         * schemas, writes {@code dataDir/dev.env} and prints the addresses.
+         */
+        static DevStack bringUp(Path dataDir, int partitions, PrintWriter out) throws IOException {
+            Path stackDir = dataDir.resolve("dev");
+            Files.createDirectories(stackDir);
+            // A fresh broker each time: ports are new on every start, and stale topics would confuse.
+            DemoCommand.deleteRecursively(stackDir.resolve("kafka"));
+            out.println("Starting Kafka, the schema registry and the OpenAI simulator...");
+            out.flush();
+            DevStack stack = DevStack.start(stackDir, Optional.of(SimulatorSettings.defaults()));
+            try {
+                if (partitions > 0) {
+                    try (TopicSetup topics = new TopicSetup(KafkaConfig.of(stack.bootstrapServers()), Duration.ofSeconds(30))) {
+                        topics.create(Topics.DEFAULT.all(), partitions, (short) 1);
+                    }
+                }
+                Map<String, String> env = stack.environment();
+                // The contract in the registry from the start: a publisher in any language reads keyword-requested-value there.
+                SchemasCommand.registerAll(new SchemaRegistryClient(RegistryConfig.from(Settings.of(env))), Topics.DEFAULT);
+                Path envFile = dataDir.resolve(ConnectionOptions.DevEnvFile.NAME);
+                ConnectionOptions.DevEnvFile.write(envFile, env);
+                out.println();
+                out.println("Kafka            " + stack.bootstrapServers());
+                out.println("Schema registry  " + stack.registryUrl());
+                out.println("OpenAI simulator " + stack.simulator().orElseThrow().baseUrl());
+                out.println(partitions == 0 ? "Topics           not created (--no-topics)" : "Topics           "
+                        + String.join(", ", Topics.DEFAULT.all()) + " (" + partitions + " partitions)");
+                out.println("Schemas          registered as <topic>-value, compatibility BACKWARD");
+                return stack;
+            } catch (RuntimeException e) {
+                stack.close();
+                throw e;
+            }
         }
     }
 
@@ -107,6 +129,11 @@ final class DevCommand {
         @Option(names = "--image-latency", defaultValue = "500ms", description = "Time an image takes. Default: ${DEFAULT-VALUE}.")
         String imageLatency;
 
+        @Option(names = "--shutdown-date", paramLabel = "MODEL=DATE",
+                description = "Announce (YYYY-MM-DD; today or earlier retires it) or withdraw (none) a model's shutdown date, "
+                        + "over OpenAI's published dates built in. Repeatable.")
+        List<String> shutdownDates = new java.util.ArrayList<>();
+
         @Spec
         CommandSpec spec;
 
@@ -120,6 +147,12 @@ final class DevCommand {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a latency is a duration like 200ms or 2s: " + e.getMessage());
             }
             OpenAiSimulator simulator = OpenAiSimulator.start(new java.net.InetSocketAddress(host, port), settings);
+            try {
+                shutdownDates.forEach(simulator.models()::shutDownOn);
+            } catch (RuntimeException e) {
+                simulator.close();
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shutdown-date: " + e.getMessage());
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 simulator.close();

@@ -2,6 +2,7 @@ package io.travelart.cli;
 
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.events.KeywordRequested;
+import io.travelart.core.openai.ImageModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,6 +33,9 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--size", description = "Image size WIDTHxHEIGHT. Default: the image-worker's (1024x1024).")
     String size;
 
+    @Option(names = "--quality", description = "Image quality: low, medium, high, xhigh, max or auto. Default: the image-worker's (medium).")
+    String quality;
+
     @Option(names = "--source", defaultValue = "travelart-cli", description = "Source system name. Default: ${DEFAULT-VALUE}.")
     String source;
 
@@ -46,6 +50,9 @@ final class PublishCommand implements Callable<Integer> {
         if (count < 1) {
             throw new ParameterException(spec.commandLine(), "--count must be at least 1");
         }
+        if (quality != null && !ImageModels.QUALITIES.contains(quality)) {
+            throw new ParameterException(spec.commandLine(), "--quality '" + quality + "' is not one of " + String.join(", ", ImageModels.QUALITIES));
+        }
         String topic = connection.topics().keywordRequested();
         try (TopicSetup setup = new TopicSetup(connection.kafka(), Duration.ofSeconds(15))) {
             setup.requireTopics(List.of(topic));
@@ -53,6 +60,7 @@ final class PublishCommand implements Callable<Integer> {
         try (RequestPublisher publisher = new RequestPublisher(connection.kafka(), connection.serde(), topic)) {
             for (int i = 0; i < count; i++) {
                 KeywordRequested request = RequestPublisher.request(keyword, style, locale, size, source);
+                request.setQuality(quality);
                 publisher.publish(request);
                 spec.commandLine().getOut().println(request.getRequestId());
                 spec.commandLine().getOut().flush();

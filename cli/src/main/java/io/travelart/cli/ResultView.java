@@ -2,6 +2,7 @@ package io.travelart.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.travelart.core.metrics.PriceTable;
 import io.travelart.events.ImageReady;
 import io.travelart.events.RequestFailed;
 
@@ -17,9 +18,11 @@ final class ResultView {
 
     /**
      * {@code requestId}, {@code keyword}, {@code status} (ready or failed), {@code prompt}, {@code imageUrl},
-     * {@code imageFile} (when known on this machine), {@code errorCode}; absent values are null.
+     * {@code imageFile} (when known on this machine), {@code errorCode}, {@code promptModel}, {@code imageModel} and
+     * {@code estimatedCostUsd} (the prompt's and the image's tokens at {@code prices}; a failed request's is not known);
+     * absent values are null.
      */
-    static String json(RequestResult result, String keyword, Path imageFile) {
+    static String json(RequestResult result, String keyword, Path imageFile, PriceTable prices) {
         ObjectNode node = JSON.createObjectNode();
         node.put("requestId", result.requestId());
         if (result instanceof RequestResult.Ready ready) {
@@ -30,6 +33,10 @@ final class ResultView {
             node.put("imageUrl", event.getImageUrl());
             node.put("imageFile", imageFile == null ? null : imageFile.toString());
             node.putNull("errorCode");
+            node.put("promptModel", event.getPromptModel());
+            node.put("imageModel", event.getImageModel());
+            double cost = prices.requestCost(event.getPromptModel(), event.getPromptUsage(), event.getImageModel(), event.getImageUsage());
+            node.put("estimatedCostUsd", Math.round(cost * 1e6) / 1e6);
         } else {
             RequestFailed event = ((RequestResult.Failed) result).event();
             node.put("keyword", event.getKeyword() != null ? event.getKeyword() : keyword);
@@ -38,6 +45,9 @@ final class ResultView {
             node.putNull("imageUrl");
             node.putNull("imageFile");
             node.put("errorCode", event.getErrorCode());
+            node.putNull("promptModel");
+            node.putNull("imageModel");
+            node.putNull("estimatedCostUsd");
         }
         return node.toString();
     }

@@ -34,22 +34,28 @@ final class SchemasCommand {
 
         @Override
         public Integer call() {
-            Topics topics = connection.topics();
             SchemaRegistryClient registry = connection.serde().registry();
-            Map<String, Schema> schemas = new LinkedHashMap<>();
-            schemas.put(topics.keywordRequested(), KeywordRequested.getClassSchema());
-            schemas.put(topics.promptCreated(), PromptCreated.getClassSchema());
-            schemas.put(topics.imageReady(), ImageReady.getClassSchema());
-            schemas.put(topics.requestFailed(), RequestFailed.getClassSchema());
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-28s %-8s %s%n", "SUBJECT", "ID", "VERSIONS");
-            schemas.forEach((topic, schema) -> {
-                String subject = EventSerde.subject(topic);
-                registry.setCompatibility(subject, "BACKWARD");
-                int id = registry.register(subject, schema);
-                out.printf("%-28s %-8d %s%n", subject, id, registry.versions(subject));
-            });
+            registerAll(registry, connection.topics()).forEach((subject, id) ->
+                    out.printf("%-28s %-8d %s%n", subject, id, registry.versions(subject)));
             return 0;
         }
+    }
+
+    /** Sets BACKWARD on the four subjects and registers this version's schemas; returns each subject's schema id. */
+    static Map<String, Integer> registerAll(SchemaRegistryClient registry, Topics topics) {
+        Map<String, Schema> schemas = new LinkedHashMap<>();
+        schemas.put(topics.keywordRequested(), KeywordRequested.getClassSchema());
+        schemas.put(topics.promptCreated(), PromptCreated.getClassSchema());
+        schemas.put(topics.imageReady(), ImageReady.getClassSchema());
+        schemas.put(topics.requestFailed(), RequestFailed.getClassSchema());
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        schemas.forEach((topic, schema) -> {
+            String subject = EventSerde.subject(topic);
+            registry.setCompatibility(subject, "BACKWARD");
+            ids.put(subject, registry.register(subject, schema));
+        });
+        return ids;
     }
 }

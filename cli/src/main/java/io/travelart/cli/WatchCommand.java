@@ -4,6 +4,7 @@ import io.travelart.core.kafka.TopicSetup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import io.travelart.core.metrics.PriceTable;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,6 +34,7 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        PriceTable prices = PriceTable.parse(System.getenv("TRAVELART_PRICES"));
         var topics = connection.topics();
         try (TopicSetup setup = new TopicSetup(connection.kafka(), Duration.ofSeconds(15))) {
             setup.requireTopics(List.of(topics.imageReady(), topics.requestFailed()));
@@ -48,7 +50,7 @@ final class WatchCommand implements Callable<Integer> {
                 problem -> err.println("travelart: skipped a record that is not a Travelart event: " + problem))) {
             while (max == null || seen < max) {
                 for (RequestResult result : watcher.poll(Duration.ofMillis(500))) {
-                    out.println(json ? ResultView.json(result, null, null) : ResultView.tableRow(result));
+                    out.println(json ? ResultView.json(result, null, null, prices) : ResultView.tableRow(result));
                     out.flush();
                     if (max != null && ++seen >= max) {
                         break;

@@ -65,6 +65,10 @@ abstract class EndToEndScenarios {
                     publishBad(publisher, badByKey, expectedFailure, "long", "파".repeat(201), ErrorCodes.INVALID_INPUT, StageNames.PROMPT);
                     publishBad(publisher, badByKey, expectedFailure, "refused", "Paris " + SimulatorSettings.DEFAULT_REFUSAL_MARKER,
                             ErrorCodes.CONTENT_POLICY, StageNames.PROMPT);
+                    publishBad(publisher, badByKey, expectedFailure, "flagged", "Paris " + SimulatorSettings.FLAG_MARKER,
+                            ErrorCodes.CONTENT_POLICY, StageNames.PROMPT);
+                    publishBad(publisher, badByKey, expectedFailure, "size", RequestPublisher.request("Oslo", null, null, "1000x1000", "e2e-bad"),
+                            ErrorCodes.INVALID_INPUT, StageNames.PROMPT);
                 }
             }
             Map<String, byte[]> raw = new LinkedHashMap<>();
@@ -126,9 +130,24 @@ abstract class EndToEndScenarios {
                     assertThat(failure.getOriginTopic()).isEqualTo(pipeline.topics().keywordRequested());
                     assertThat(failure.getOriginalValue()).isNotNull();
                     assertThat(seenKeys.add(failure.getRequestId())).as("one failure for %s", failure.getRequestId()).isTrue();
+                    OpenAiSimulator simulator = pipeline.stack().simulator().orElseThrow();
+                    String label = badByKey.get(failure.getRequestId());
+                    if (label.equals("flagged") || expected[0].equals(ErrorCodes.INVALID_INPUT)) {
+                        assertThat(simulator.calls(OpenAiSimulator.Endpoint.CHAT, failure.getRequestId()))
+                                .as("no chat call for %s input", label).isZero();
+                        assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, failure.getRequestId()))
+                                .as("no image call for %s input", label).isZero();
+                    }
+                    if (label.equals("flagged")) {
+                        assertThat(failure.getMessage()).isEqualTo("the moderation check flagged the keyword or style: violence");
+                        assertThat(simulator.calls(OpenAiSimulator.Endpoint.MODERATIONS, failure.getRequestId())).isEqualTo(1);
+                    }
                     if (expected[0].equals(ErrorCodes.INVALID_INPUT)) {
-                        assertThat(pipeline.stack().simulator().orElseThrow().calls(OpenAiSimulator.Endpoint.CHAT, failure.getRequestId()))
-                                .as("no API call for invalid input").isZero();
+                        assertThat(simulator.calls(OpenAiSimulator.Endpoint.MODERATIONS, failure.getRequestId()))
+                                .as("not even the free check for invalid input").isZero();
+                    }
+                    if (label.equals("size")) {
+                        assertThat(failure.getMessage()).isEqualTo("imageSize 1000x1000: gpt-image-2.6-flare needs both edges divisible by 16");
                     }
                 }
             }
@@ -139,7 +158,11 @@ abstract class EndToEndScenarios {
 
     private static void publishBad(RequestPublisher publisher, Map<String, String> badByKey, Map<String, String[]> expected,
                                    String label, String keyword, String code, String stage) {
-        KeywordRequested request = RequestPublisher.request(keyword, null, null, null, "e2e-bad");
+        publishBad(publisher, badByKey, expected, label, RequestPublisher.request(keyword, null, null, null, "e2e-bad"), code, stage);
+    }
+
+    private static void publishBad(RequestPublisher publisher, Map<String, String> badByKey, Map<String, String[]> expected,
+                                   String label, KeywordRequested request, String code, String stage) {
         publisher.publish(request);
         badByKey.put(request.getRequestId(), label);
         expected.put(request.getRequestId(), new String[]{code, stage});

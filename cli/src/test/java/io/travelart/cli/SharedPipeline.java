@@ -22,7 +22,9 @@ final class SharedPipeline {
             try {
                 pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-e2e"), 3,
                         Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),
-                        Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true"));
+                        // Probes of a paused stage every second at most, so that WorkerPauseTest sees it resume soon after the fix.
+                        Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true",
+                                "TRAVELART_PAUSE_PROBE_FIRST", "200ms", "TRAVELART_PAUSE_PROBE_MAX", "1s"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

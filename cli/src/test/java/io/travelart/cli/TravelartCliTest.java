@@ -101,12 +101,71 @@ class TravelartCliTest {
         assertThat(json.exitCode()).as(json.err()).isZero();
         JsonNode event = new ObjectMapper().readTree(json.lines().get(0));
         assertThat(event.fieldNames()).toIterable()
-                .containsExactlyInAnyOrder("requestId", "keyword", "status", "prompt", "imageUrl", "imageFile", "errorCode");
+                .containsExactlyInAnyOrder("requestId", "keyword", "status", "prompt", "imageUrl", "imageFile", "errorCode",
+                        "promptModel", "imageModel", "estimatedCostUsd");
         assertThat(event.get("status").asText()).isIn("ready", "failed");
+        if (event.get("status").asText().equals("ready")) {
+            assertThat(event.get("imageModel").asText()).isEqualTo("gpt-image-2.6-flare");
+            assertThat(event.get("estimatedCostUsd").asDouble()).isPositive();
+        }
 
         Run table = run(connection("watch", "--from-beginning", "--max", "1"));
         assertThat(table.lines().get(0)).startsWith("TIME").contains("STATUS").contains("REQUEST ID");
         assertThat(table.lines()).hasSize(2);
+    }
+
+    @Test
+    void modelsSaysWhatTheProviderServesAndExitsOneWhenAModelIsGone(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        var simulator = pipeline.stack().simulator().orElseThrow();
+        java.nio.file.Files.writeString(dir.resolve("dev.env"), "OPENAI_BASE_URL=" + simulator.baseUrl() + "\nOPENAI_API_KEY=sk-test\n");
+        Run served = run("models", "--data-dir", dir.toString());
+        assertThat(served.exitCode()).as(served.err()).isZero();
+        assertThat(served.lines().get(0)).startsWith("SETTING").contains("DAYS LEFT");
+        assertThat(served.out()).contains("TRAVELART_IMAGE_MODEL       gpt-image-2.6-flare      served")
+                .contains("TRAVELART_CHAT_MODEL        gpt-5.4-mini             served")
+                .contains("TRAVELART_MODERATION_MODEL  omni-moderation-latest   served");
+
+        java.time.LocalDate in20 = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(20);
+        simulator.models().shutDownOn("gpt-5.4-mini", in20);
+        try {
+            Run json = run("models", "--json", "--data-dir", dir.toString());
+            assertThat(json.exitCode()).isZero();
+            JsonNode chat = new ObjectMapper().readTree(json.lines().get(0));
+            assertThat(chat.get("model").asText()).isEqualTo("gpt-5.4-mini");
+            assertThat(chat.get("state").asText()).isEqualTo("shutting_down");
+            assertThat(chat.get("shutdownDate").asText()).isEqualTo(in20.toString());
+            assertThat(chat.get("daysLeft").asLong()).isEqualTo(20);
+
+            simulator.models().shutDownOn("gpt-5.4-mini", java.time.LocalDate.now(java.time.ZoneOffset.UTC));
+            Run gone = run("models", "--data-dir", dir.toString());
+            assertThat(gone.exitCode()).isEqualTo(1);
+            assertThat(gone.out()).contains("TRAVELART_CHAT_MODEL=gpt-5.4-mini is not served by the provider (HTTP 404 model_not_found)");
+        } finally {
+            simulator.models().shutDownOn("gpt-5.4-mini", null);
+        }
+    }
+
+    @Test
+    void devUpRegistersTheContractSoAClientInAnyLanguageFindsTheLatestSchema(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        try (var stack = DevCommand.Up.bringUp(dir, 1, new PrintWriter(new StringWriter()))) {
+            // What kafkajs' Confluent schema-registry client asks first: GET /subjects/keyword-requested-value/versions/latest
+            var registry = new io.travelart.core.registry.SchemaRegistryClient(
+                    io.travelart.core.config.RegistryConfig.from(io.travelart.core.config.Settings.of(stack.environment())));
+            var latest = registry.version("keyword-requested-value", "latest");
+            assertThat(latest.schema()).isEqualTo(io.travelart.events.KeywordRequested.getClassSchema());
+            assertThat(registry.compatibility("keyword-requested-value")).isEqualTo("BACKWARD");
+            assertThat(registry.version("image-ready-value", "latest").schema()).isEqualTo(io.travelart.events.ImageReady.getClassSchema());
+            assertThat(dir.resolve("dev.env")).exists();
+        }
+    }
+
+    @Test
+    void publishRefusesAnUnknownQualityInOneLine() {
+        Run run = run(connection("publish", "--keyword", "Oslo", "--quality", "ultra"));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--quality 'ultra' is not one of low, medium, high, xhigh, max, auto");
     }
 
     @Test

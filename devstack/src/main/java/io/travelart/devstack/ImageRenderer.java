@@ -29,6 +29,11 @@ final class ImageRenderer {
     }
 
     static byte[] renderPng(String prompt, int width, int height) {
+        return render(prompt, width, height, "png");
+    }
+
+    /** The picture as {@code png}, {@code jpeg} or {@code webp} (the images API's output formats). */
+    static byte[] render(String prompt, int width, int height, String format) {
         Random random = new Random(seed(prompt));
         String lower = prompt.toLowerCase();
         boolean night = lower.contains("night") || lower.contains("midnight") || lower.contains("moon");
@@ -80,9 +85,12 @@ final class ImageRenderer {
         } finally {
             g.dispose();
         }
+        if (format.equals("webp")) {
+            return SolidWebp.encode(width, height, top.getRGB());
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
         try {
-            ImageIO.write(image, "png", out);
+            ImageIO.write(image, format.equals("jpeg") ? "jpg" : "png", out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  */
 public final class OpenAiSimulator implements AutoCloseable {
 
-    public enum Endpoint { CHAT, IMAGES }
+    public enum Endpoint { CHAT, IMAGES, MODERATIONS, MODELS }
 
     public static final String REQUEST_ID_HEADER = "X-Client-Request-Id";
     private static final String REQUEST_ATTRIBUTE = "travelart.request";
@@ -62,6 +62,10 @@ public final class OpenAiSimulator implements AutoCloseable {
     private final AtomicLong rateLimited = new AtomicLong();
     private final AtomicLong faulted = new AtomicLong();
     private final Map<Endpoint, AtomicLong> answering = new ConcurrentHashMap<>();
+    private final SimulatedModels models = new SimulatedModels(java.time.Clock.systemUTC());
+    private volatile boolean keyRevoked;
+    private volatile boolean quotaExhausted;
+    private volatile boolean modelsEndpoint = true;
 
     private record StoredFile(byte[] bytes, Instant expires) {
     }
@@ -105,6 +109,8 @@ public final class OpenAiSimulator implements AutoCloseable {
             OpenAiSimulator simulator = new OpenAiSimulator(server, executor, settings);
             server.createContext("/v1/chat/completions", exchange -> simulator.answering(Endpoint.CHAT, exchange, simulator::chat));
             server.createContext("/v1/images/generations", exchange -> simulator.answering(Endpoint.IMAGES, exchange, simulator::images));
+            server.createContext("/v1/moderations", exchange -> simulator.answering(Endpoint.MODERATIONS, exchange, simulator::moderations));
+            server.createContext("/v1/models", exchange -> simulator.answering(Endpoint.MODELS, exchange, simulator::models));
             server.createContext("/v1/simulator/files/", simulator::file);
             server.createContext("/", exchange -> simulator.error(exchange, 404, "invalid_request_error", "unknown_url",
                     "Unknown request URL: " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()));
@@ -127,6 +133,26 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     public SimulatorSettings settings() {
         return settings;
+    }
+
+    /** The models served and their shutdown dates: announce, move or withdraw a date while it runs. */
+    public SimulatedModels models() {
+        return models;
+    }
+
+    /** Fault switch: every call is answered 401 invalid_api_key, as for a key revoked in the middle of a run. */
+    public void revokeKey(boolean revoked) {
+        this.keyRevoked = revoked;
+    }
+
+    /** Fault switch: paid calls (chat, images) are answered 429 insufficient_quota, as for an account out of credit. */
+    public void exhaustQuota(boolean exhausted) {
+        this.quotaExhausted = exhausted;
+    }
+
+    /** Whether {@code /v1/models} exists; off, it answers 404 as a provider without the endpoint does. */
+    public void modelsEndpoint(boolean served) {
+        this.modelsEndpoint = served;
     }
 
     /** Calls received for the request id, whatever they were answered. */
@@ -159,6 +185,9 @@ public final class OpenAiSimulator implements AutoCloseable {
             if (model.isEmpty() || !messages.isArray() || messages.isEmpty()) {
                 error(exchange, 400, "invalid_request_error", "missing_required_parameter",
                         "'model' and a non-empty 'messages' array are required.");
+                return;
+            }
+            if (!servedOrAnswered(exchange, model) || !paidCallAllowed(exchange)) {
                 return;
             }
             String userText = lastUserText(messages);
@@ -280,10 +309,13 @@ public final class OpenAiSimulator implements AutoCloseable {
             if (body == null) {
                 return;
             }
-            String model = body.path("model").asText("gpt-image-1-mini");
+            String model = body.path("model").asText("dall-e-2");
             String prompt = body.path("prompt").asText("");
             if (prompt.isBlank()) {
                 error(exchange, 400, "invalid_request_error", "missing_required_parameter", "'prompt' is required.");
+                return;
+            }
+            if (!servedOrAnswered(exchange, model)) {
                 return;
             }
             String size = body.path("size").asText("1024x1024");
@@ -300,6 +332,14 @@ public final class OpenAiSimulator implements AutoCloseable {
                 error(exchange, 400, "invalid_request_error", "invalid_value", "This simulator supports n=1 only.");
                 return;
             }
+            String invalid = ImageParameters.invalid(model, body, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)));
+            if (invalid != null) {
+                error(exchange, 400, "invalid_request_error", "invalid_value", invalid);
+                return;
+            }
+            if (!paidCallAllowed(exchange)) {
+                return;
+            }
             SimulatorSettings s = settings;
             if (prompt.contains(s.refusalMarker())) {
                 error(exchange, 400, "image_generation_user_error", "content_policy_violation",
@@ -312,9 +352,11 @@ public final class OpenAiSimulator implements AutoCloseable {
             pause(s.imageLatency(), s.jitter());
             int width = Integer.parseInt(sizeMatch.group(1));
             int height = Integer.parseInt(sizeMatch.group(2));
+            String outputFormat = body.path("output_format").asText("png");
+            String quality = body.path("quality").asText("auto");
             byte[] png = s.reuseImages()
-                    ? reused.computeIfAbsent(size, k -> ImageRenderer.renderPng("Travelart simulator", width, height))
-                    : ImageRenderer.renderPng(prompt, width, height);
+                    ? reused.computeIfAbsent(size + "." + outputFormat, k -> ImageRenderer.render("Travelart simulator", width, height, outputFormat))
+                    : ImageRenderer.render(prompt, width, height, outputFormat);
 
             ObjectNode answer = JSON.createObjectNode();
             answer.put("created", Instant.now().getEpochSecond());
@@ -323,7 +365,7 @@ public final class OpenAiSimulator implements AutoCloseable {
             if ("url".equals(format)) {
                 String id = UUID.randomUUID().toString();
                 files.put(id, new StoredFile(png, Instant.now().plus(s.urlTtl())));
-                image.put("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/simulator/files/" + id + ".png");
+                image.put("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/simulator/files/" + id + "." + outputFormat);
             } else {
                 image.put("b64_json", Base64.getEncoder().encodeToString(png));
             }
@@ -331,11 +373,15 @@ public final class OpenAiSimulator implements AutoCloseable {
                 image.put("revised_prompt", prompt + " Highly detailed.");
             } else {
                 answer.put("background", "opaque");
-                answer.put("output_format", "png");
-                answer.put("quality", "medium");
+                answer.put("output_format", outputFormat);
+                String answered = "auto".equals(quality) ? "medium" : quality;
+                // OpenAI's published description (August 2026) knows low, medium and high only; the SDK checks it.
+                if (List.of("low", "medium", "high").contains(answered)) {
+                    answer.put("quality", answered);
+                }
                 answer.put("size", size);
                 long input = tokens(prompt);
-                long output = 1056;
+                long output = ImageParameters.outputTokens(quality, width, height);
                 ObjectNode usage = answer.putObject("usage");
                 usage.put("input_tokens", input);
                 usage.putObject("input_tokens_details").put("image_tokens", 0).put("text_tokens", input);
@@ -352,14 +398,15 @@ public final class OpenAiSimulator implements AutoCloseable {
     private void file(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            String id = path.substring(path.lastIndexOf('/') + 1).replace(".png", "");
+            String name = path.substring(path.lastIndexOf('/') + 1);
+            String id = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
             StoredFile stored = files.get(id);
             if (stored == null || Instant.now().isAfter(stored.expires())) {
                 files.remove(id);
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            exchange.getResponseHeaders().set("Content-Type", "image/png");
+            exchange.getResponseHeaders().set("Content-Type", "image/" + (name.endsWith(".jpeg") ? "jpeg" : name.endsWith(".webp") ? "webp" : "png"));
             exchange.sendResponseHeaders(200, stored.bytes().length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(stored.bytes());
@@ -376,9 +423,7 @@ public final class OpenAiSimulator implements AutoCloseable {
             return null;
         }
         count(calls, endpoint, exchange);
-        String auth = exchange.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()) {
-            error(exchange, 401, "invalid_request_error", "invalid_api_key", "You didn't provide an API key.");
+        if (!authorized(exchange)) {
             return null;
         }
         JsonNode body;
@@ -400,7 +445,8 @@ public final class OpenAiSimulator implements AutoCloseable {
                 return null;
             }
         }
-        if (s.faultStatus() != 0 && ThreadLocalRandom.current().nextDouble() < s.faultRate()) {
+        boolean paid = endpoint == Endpoint.CHAT || endpoint == Endpoint.IMAGES;
+        if (paid && s.faultStatus() != 0 && ThreadLocalRandom.current().nextDouble() < s.faultRate()) {
             faulted.incrementAndGet();
             if (s.faultStatus() == 429) {
                 exchange.getResponseHeaders().set("retry-after-ms", Long.toString(s.retryAfter().toMillis()));
@@ -412,6 +458,144 @@ public final class OpenAiSimulator implements AutoCloseable {
             return null;
         }
         return body;
+    }
+
+    /** Answers 404 model_not_found for a model that is unknown or shut down, as OpenAI does; true when it is served. */
+    private boolean servedOrAnswered(HttpExchange exchange, String model) throws IOException {
+        if (models.served(model).isPresent()) {
+            return true;
+        }
+        error(exchange, 404, "invalid_request_error", "model_not_found",
+                "The model `" + model + "` does not exist or you do not have access to it.");
+        return false;
+    }
+
+    /** Answers 429 insufficient_quota while the quota is exhausted; true when a paid call may go on. */
+    private boolean paidCallAllowed(HttpExchange exchange) throws IOException {
+        if (!quotaExhausted) {
+            return true;
+        }
+        error(exchange, 429, "insufficient_quota", "insufficient_quota",
+                "You exceeded your current quota, please check your plan and billing details.");
+        return false;
+    }
+
+    // ---- models ----
+
+    /** {@code GET /v1/models} and {@code GET /v1/models/{id}}, with {@code shutdown_date}; free calls. */
+    private void models(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!modelsEndpoint) {
+                error(exchange, 404, "invalid_request_error", "unknown_url",
+                        "Unknown request URL: GET " + exchange.getRequestURI().getPath());
+                return;
+            }
+            if (!"GET".equals(exchange.getRequestMethod())) {
+                error(exchange, 405, "invalid_request_error", null, "Use GET.");
+                return;
+            }
+            if (!authorized(exchange)) {
+                return;
+            }
+            String path = exchange.getRequestURI().getPath();
+            String id = path.length() > "/v1/models/".length() ? path.substring("/v1/models/".length()) : "";
+            if (id.isEmpty()) {
+                ObjectNode list = JSON.createObjectNode();
+                list.put("object", "list");
+                ArrayNode data = list.putArray("data");
+                models.servedModels().forEach(m -> data.add(model(m)));
+                send(exchange, 200, list);
+                return;
+            }
+            var model = models.served(id);
+            if (model.isEmpty()) {
+                error(exchange, 404, "invalid_request_error", "model_not_found", "The model '" + id + "' does not exist");
+                return;
+            }
+            send(exchange, 200, model(model.get()));
+        } catch (RuntimeException e) {
+            log.error("simulator models handler failed", e);
+        }
+    }
+
+    private static ObjectNode model(SimulatedModels.Model m) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", m.id());
+        node.put("object", "model");
+        node.put("created", m.created());
+        node.put("owned_by", "system");
+        if (m.shutdownDate().isPresent()) {
+            node.put("shutdown_date", m.shutdownDate().get().toString());
+        } else {
+            node.putNull("shutdown_date");
+        }
+        return node;
+    }
+
+    // ---- moderations ----
+
+    /** {@code POST /v1/moderations}: free; flags text that contains the flag marker as violence. */
+    private void moderations(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            JsonNode body = admit(exchange, Endpoint.MODERATIONS);
+            if (body == null) {
+                return;
+            }
+            String model = body.path("model").asText("omni-moderation-latest");
+            if (!servedOrAnswered(exchange, model)) {
+                return;
+            }
+            JsonNode input = body.path("input");
+            java.util.List<String> texts = new java.util.ArrayList<>();
+            if (input.isTextual()) {
+                texts.add(input.asText());
+            } else if (input.isArray()) {
+                input.forEach(item -> texts.add(item.isTextual() ? item.asText() : item.path("text").asText("")));
+            } else {
+                error(exchange, 400, "invalid_request_error", "missing_required_parameter", "'input' is required.");
+                return;
+            }
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("id", "modr-" + UUID.randomUUID().toString().replace("-", ""));
+            answer.put("model", model.equals("omni-moderation-latest") ? "omni-moderation-2024-09-26" : model);
+            ArrayNode results = answer.putArray("results");
+            String marker = SimulatorSettings.FLAG_MARKER;
+            for (String text : texts) {
+                boolean flagged = text.contains(marker);
+                ObjectNode result = results.addObject();
+                result.put("flagged", flagged);
+                ObjectNode categories = result.putObject("categories");
+                ObjectNode scores = result.putObject("category_scores");
+                ObjectNode applied = result.putObject("category_applied_input_types");
+                for (String category : MODERATION_CATEGORIES) {
+                    boolean hit = flagged && category.equals("violence");
+                    categories.put(category, hit);
+                    scores.put(category, hit ? 0.91 : 0.0001);
+                    applied.putArray(category).add("text");
+                }
+            }
+            send(exchange, 200, answer);
+        } catch (RuntimeException e) {
+            log.error("simulator moderations handler failed", e);
+        }
+    }
+
+    private static final List<String> MODERATION_CATEGORIES = List.of("harassment", "harassment/threatening", "hate",
+            "hate/threatening", "illicit", "illicit/violent", "self-harm", "self-harm/instructions", "self-harm/intent",
+            "sexual", "sexual/minors", "violence", "violence/graphic");
+
+    private boolean authorized(HttpExchange exchange) throws IOException {
+        String auth = exchange.getRequestHeaders().getFirst("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()) {
+            error(exchange, 401, "invalid_request_error", "invalid_api_key", "You didn't provide an API key.");
+            return false;
+        }
+        if (keyRevoked) {
+            error(exchange, 401, "invalid_request_error", "invalid_api_key",
+                    "Incorrect API key provided: sk-****. You can find your API key at https://platform.openai.com/account/api-keys.");
+            return false;
+        }
+        return true;
     }
 
     /** The images-per-minute limit: a bucket of one second's share, refilled evenly. */
@@ -498,7 +682,8 @@ public final class OpenAiSimulator implements AutoCloseable {
 
     private void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
         String path = exchange.getRequestURI().getPath();
-        Endpoint endpoint = path.endsWith("/chat/completions") ? Endpoint.CHAT : path.endsWith("/images/generations") ? Endpoint.IMAGES : null;
+        Endpoint endpoint = path.endsWith("/chat/completions") ? Endpoint.CHAT : path.endsWith("/images/generations") ? Endpoint.IMAGES
+                : path.endsWith("/moderations") ? Endpoint.MODERATIONS : path.startsWith("/v1/models") ? Endpoint.MODELS : null;
         if (endpoint != null) {
             recent.addLast(new Exchange(endpoint, (JsonNode) exchange.getAttribute(REQUEST_ATTRIBUTE), status, body));
             while (recent.size() > RECENT) {

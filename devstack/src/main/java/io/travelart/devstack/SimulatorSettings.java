@@ -26,6 +26,8 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
     public enum ImageMode { B64_JSON, URL }
 
     public static final String DEFAULT_REFUSAL_MARKER = "#content-policy";
+    /** Text containing this is flagged (category violence) by {@code POST /v1/moderations}. */
+    public static final String FLAG_MARKER = "#flagged";
 
     public static SimulatorSettings defaults() {
         return new SimulatorSettings(Duration.ofMillis(200), Duration.ofMillis(500), 0.2, ImageMode.B64_JSON,

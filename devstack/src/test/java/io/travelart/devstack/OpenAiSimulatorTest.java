@@ -78,7 +78,7 @@ class OpenAiSimulatorTest {
 
     @Test
     void gptImageAnswersARealPngAsBase64WithUsage() throws IOException {
-        ImagesResponse response = image("img-1", "gpt-image-1-mini", "Paris on a snowy winter night, watercolor");
+        ImagesResponse response = image("img-1", "gpt-image-2.6-flare", "Paris on a snowy winter night, watercolor");
 
         var data = response.data().orElseThrow().get(0);
         assertThat(data.url()).isEmpty();
@@ -91,14 +91,15 @@ class OpenAiSimulatorTest {
 
     @Test
     void differentPromptsDrawDifferentImages() {
-        String a = image("img-a", "gpt-image-1-mini", "Kyoto in autumn rain").data().orElseThrow().get(0).b64Json().orElseThrow();
-        String b = image("img-b", "gpt-image-1-mini", "Santorini at sunrise").data().orElseThrow().get(0).b64Json().orElseThrow();
+        String a = image("img-a", "gpt-image-2.6-flare", "Kyoto in autumn rain").data().orElseThrow().get(0).b64Json().orElseThrow();
+        String b = image("img-b", "gpt-image-2.6-flare", "Santorini at sunrise").data().orElseThrow().get(0).b64Json().orElseThrow();
         assertThat(a).isNotEqualTo(b);
     }
 
     @Test
     void dallEAnswersAnExpiringUrlWithARevisedPrompt() throws Exception {
         simulator.settings(SimulatorSettings.instant());
+        simulator.models().shutDownOn("dall-e-3", null); // shut down by OpenAI in May 2026; here a provider that still serves it
         ImagesResponse response = image("img-url", "dall-e-3", "Kyoto in autumn rain");
 
         var data = response.data().orElseThrow().get(0);
@@ -114,7 +115,7 @@ class OpenAiSimulatorTest {
     void expiredUrlsAnswer404() throws Exception {
         simulator.settings(new SimulatorSettings(Duration.ZERO, Duration.ZERO, 0, SimulatorSettings.ImageMode.URL,
                 Duration.ZERO, SimulatorSettings.DEFAULT_REFUSAL_MARKER, 0, 0, Duration.ofSeconds(1), 0, false));
-        String url = image("img-expired", "gpt-image-1-mini", "Lisbon trams").data().orElseThrow().get(0).url().orElseThrow();
+        String url = image("img-expired", "gpt-image-2.6-flare", "Lisbon trams").data().orElseThrow().get(0).url().orElseThrow();
 
         int status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -126,7 +127,7 @@ class OpenAiSimulatorTest {
         assertThatThrownBy(() -> chat("refused", "<keyword>Paris " + SimulatorSettings.DEFAULT_REFUSAL_MARKER + "</keyword>"))
                 .isInstanceOfSatisfying(BadRequestException.class,
                         e -> assertThat(e.code()).contains("content_policy_violation"));
-        assertThatThrownBy(() -> image("refused-img", "gpt-image-1-mini", "x " + SimulatorSettings.DEFAULT_REFUSAL_MARKER))
+        assertThatThrownBy(() -> image("refused-img", "gpt-image-2.6-flare", "x " + SimulatorSettings.DEFAULT_REFUSAL_MARKER))
                 .isInstanceOfSatisfying(BadRequestException.class,
                         e -> assertThat(e.code()).contains("content_policy_violation"));
         assertThat(simulator.billed(OpenAiSimulator.Endpoint.CHAT, "refused")).isZero();
@@ -142,7 +143,7 @@ class OpenAiSimulatorTest {
                     assertThat(e.headers().values("Retry-After")).containsExactly("1");
                 });
         simulator.settings(SimulatorSettings.instant().withFaults(503, 1.0));
-        assertThatThrownBy(() -> image("down", "gpt-image-1-mini", "Rome")).isInstanceOf(InternalServerException.class);
+        assertThatThrownBy(() -> image("down", "gpt-image-2.6-flare", "Rome")).isInstanceOf(InternalServerException.class);
     }
 
     @Test
@@ -150,8 +151,8 @@ class OpenAiSimulatorTest {
         // 6 per minute: a bucket of one image, one more every 10 s.
         simulator.settings(SimulatorSettings.instant().withImagesPerMinute(6));
         long before = simulator.rateLimitedCalls();
-        image("within-limit", "gpt-image-1-mini", "Rome");
-        assertThatThrownBy(() -> image("over-limit", "gpt-image-1-mini", "Rome"))
+        image("within-limit", "gpt-image-2.6-flare", "Rome");
+        assertThatThrownBy(() -> image("over-limit", "gpt-image-2.6-flare", "Rome"))
                 .isInstanceOfSatisfying(RateLimitException.class, e -> {
                     long waitMillis = Long.parseLong(e.headers().values("retry-after-ms").get(0));
                     assertThat(waitMillis).isBetween(9_000L, 10_000L);
@@ -164,8 +165,8 @@ class OpenAiSimulatorTest {
     @Test
     void reusedImagesAreDrawnOncePerSize() {
         simulator.settings(SimulatorSettings.instant().withReusedImages(true));
-        String first = image("reuse-1", "gpt-image-1-mini", "Rome").data().orElseThrow().get(0).b64Json().orElseThrow();
-        String second = image("reuse-2", "gpt-image-1-mini", "Oslo").data().orElseThrow().get(0).b64Json().orElseThrow();
+        String first = image("reuse-1", "gpt-image-2.6-flare", "Rome").data().orElseThrow().get(0).b64Json().orElseThrow();
+        String second = image("reuse-2", "gpt-image-2.6-flare", "Oslo").data().orElseThrow().get(0).b64Json().orElseThrow();
         assertThat(second).isEqualTo(first);
     }
 

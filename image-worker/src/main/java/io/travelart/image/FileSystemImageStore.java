@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public final class FileSystemImageStore implements ImageStore {
 
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}\\.(png|jpg)");
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}\\.(png|jpg|webp)");
 
     private final Path root;
 
@@ -42,7 +42,7 @@ public final class FileSystemImageStore implements ImageStore {
 
     @Override
     public Optional<StoredImage> find(String requestId) throws IOException {
-        for (String extension : new String[]{"png", "jpg"}) {
+        for (String extension : ImageFormat.EXTENSIONS) {
             String name = baseName(requestId) + "." + extension;
             Path file = root.resolve(name);
             if (Files.isRegularFile(file)) {

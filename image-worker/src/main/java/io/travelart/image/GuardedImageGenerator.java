@@ -3,11 +3,12 @@ package io.travelart.image;
 import io.travelart.core.call.ErrorClassifier;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
+import io.travelart.core.engine.StageGate;
 
 /**
- * Wraps an {@link ImageGenerator} with the instance's images-per-minute limit and the retry policy:
- * every attempt waits for its permit, a 429 holds the whole instance off, and transient failures are
- * retried. What fails for good is thrown as a {@code CallFailedException}.
+ * Wraps an {@link ImageGenerator} with the instance's images-per-minute limit, the retry policy and
+ * the stage's gate: every attempt waits for its permit, a 429 holds the whole instance off, transient
+ * failures are retried, and a failure of the worker (key, model, quota) pauses the stage. What fails for good is thrown as a {@code CallFailedException}.
  */
 public final class GuardedImageGenerator implements ImageGenerator {
 
@@ -15,16 +16,20 @@ public final class GuardedImageGenerator implements ImageGenerator {
     private final RetryPolicy retry;
     private final RateLimiter images;
     private final ErrorClassifier classifier;
+    private final StageGate gate;
 
-    public GuardedImageGenerator(ImageGenerator generator, RetryPolicy retry, RateLimiter images, ErrorClassifier classifier) {
+    public GuardedImageGenerator(ImageGenerator generator, RetryPolicy retry, RateLimiter images, StageGate gate,
+                                 ErrorClassifier classifier) {
         this.generator = generator;
+        this.gate = gate;
         this.retry = retry;
         this.images = images;
         this.classifier = classifier;
     }
 
     @Override
-    public GeneratedImage generate(String requestId, String prompt, ImageSize size) {
-        return retry.call(() -> images.call(1, classifier, () -> generator.generate(requestId, prompt, size)));
+    public GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality) {
+        return retry.call(() -> images.call(1, classifier,
+                () -> gate.watch(classifier::classify, () -> generator.generate(requestId, prompt, size, quality))));
     }
 }

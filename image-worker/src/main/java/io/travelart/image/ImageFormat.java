@@ -8,8 +8,16 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.Optional;
 
-/** What image bytes are: content type, file extension and dimensions, read from the header only. */
+/** What image bytes are (PNG, JPEG or WebP): content type, file extension and dimensions, read from the header only. */
 public record ImageFormat(String contentType, String extension, int width, int height) {
+
+    /** The file extensions of the formats the store keeps. */
+    public static final java.util.List<String> EXTENSIONS = java.util.List.of("png", "jpg", "webp");
+
+    /** The content type of a stored file, from its extension. */
+    public static String contentTypeOf(String name) {
+        return name.endsWith(".png") ? "image/png" : name.endsWith(".webp") ? "image/webp" : "image/jpeg";
+    }
 
     public static Optional<ImageFormat> of(byte[] bytes) {
         String contentType;
@@ -20,6 +28,10 @@ public record ImageFormat(String contentType, String extension, int width, int h
         } else if (startsWith(bytes, 0xFF, 0xD8, 0xFF)) {
             contentType = "image/jpeg";
             extension = "jpg";
+        } else if (startsWith(bytes, 'R', 'I', 'F', 'F') && bytes.length >= 12 && bytes[8] == 'W' && bytes[9] == 'E'
+                && bytes[10] == 'B' && bytes[11] == 'P') {
+            contentType = "image/webp";
+            extension = "webp";
         } else {
             return Optional.empty();
         }

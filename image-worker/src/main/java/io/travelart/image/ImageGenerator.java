@@ -5,5 +5,6 @@ package io.travelart.image;
  * classified by the stage.
  */
 public interface ImageGenerator {
-    GeneratedImage generate(String requestId, String prompt, ImageSize size);
+    /** @param quality the quality asked for; sent only to models that take it */
+    GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality);
 }

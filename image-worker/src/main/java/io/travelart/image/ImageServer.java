@@ -58,7 +58,7 @@ public final class ImageServer implements AutoCloseable {
                 return;
             }
             long size = Files.size(file.get());
-            exchange.getResponseHeaders().set("Content-Type", name.endsWith(".png") ? "image/png" : "image/jpeg");
+            exchange.getResponseHeaders().set("Content-Type", ImageFormat.contentTypeOf(name));
             exchange.getResponseHeaders().set("Cache-Control", "public, max-age=31536000, immutable");
             if ("HEAD".equals(method)) {
                 exchange.getResponseHeaders().set("Content-Length", Long.toString(size));

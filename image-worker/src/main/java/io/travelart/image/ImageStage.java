@@ -5,6 +5,7 @@ import io.travelart.core.engine.Failure;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.Stage;
 import io.travelart.core.engine.StageNames;
+import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;
 import io.travelart.events.PromptCreated;
@@ -35,6 +36,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     private final Executor executor;
     private final Clock clock;
     private final ImageSize defaultSize;
+    private final String defaultQuality;
     private final String publicBaseUrl;
     private final String generatorModel;
     private final ConcurrentHashMap<String, CompletableFuture<Outcome<ImageReady>>> running = new ConcurrentHashMap<>();
@@ -42,8 +44,9 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     /** @param publicBaseUrl base of the published URLs: an image is at {@code <publicBaseUrl>/images/<name>} */
     /** @param generatorModel the image model, named in the image-ready of a request whose stored image is reused */
     public ImageStage(ImageGenerator generator, String generatorModel, ImageStore store, String publicBaseUrl, Executor executor,
-                      Clock clock, ImageSize defaultSize) {
+                      Clock clock, ImageSize defaultSize, String defaultQuality) {
         this.generatorModel = generatorModel;
+        this.defaultQuality = defaultQuality;
         this.generator = generator;
         this.store = store;
         this.executor = executor;
@@ -83,13 +86,21 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         if (input.getPrompt() == null || input.getPrompt().isBlank()) {
             return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT, "prompt is blank")));
         }
+        String quality = input.getRequest().getQuality() == null || input.getRequest().getQuality().isBlank()
+                ? defaultQuality : input.getRequest().getQuality().strip();
+        // The prompt-worker checks these before paying for a prompt; checked again for events that did not pass it.
+        Optional<String> problem = ImageModels.sizeProblem(generatorModel, size.get().width(), size.get().height())
+                .map(p -> "imageSize " + p).or(() -> ImageModels.qualityProblem(generatorModel, quality));
+        if (problem.isPresent()) {
+            return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT, problem.get())));
+        }
         CompletableFuture<Outcome<ImageReady>> mine = new CompletableFuture<>();
         CompletableFuture<Outcome<ImageReady>> theirs = running.putIfAbsent(input.getRequestId(), mine);
         if (theirs != null) {
             log.info("request {}: its image is being generated already; waiting for that call", input.getRequestId());
             return theirs;
         }
-        CompletableFuture.supplyAsync(() -> generate(input, size.get()), executor).whenComplete((outcome, error) -> {
+        CompletableFuture.supplyAsync(() -> generate(input, size.get(), quality), executor).whenComplete((outcome, error) -> {
             // Removed before completing: whoever comes after the outcome finds the stored image instead.
             running.remove(input.getRequestId(), mine);
             if (error != null) {
@@ -101,7 +112,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         return mine;
     }
 
-    private Outcome<ImageReady> generate(PromptCreated input, ImageSize size) {
+    private Outcome<ImageReady> generate(PromptCreated input, ImageSize size, String quality) {
         Optional<StoredImage> existing;
         try {
             existing = store.find(input.getRequestId());
@@ -116,7 +127,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         Instant started = clock.instant();
         GeneratedImage image;
         try {
-            image = generator.generate(input.getRequestId(), input.getPrompt(), size);
+            image = generator.generate(input.getRequestId(), input.getPrompt(), size, quality);
         } catch (RuntimeException e) {
             return Outcome.failed(OpenAiErrors.INSTANCE.classify(e));
         }
@@ -124,7 +135,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         Optional<ImageFormat> format = ImageFormat.of(image.bytes());
         if (format.isEmpty()) {
             return Outcome.failed(Failure.retriable(ErrorCodes.INVALID_ANSWER,
-                    "the provider's " + image.bytes().length + " bytes are not a PNG or JPEG image"));
+                    "the provider's " + image.bytes().length + " bytes are not a PNG, JPEG or WebP image"));
         }
         StoredImage stored;
         try {

@@ -3,6 +3,8 @@ package io.travelart.image;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.openai.ImageModels;
+import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiConfig;
 
 import java.nio.file.Path;
@@ -10,30 +12,60 @@ import java.util.Optional;
 
 /**
  * The image-worker's settings: the shared worker settings, OpenAI, and
- * {@code TRAVELART_IMAGE_MODEL} (gpt-image-1-mini), {@code TRAVELART_IMAGE_SIZE} (1024x1024),
+ * {@code TRAVELART_IMAGE_MODEL} (gpt-image-2.6-flare), {@code TRAVELART_IMAGE_SIZE} (1024x1024),
+ * {@code TRAVELART_IMAGE_QUALITY} (medium; a request's own quality wins), {@code TRAVELART_IMAGE_FORMAT} (png, webp or jpeg)
+ * with {@code TRAVELART_IMAGE_COMPRESSION} (0-100, for webp and jpeg; the provider's default when unset), the model
+ * lifecycle check ({@link ModelLifecycle.Config}),
  * {@code TRAVELART_IMAGE_DIR} (travelart-data/images), {@code TRAVELART_IMAGE_HTTP_HOST} (0.0.0.0),
  * {@code TRAVELART_IMAGE_HTTP_PORT} (8080; 0 picks a free one) and {@code TRAVELART_IMAGE_PUBLIC_BASE_URL}
  * (default http://HOST:PORT, with localhost for 0.0.0.0), the base of the published image URLs, and this
  * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit).
  */
 public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String imageModel, ImageSize defaultSize,
+                                String quality, String outputFormat, Optional<Integer> compression,
                                 Path imageDir, String httpHost, int httpPort, Optional<String> publicBaseUrl,
-                                int imagesPerMinute) {
+                                int imagesPerMinute, ModelLifecycle.Config modelCheck) {
 
-    public static final String DEFAULT_IMAGE_MODEL = "gpt-image-1-mini";
+    public static final String DEFAULT_IMAGE_MODEL = "gpt-image-2.6-flare";
+    public static final String DEFAULT_QUALITY = "medium";
 
     public static ImageWorkerConfig from(Settings settings) {
         String size = settings.string("TRAVELART_IMAGE_SIZE", "1024x1024");
+        String model = settings.string("TRAVELART_IMAGE_MODEL", DEFAULT_IMAGE_MODEL);
+        ImageSize defaultSize = ImageSize.parse(size).orElseThrow(() -> new ConfigException(
+                "TRAVELART_IMAGE_SIZE=" + size + " is not accepted: expected WIDTHxHEIGHT, e.g. 1024x1024"));
+        ImageModels.sizeProblem(model, defaultSize.width(), defaultSize.height()).ifPresent(problem -> {
+            throw new ConfigException("TRAVELART_IMAGE_SIZE=" + problem);
+        });
+        String quality = settings.string("TRAVELART_IMAGE_QUALITY", DEFAULT_QUALITY);
+        ImageModels.qualityProblem(model, quality).ifPresent(problem -> {
+            throw new ConfigException("TRAVELART_IMAGE_QUALITY: " + problem);
+        });
+        String format = settings.string("TRAVELART_IMAGE_FORMAT", "png");
+        if (!ImageModels.FORMATS.contains(format)) {
+            throw new ConfigException("TRAVELART_IMAGE_FORMAT=" + format + " is not accepted: expected png, webp or jpeg");
+        }
+        if (!format.equals("png") && !ImageModels.gptImage(model)) {
+            throw new ConfigException("TRAVELART_IMAGE_FORMAT=" + format + " needs a GPT image model; " + model + " answers png");
+        }
+        Optional<Integer> compression = settings.optional("TRAVELART_IMAGE_COMPRESSION")
+                .map(v -> settings.intValue("TRAVELART_IMAGE_COMPRESSION", 100, 0, 100));
+        if (compression.isPresent() && format.equals("png")) {
+            throw new ConfigException("TRAVELART_IMAGE_COMPRESSION is for webp and jpeg; TRAVELART_IMAGE_FORMAT is png");
+        }
         return new ImageWorkerConfig(
                 WorkerConfig.from(settings),
                 OpenAiConfig.from(settings),
-                settings.string("TRAVELART_IMAGE_MODEL", DEFAULT_IMAGE_MODEL),
-                ImageSize.parse(size).orElseThrow(() -> new ConfigException(
-                        "TRAVELART_IMAGE_SIZE=" + size + " is not accepted: expected WIDTHxHEIGHT, e.g. 1024x1024")),
+                model,
+                defaultSize,
+                quality,
+                format,
+                compression,
                 Path.of(settings.string("TRAVELART_IMAGE_DIR", "travelart-data/images")),
                 settings.string("TRAVELART_IMAGE_HTTP_HOST", "0.0.0.0"),
                 settings.intValue("TRAVELART_IMAGE_HTTP_PORT", 8080, 0, 65535),
                 settings.optional("TRAVELART_IMAGE_PUBLIC_BASE_URL"),
-                settings.intValue("TRAVELART_IMAGES_PER_MINUTE", 0, 0, 10_000_000));
+                settings.intValue("TRAVELART_IMAGES_PER_MINUTE", 0, 0, 10_000_000),
+                ModelLifecycle.Config.from(settings));
     }
 }

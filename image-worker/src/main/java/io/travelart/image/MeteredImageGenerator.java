@@ -20,8 +20,8 @@ public final class MeteredImageGenerator implements ImageGenerator {
     }
 
     @Override
-    public GeneratedImage generate(String requestId, String prompt, ImageSize size) {
-        GeneratedImage image = metrics.timed(StageNames.IMAGE, model, classifier, () -> generator.generate(requestId, prompt, size));
+    public GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality) {
+        GeneratedImage image = metrics.timed(StageNames.IMAGE, model, classifier, () -> generator.generate(requestId, prompt, size, quality));
         metrics.image(model, size.toString(), image.usage());
         metrics.tokens(StageNames.IMAGE, model, image.usage());
         return image;

@@ -5,6 +5,7 @@ import com.openai.models.images.Image;
 import com.openai.models.images.ImageGenerateParams;
 import com.openai.models.images.ImagesResponse;
 import com.openai.errors.OpenAIInvalidDataException;
+import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.events.TokenUsage;
 
@@ -15,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
  * Calls the images API. gpt-image models answer base64 only; DALL·E-style providers may answer with
@@ -26,23 +28,41 @@ public final class OpenAiImageGenerator implements ImageGenerator {
     private final String model;
     private final HttpClient download;
     private final Duration downloadTimeout;
+    private final String outputFormat;
+    private final Optional<Integer> compression;
 
     public OpenAiImageGenerator(OpenAIClient client, String model, Duration downloadTimeout) {
+        this(client, model, "png", Optional.empty(), downloadTimeout);
+    }
+
+    /**
+     * @param outputFormat png, webp or jpeg; sent, with {@code compression}, to GPT image models only
+     */
+    public OpenAiImageGenerator(OpenAIClient client, String model, String outputFormat, Optional<Integer> compression,
+                                Duration downloadTimeout) {
         this.client = client;
         this.model = model;
+        this.outputFormat = outputFormat;
+        this.compression = compression;
         this.downloadTimeout = downloadTimeout;
         this.download = HttpClient.newBuilder().connectTimeout(downloadTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
     @Override
-    public GeneratedImage generate(String requestId, String prompt, ImageSize size) {
-        ImagesResponse response = client.images().generate(ImageGenerateParams.builder()
+    public GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality) {
+        ImageGenerateParams.Builder params = ImageGenerateParams.builder()
                 .model(model)
                 .prompt(prompt)
                 .n(1)
                 .size(ImageGenerateParams.Size.of(size.toString()))
-                .putAdditionalHeader(OpenAiClients.REQUEST_ID_HEADER, requestId)
-                .build());
+                .putAdditionalHeader(OpenAiClients.REQUEST_ID_HEADER, requestId);
+        // Other models refuse these parameters (DALL·E) or may not know them (OpenAI-compatible servers).
+        if (ImageModels.gptImage(model)) {
+            params.quality(ImageGenerateParams.Quality.of(quality))
+                    .outputFormat(ImageGenerateParams.OutputFormat.of(outputFormat));
+            compression.ifPresent(c -> params.outputCompression(c.longValue()));
+        }
+        ImagesResponse response = client.images().generate(params.build());
         Image image = response.data().filter(d -> !d.isEmpty()).map(d -> d.get(0))
                 .orElseThrow(() -> new OpenAIInvalidDataException("the images answer holds no image"));
         byte[] bytes;

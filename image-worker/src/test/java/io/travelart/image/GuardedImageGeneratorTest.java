@@ -21,6 +21,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.random.RandomGenerator;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.travelart.core.engine.StageGate;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Retries against the simulator's own images-per-minute limit, honouring what its 429s ask. */
@@ -39,13 +42,14 @@ class GuardedImageGeneratorTest {
                 var retry = new RetryPolicy(new RetryConfig(10, Duration.ofMillis(10), Duration.ofSeconds(5), Duration.ofSeconds(30), 0),
                         OpenAiErrors.INSTANCE, Clock.systemUTC(), Sleeper.SYSTEM, RandomGenerator.getDefault(), RetryPolicy.Listener.NONE);
                 ImageGenerator guarded = new GuardedImageGenerator(
-                        new OpenAiImageGenerator(client, "gpt-image-1-mini", Duration.ofSeconds(10)), retry, limiter, OpenAiErrors.INSTANCE);
+                        new OpenAiImageGenerator(client, "gpt-image-2.6-flare", Duration.ofSeconds(10)), retry, limiter,
+                        StageGate.withoutFreeProbe("IMAGE", new SimpleMeterRegistry()), OpenAiErrors.INSTANCE);
 
                 long started = System.nanoTime();
                 List<CompletableFuture<GeneratedImage>> calls = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
                     String id = "held-" + i;
-                    calls.add(CompletableFuture.supplyAsync(() -> guarded.generate(id, "Bergen harbour", new ImageSize(256, 256)), pool));
+                    calls.add(CompletableFuture.supplyAsync(() -> guarded.generate(id, "Bergen harbour", new ImageSize(256, 256), "low"), pool));
                 }
                 calls.forEach(CompletableFuture::join);
                 Duration took = Duration.ofNanos(System.nanoTime() - started);

@@ -3,12 +3,13 @@ package io.travelart.prompt;
 import io.travelart.core.call.ErrorClassifier;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
+import io.travelart.core.engine.StageGate;
 import io.travelart.events.KeywordRequested;
 
 /**
- * Wraps a {@link PromptWriter} with the instance's chat rate limits (requests and tokens per minute)
- * and the retry policy: every attempt waits for its permits, a 429 holds the whole instance off, and
- * transient failures are retried. What fails for good is thrown as a {@code CallFailedException}.
+ * Wraps a {@link PromptWriter} with the instance's chat rate limits (requests and tokens per minute),
+ * the retry policy and the stage's gate: every attempt waits for its permits, a 429 holds the whole
+ * instance off, transient failures are retried, and a failure of the worker (key, model, quota) pauses the stage. What fails for good is thrown as a {@code CallFailedException}.
  */
 public final class GuardedPromptWriter implements PromptWriter {
 
@@ -20,10 +21,12 @@ public final class GuardedPromptWriter implements PromptWriter {
     private final RateLimiter requests;
     private final RateLimiter tokens;
     private final ErrorClassifier classifier;
+    private final StageGate gate;
 
-    public GuardedPromptWriter(PromptWriter writer, RetryPolicy retry, RateLimiter requests, RateLimiter tokens,
+    public GuardedPromptWriter(PromptWriter writer, RetryPolicy retry, RateLimiter requests, RateLimiter tokens, StageGate gate,
                                ErrorClassifier classifier) {
         this.writer = writer;
+        this.gate = gate;
         this.retry = retry;
         this.requests = requests;
         this.tokens = tokens;
@@ -35,7 +38,7 @@ public final class GuardedPromptWriter implements PromptWriter {
         return retry.call(() -> requests.call(1, classifier, () -> {
             long estimate = ESTIMATED_BASE_TOKENS + request.getKeyword().length();
             tokens.acquire(estimate);
-            WrittenPrompt written = writer.write(request);
+            WrittenPrompt written = gate.watch(classifier::classify, () -> writer.write(request));
             if (written.usage() != null) {
                 tokens.adjust(written.usage().getTotalTokens() - estimate);
             }

@@ -4,26 +4,44 @@ import io.travelart.core.engine.ErrorCodes;
 import io.travelart.core.engine.Failure;
 import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
+import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
-/** keyword-requested → prompt-created: checks the request, has the prompt written, checks the answer. */
+/**
+ * keyword-requested → prompt-created: checks the whole request before anything is paid for (keyword,
+ * image size and quality against the image model), has the free moderation check look at it, has the
+ * prompt written, checks the answer.
+ */
 public final class PromptStage extends KeywordStage<PromptCreated> {
+
+    private static final Pattern SIZE = Pattern.compile("(\\d{2,5})x(\\d{2,5})");
 
     private final PromptWriter writer;
     private final Executor executor;
     private final Clock clock;
     private final int keywordMaxLength;
     private final PromptCheck check;
+    private final Moderator moderator;
+    private final String imageModel;
 
-    public PromptStage(PromptWriter writer, Executor executor, Clock clock, int keywordMaxLength, int promptMaxLength) {
+    /**
+     * @param moderator  the free check before the paid calls ({@link Moderator#OFF} for none)
+     * @param imageModel the pipeline's image model: a request's size and quality must be ones it accepts
+     */
+    public PromptStage(PromptWriter writer, Moderator moderator, String imageModel, Executor executor, Clock clock,
+                       int keywordMaxLength, int promptMaxLength) {
         this.writer = writer;
+        this.moderator = moderator;
+        this.imageModel = imageModel;
         this.executor = executor;
         this.clock = clock;
         this.keywordMaxLength = keywordMaxLength;
@@ -51,6 +69,24 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
         if (length > keywordMaxLength) {
             return "keyword has " + length + " characters, more than the limit of " + keywordMaxLength;
         }
+        String size = request.getImageSize();
+        if (size != null && !size.isBlank()) {
+            var matcher = SIZE.matcher(size.strip());
+            if (!matcher.matches()) {
+                return "imageSize '" + size + "' is not WIDTHxHEIGHT, e.g. 1024x1024";
+            }
+            var problem = ImageModels.sizeProblem(imageModel, Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)));
+            if (problem.isPresent()) {
+                return "imageSize " + problem.get();
+            }
+        }
+        String quality = request.getQuality();
+        if (quality != null && !quality.isBlank()) {
+            var problem = ImageModels.qualityProblem(imageModel, quality.strip());
+            if (problem.isPresent()) {
+                return problem.get();
+            }
+        }
         return null;
     }
 
@@ -58,6 +94,11 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
         Instant started = clock.instant();
         WrittenPrompt written;
         try {
+            List<String> flagged = moderator.flagged(request);
+            if (!flagged.isEmpty()) {
+                return Outcome.failed(Failure.permanent(ErrorCodes.CONTENT_POLICY,
+                        "the moderation check flagged the keyword or style: " + String.join(", ", flagged)));
+            }
             written = writer.write(request);
         } catch (RuntimeException e) {
             return Outcome.failed(OpenAiErrors.INSTANCE.classify(e));

@@ -3,8 +3,11 @@ package io.travelart.prompt;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
 import io.travelart.core.call.Sleeper;
+import io.travelart.core.config.ConfigException;
+import io.travelart.core.engine.StageGate;
 import io.travelart.core.engine.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
+import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.core.worker.CallPool;
@@ -13,6 +16,8 @@ import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.random.RandomGenerator;
 
@@ -27,9 +32,21 @@ public final class PromptWorker {
     public static Worker<KeywordRequested, PromptCreated> start(PromptWorkerConfig config) {
         Clock clock = Clock.systemUTC();
         int inFlight = config.worker().maxInFlight();
-        var client = OpenAiClients.create(config.openai(), inFlight);
-        ExecutorService calls = CallPool.create("prompt-call", inFlight);
         WorkerMetrics metrics = WorkerMetrics.prometheus(NAME, config.worker().instanceId(), config.worker().prices());
+        var client = OpenAiClients.create(config.openai(), inFlight);
+        var lifecycle = new ModelLifecycle(client, config.models(), config.modelCheck(), clock, metrics.registry());
+        Moderator moderator = config.moderation() ? new OpenAiModerator(client, config.moderationModel()) : Moderator.OFF;
+        try {
+            lifecycle.requireUsable();
+            requireModerationEndpoint(config, moderator);
+        } catch (RuntimeException e) {
+            lifecycle.close();
+            client.close();
+            throw e;
+        }
+        ExecutorService calls = CallPool.create("prompt-call", inFlight);
+        List<AutoCloseable> resources = new ArrayList<>(List.<AutoCloseable>of(calls::shutdownNow, client::close, lifecycle));
+        StageGate gate = Worker.gate(StageNames.PROMPT, config.worker(), lifecycle.probe(), metrics, resources);
         var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock, Sleeper.SYSTEM,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.PROMPT));
         var requests = new RateLimiter("chat requests", config.requestsPerMinute(), clock, Sleeper.SYSTEM);
@@ -38,10 +55,40 @@ public final class PromptWorker {
         metrics.bind(tokens, "chat-tokens");
         PromptWriter writer = new GuardedPromptWriter(
                 new MeteredPromptWriter(new OpenAiPromptWriter(client, config.chatModel()), config.chatModel(), metrics, OpenAiErrors.INSTANCE),
-                retry, requests, tokens, OpenAiErrors.INSTANCE);
-        PromptStage stage = new PromptStage(writer, calls, clock, config.keywordMaxLength(), config.promptMaxLength());
+                retry, requests, tokens, gate, OpenAiErrors.INSTANCE);
+        // The free check shares the retry policy and the gate (a refused key pauses the stage here too), not the chat limits.
+        Moderator guardedModerator = request -> retry.call(() -> gate.watch(OpenAiErrors.INSTANCE::classify,
+                () -> moderator.flagged(request)));
+        PromptStage stage = new PromptStage(writer, config.moderation() ? guardedModerator : Moderator.OFF, config.imageModel(),
+                calls, clock, config.keywordMaxLength(), config.promptMaxLength());
         return Worker.start(NAME, config.worker(), stage, config.worker().topics().keywordRequested(),
-                config.worker().topics().promptCreated(), PromptCreated.getClassSchema(), clock, metrics,
-                calls::shutdownNow, client::close);
+                config.worker().topics().promptCreated(), PromptCreated.getClassSchema(), clock, metrics, gate,
+                resources.toArray(AutoCloseable[]::new));
+    }
+
+    /**
+     * With moderation on, one free call at start: a provider without {@code /v1/moderations} would otherwise
+     * fail every request, so it stops the worker with a line that says what to set instead.
+     */
+    private static void requireModerationEndpoint(PromptWorkerConfig config, Moderator moderator) {
+        if (!config.moderation()) {
+            return;
+        }
+        try {
+            moderator.flagged(KeywordRequested.newBuilder().setRequestId("travelart-start-check").setKeyword("Kyoto in autumn rain")
+                    .setRequestedAt(java.time.Instant.EPOCH).build());
+        } catch (com.openai.errors.OpenAIServiceException e) {
+            if (e.code().filter("model_not_found"::equals).isPresent()) {
+                throw new ConfigException("TRAVELART_MODERATION_MODEL=" + config.moderationModel() + " is not served by the provider: "
+                        + "name another, or set TRAVELART_MODERATION=false");
+            }
+            if (e.statusCode() == 404 || e.statusCode() == 405 || e.statusCode() == 501) {
+                throw new ConfigException("TRAVELART_MODERATION is on, but " + config.openai().baseUrl() + " has no moderations endpoint "
+                        + "(HTTP " + e.statusCode() + "): set TRAVELART_MODERATION=false for this provider");
+            }
+            // Any other answer (a refused key, a 5xx): the lifecycle check has said so, or the stage pauses on it.
+        } catch (RuntimeException e) {
+            // The provider is unreachable or refuses the key: the lifecycle check has said so, or the stage pauses on it.
+        }
     }
 }

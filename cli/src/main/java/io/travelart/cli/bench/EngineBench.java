@@ -105,8 +105,9 @@ public final class EngineBench {
     private Run runEngine(KafkaConfig kafka, EventSerde serde, SyntheticStage stage) throws InterruptedException {
         var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", "bench-engine", "bench-engine",
                 "bench-engine", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED, WorkerConfig.DEFAULT_COMMIT_INTERVAL, Duration.ofSeconds(10));
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC(),
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                io.travelart.core.engine.StageGate.withoutFreeProbe(stage.name(), registry), registry);
         Thread thread = new Thread(engine, "bench-engine");
         thread.start();
         try {

@@ -59,7 +59,8 @@ public final class RetryPolicy {
                 firstFailure = now;
             }
             Failure failure = classifier.classify(error);
-            if (!failure.retriable() || attempt >= config.maxAttempts()) {
+            // A failure of the worker (key, model, account) fails every call alike: the stage pauses instead.
+            if (!failure.retriable() || ErrorCodes.belongsToWorker(failure.code()) || attempt >= config.maxAttempts()) {
                 throw new CallFailedException(failure.after(attempt, firstFailure), error);
             }
             Duration wait = backoff(attempt, classifier.retryAfter(error));

@@ -16,12 +16,15 @@ import java.time.Duration;
  * ({@code TRAVELART_RETRY_*}) and how long a stopping worker waits for calls in flight
  * ({@code TRAVELART_DRAIN_GRACE}, 30s), where its metrics and health endpoints listen
  * ({@code TRAVELART_MANAGEMENT_HOST} 0.0.0.0, {@code TRAVELART_MANAGEMENT_PORT} 9400; 0 picks a free one)
- * and what the models cost for the estimated-cost metric ({@code TRAVELART_PRICES}, see {@link PriceTable}).
+ * what the models cost for the estimated-cost metric ({@code TRAVELART_PRICES}, see {@link PriceTable}), and how
+ * a stage paused by a failure of the worker probes for its end: first after {@code TRAVELART_PAUSE_PROBE_FIRST}
+ * (5s), doubling up to {@code TRAVELART_PAUSE_PROBE_MAX} (5m).
  * {@code TRAVELART_LOG_FORMAT} (text or json) is applied by {@code LogFormat} and checked here.
  */
 public record WorkerConfig(KafkaConfig kafka, RegistryConfig registry, Topics topics, String instanceId,
                            int maxInFlight, int maxBuffered, Duration commitInterval, RetryConfig retry, Duration drainGrace,
-                           String managementHost, int managementPort, PriceTable prices) {
+                           String managementHost, int managementPort, PriceTable prices, Duration pauseFirstProbe,
+                           Duration pauseMaxProbe) {
 
     public static final int DEFAULT_MANAGEMENT_PORT = 9400;
 
@@ -46,7 +49,9 @@ public record WorkerConfig(KafkaConfig kafka, RegistryConfig registry, Topics to
                 settings.duration("TRAVELART_DRAIN_GRACE", Duration.ofSeconds(30)),
                 settings.string("TRAVELART_MANAGEMENT_HOST", "0.0.0.0"),
                 settings.intValue("TRAVELART_MANAGEMENT_PORT", DEFAULT_MANAGEMENT_PORT, 0, 65535),
-                PriceTable.parse(settings.optional("TRAVELART_PRICES").orElse(null)));
+                PriceTable.parse(settings.optional("TRAVELART_PRICES").orElse(null)),
+                settings.duration("TRAVELART_PAUSE_PROBE_FIRST", Duration.ofSeconds(5)),
+                settings.duration("TRAVELART_PAUSE_PROBE_MAX", Duration.ofMinutes(5)));
     }
 
     private static String hostName() {

@@ -14,8 +14,12 @@ public final class ErrorCodes {
     public static final String UPSTREAM_5XX = "UPSTREAM_5XX";
     /** Any other HTTP 4xx from the provider (400 other than content policy, 404, 409, 422). */
     public static final String UPSTREAM_4XX = "UPSTREAM_4XX";
-    /** HTTP 401 or 403: the API key is missing, wrong or not allowed. */
+    /** HTTP 401 or 403: the API key is missing, wrong or not allowed. The worker's failure: the stage pauses. */
     public static final String AUTH = "AUTH";
+    /** HTTP 404 model_not_found: the configured model is shut down or not served. The worker's failure: the stage pauses. */
+    public static final String MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE";
+    /** HTTP 429 insufficient_quota: the account is out of credit, not rate limited. The worker's failure: the stage pauses. */
+    public static final String QUOTA_EXHAUSTED = "QUOTA_EXHAUSTED";
     /** The call timed out. */
     public static final String TIMEOUT = "TIMEOUT";
     /** The provider could not be reached or the connection broke. */
@@ -30,5 +34,14 @@ public final class ErrorCodes {
     public static final String INTERNAL = "INTERNAL";
 
     private ErrorCodes() {
+    }
+
+    /**
+     * Whether a failure with this code belongs to the worker, not to the request: every request would
+     * fail the same way until the key, the model or the account is fixed. Such a failure pauses the
+     * stage instead of failing the backlog, and is never retried call by call.
+     */
+    public static boolean belongsToWorker(String code) {
+        return AUTH.equals(code) || MODEL_UNAVAILABLE.equals(code) || QUOTA_EXHAUSTED.equals(code);
     }
 }

@@ -44,6 +44,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -105,8 +106,11 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private record Result(ProducerRecord<String, byte[]> record, boolean failed) {
     }
 
-    /** A record taken from Kafka, waiting for a free call slot. */
-    private record Work(ConsumerRecord<byte[], byte[]> record, OffsetBook.Ticket<Result> ticket) {
+    /** A record taken from Kafka, waiting for a free call slot; {@code probe} when the paused gate let it through to probe. */
+    private record Work(ConsumerRecord<byte[], byte[]> record, OffsetBook.Ticket<Result> ticket, boolean probe) {
+        Work asProbe() {
+            return new Work(record, ticket, true);
+        }
     }
 
     private record Finished(OffsetBook.Ticket<Result> ticket, Result result) {
@@ -130,7 +134,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private long lagUpdatedAt;
 
     private final OffsetBook<Result> book = new OffsetBook<>();
-    private final ConcurrentLinkedQueue<Work> waiting = new ConcurrentLinkedQueue<>();
+    /** Records to start, oldest first; one held while the stage is paused goes back to the front. */
+    private final ConcurrentLinkedDeque<Work> waiting = new ConcurrentLinkedDeque<>();
+    private final StageGate gate;
     private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
     private final Semaphore slots;
     private final ThreadLocal<Boolean> starting = ThreadLocal.withInitial(() -> false);
@@ -147,9 +153,15 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private long sentFailed;
     private boolean lastPollEmpty;
 
-    /** @param registry where the engine's meters and its Kafka clients' metrics go */
-    public StageEngine(Stage<I, O> stage, Config config, KafkaConfig kafka, EventSerde serde, Clock clock, MeterRegistry registry) {
+    /**
+     * @param gate     says whether records may start: a stage paused by a failure of the worker starts none, and
+     *                 keeps the records whose calls failed that way instead of publishing failures
+     * @param registry where the engine's meters and its Kafka clients' metrics go
+     */
+    public StageEngine(Stage<I, O> stage, Config config, KafkaConfig kafka, EventSerde serde, Clock clock, StageGate gate,
+                       MeterRegistry registry) {
         this.stage = stage;
+        this.gate = gate;
         this.stats = new EngineStats(registry, stage.name());
         this.registry = registry;
         this.config = config;
@@ -262,7 +274,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             lastPollEmpty = records.isEmpty();
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 OffsetBook.Ticket<Result> ticket = book.add(new TopicPartition(record.topic(), record.partition()), record.offset());
-                waiting.add(new Work(record, ticket));
+                waiting.add(new Work(record, ticket, false));
                 stats.consumed.increment();
             }
         } catch (WakeupException e) {
@@ -296,7 +308,12 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                     slots.release();
                     continue;
                 }
-                start(work);
+                if (!gate.admit()) {
+                    waiting.addFirst(work);
+                    slots.release();
+                    return;
+                }
+                start(gate.isPaused() ? work.asProbe() : work);
             }
         } finally {
             starting.set(false);
@@ -339,6 +356,16 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         if (error != null) {
             log.error("{} stage failed unexpectedly on request {}", stage.name(), requestId, error);
             o = Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(error)));
+        }
+        if (work.probe()) {
+            gate.probeDone();
+        }
+        if (o instanceof Outcome.Failed<O> failed && gate.holds(failed.failure())) {
+            // Not the request's failure but the worker's: the record waits, unanswered and uncommitted, for the stage to resume.
+            waiting.addFirst(new Work(work.record(), work.ticket(), false));
+            slots.release();
+            startWaiting();
+            return;
         }
         Result built;
         try {
@@ -574,7 +601,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
      * behind a slow record; polling goes on either way, so the group keeps this member.
      */
     private void adjustPause() {
-        boolean full = waiting.size() >= config.maxBuffered() || book.size() >= config.maxHeld();
+        // A paused stage keeps one batch to probe with and fetches no more.
+        boolean full = waiting.size() >= config.maxBuffered() || book.size() >= config.maxHeld()
+                || (gate.isPaused() && !waiting.isEmpty());
         Set<TopicPartition> assigned = consumer.assignment();
         if (full) {
             List<TopicPartition> toPause = new ArrayList<>();

@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * What a model costs, for the estimated-cost metric: US dollars per million input and output tokens,
  * and per image for image models that report no usage. The defaults are OpenAI's list prices as
- * published in 2026 for the default models; {@code TRAVELART_PRICES} sets others or overrides them, e.g.
+ * published in 2026 for the default models (a model is priced by its longest listed prefix, so
+ * {@code gpt-image-2.6} prices {@code gpt-image-2.6-flare}); {@code TRAVELART_PRICES} sets others or overrides them, e.g.
  * {@code "gpt-5.4-mini input=0.75 output=4.50; dall-e-3 image=0.04"}.
  */
 public final class PriceTable {
@@ -21,8 +22,13 @@ public final class PriceTable {
         }
     }
 
-    public static final String DEFAULT_PRICES = "gpt-5.4-mini input=0.75 output=4.50; gpt-image-1-mini input=2.00 output=8.00; "
-            + "dall-e-3 image=0.04";
+    /**
+     * gpt-image-2.6 (flare and sunburst alike): text input $5.00 and image output $30.00 per million tokens; its image
+     * input price ($8.00) is not used, as Travelart sends the image model no images. The older entries stay for whoever
+     * still runs those models.
+     */
+    public static final String DEFAULT_PRICES = "gpt-5.4-mini input=0.75 output=4.50; gpt-image-2.6 input=5.00 output=30.00; "
+            + "gpt-image-1-mini input=2.00 output=8.00; dall-e-3 image=0.04";
 
     private final Map<String, Price> prices;
 
@@ -71,6 +77,21 @@ public final class PriceTable {
             }
             into.put(words[0], new Price(input, output, image));
         }
+    }
+
+    /**
+     * The estimated cost of one request's calls: the prompt's tokens at the chat model's price and the image's at the
+     * image model's (per image when it reported no tokens). Unknown models cost 0.
+     */
+    public double requestCost(String promptModel, io.travelart.events.TokenUsage promptUsage, String imageModel,
+                              io.travelart.events.TokenUsage imageUsage) {
+        double cost = 0;
+        if (promptUsage != null) {
+            cost += of(promptModel).map(p -> p.of(promptUsage.getInputTokens(), promptUsage.getOutputTokens())).orElse(0.0);
+        }
+        cost += of(imageModel).map(p -> imageUsage == null ? p.perImage() : p.of(imageUsage.getInputTokens(), imageUsage.getOutputTokens()))
+                .orElse(0.0);
+        return cost;
     }
 
     /** The model's price; a dated snapshot ({@code gpt-5.4-mini-2026-03-17}) is priced as its model. */

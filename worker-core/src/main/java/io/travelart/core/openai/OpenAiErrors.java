@@ -2,6 +2,7 @@ package io.travelart.core.openai;
 
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
+import com.openai.errors.NotFoundException;
 import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIServiceException;
@@ -91,13 +92,18 @@ public final class OpenAiErrors implements ErrorClassifier {
                     : Failure.permanent(ErrorCodes.UPSTREAM_4XX, message(bad));
         }
         if (t instanceof RateLimitException e) {
-            return Failure.retriable(ErrorCodes.RATE_LIMITED, message(e));
+            // OpenAI answers an account out of credit with 429 too; waiting does not help, paying does.
+            boolean quota = e.code().filter("insufficient_quota"::equals).isPresent();
+            return Failure.retriable(quota ? ErrorCodes.QUOTA_EXHAUSTED : ErrorCodes.RATE_LIMITED, message(e));
+        }
+        if (t instanceof NotFoundException e && e.code().filter("model_not_found"::equals).isPresent()) {
+            return Failure.retriable(ErrorCodes.MODEL_UNAVAILABLE, message(e));
         }
         if (t instanceof InternalServerException e) {
             return Failure.retriable(ErrorCodes.UPSTREAM_5XX, message(e));
         }
         if (t instanceof UnauthorizedException || t instanceof PermissionDeniedException) {
-            return Failure.permanent(ErrorCodes.AUTH, message((OpenAIServiceException) t));
+            return Failure.retriable(ErrorCodes.AUTH, message((OpenAIServiceException) t));
         }
         if (t instanceof OpenAIServiceException e) {
             int status = e.statusCode();

@@ -4,6 +4,7 @@ import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.engine.Stage;
 import io.travelart.core.engine.StageEngine;
+import io.travelart.core.engine.StageGate;
 import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.metrics.WorkerMetrics;
@@ -12,6 +13,7 @@ import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.RequestFailed;
 import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,14 +39,32 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
 
     private final StageEngine<I, O> engine;
     private final SchemaRegistryClient registry;
+    private final StageGate gate;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile ManagementServer management;
     private volatile long registryCheckedAt;
     private volatile String registryProblem;
 
-    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry) {
+    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, StageGate gate) {
         this.engine = engine;
         this.registry = registry;
+        this.gate = gate;
+    }
+
+    /**
+     * The gate of a stage: the calls report to it, the engine asks it, readiness shows why it is paused.
+     * Its free probe runs on its own thread, which {@code closeWith} (the worker's resources) stops.
+     */
+    public static StageGate gate(String stageName, WorkerConfig config, StageGate.Probe probe, WorkerMetrics metrics,
+                                 java.util.List<AutoCloseable> closeWith) {
+        java.util.concurrent.ExecutorService probes = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, stageName.toLowerCase(java.util.Locale.ROOT) + "-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        closeWith.add(probes::shutdownNow);
+        return new StageGate(stageName, new StageGate.Config(config.pauseFirstProbe(), config.pauseMaxProbe()), Clock.systemUTC(),
+                probe, probes, metrics.registry());
     }
 
     /**
@@ -54,15 +74,16 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      * @param outputSchema schema of those outputs
      * @param metrics      where the engine's and the stage's meters go; served with the health probes on
      *                     {@code TRAVELART_MANAGEMENT_PORT}
+     * @param gate         the stage's gate ({@link #gate}): while it is paused the worker is not ready
      * @param resources    what the stage uses (API clients, call pools, servers): closed when the worker
      *                     stops, or at once if it cannot start
      */
     public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Clock clock, WorkerMetrics metrics, AutoCloseable... resources) {
+            Schema outputSchema, Clock clock, WorkerMetrics metrics, StageGate gate, AutoCloseable... resources) {
         Worker<I, O> worker;
         try {
-            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, clock, metrics);
+            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, clock, metrics, gate);
         } catch (RuntimeException e) {
             closeAll(name, resources);
             throw e;
@@ -88,7 +109,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
 
     private static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Clock clock, WorkerMetrics metrics) {
+            Schema outputSchema, Clock clock, WorkerMetrics metrics, StageGate gate) {
         log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
         try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15))) {
             topics.requireTopics(List.of(inputTopic, outputTopic, config.topics().requestFailed()));
@@ -98,6 +119,8 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
         EventSerde serde = new EventSerde(registry, config.registry().autoRegister());
         try {
+            // The input's subject too: a publisher in any language reads the contract from the registry alone.
+            serde.schemaId(inputTopic, SpecificData.get().getSchema(stage.inputType()));
             serde.schemaId(outputTopic, outputSchema);
             serde.schemaId(config.topics().requestFailed(), RequestFailed.getClassSchema());
         } catch (RegistryException e) {
@@ -108,8 +131,8 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
                 "travelart-" + name, name + "-" + config.instanceId(), "travelart-" + name + "-" + config.instanceId(),
                 config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace());
-        StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock, metrics.registry());
-        Worker<I, O> worker = new Worker<>(engine, registry);
+        StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock, gate, metrics.registry());
+        Worker<I, O> worker = new Worker<>(engine, registry, gate);
         try {
             worker.management = ManagementServer.start(config.managementHost(), config.managementPort(), metrics, worker::health);
         } catch (IOException e) {
@@ -137,7 +160,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         return management.port();
     }
 
-    /** Live while the engine runs; ready once the group has assigned it and the registry answers. */
+    /** Live while the engine runs; ready once the group has assigned it, the registry answers and the stage is not paused. */
     private ManagementServer.Health health() {
         return new ManagementServer.Health() {
             @Override
@@ -153,6 +176,10 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
                 }
                 if (!engine.isAssigned()) {
                     return Optional.of("not a member of its consumer group with an assignment yet");
+                }
+                Optional<String> paused = gate.pausedReason();
+                if (paused.isPresent()) {
+                    return paused;
                 }
                 return registryProblem();
             }

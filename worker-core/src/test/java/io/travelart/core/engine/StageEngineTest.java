@@ -57,8 +57,9 @@ class StageEngineTest {
                                                                               Duration drainGrace) {
         var config = new StageEngine.Config(topics.get(0), topics.get(1), topics.get(2), "engine-test-" + topics.get(0),
                 "engine-test-" + instance, "engine-test-" + topics.get(0) + "-" + instance, maxInFlight, 10, Duration.ofMillis(100), drainGrace);
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         StageEngine<KeywordRequested, O> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC(),
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                StageGate.withoutFreeProbe(stage.name(), registry), registry);
         engines.add(engine);
         Thread thread = new Thread(engine, "engine-" + instance);
         thread.start();

@@ -22,6 +22,19 @@ class PriceTableTest {
     }
 
     @Test
+    void gptImage26IsPricedForBothItsModelsAndARequestCostsItsPromptAndItsImage() {
+        PriceTable prices = PriceTable.parse(null);
+
+        assertThat(prices.of("gpt-image-2.6-flare")).isEqualTo(prices.of("gpt-image-2.6-sunburst"));
+        // 1,056 output tokens (a medium 1024x1024 image) and 40 text input tokens: 0.03168 + 0.0002 dollars
+        assertThat(prices.of("gpt-image-2.6-flare").orElseThrow().of(40, 1_056)).isCloseTo(0.03188, within(1e-12));
+        double request = prices.requestCost("gpt-5.4-mini", new io.travelart.events.TokenUsage(1_000L, 500L, 1_500L),
+                "gpt-image-2.6-flare", new io.travelart.events.TokenUsage(40L, 1_056L, 1_096L));
+        assertThat(request).isCloseTo(0.003 + 0.03188, within(1e-12));
+        assertThat(prices.requestCost("gpt-5.4-mini", null, "dall-e-3", null)).isEqualTo(0.04);
+    }
+
+    @Test
     void anOverrideReplacesAModelAndAddsOthers() {
         PriceTable prices = PriceTable.parse(" gpt-5.4-mini input=1 output=2 ;my-model image=0.5");
 

@@ -1,11 +1,13 @@
 package io.travelart.core.worker;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.core.EchoStage;
 import io.travelart.core.TestStack;
 import io.travelart.core.call.RetryConfig;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
 import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.engine.StageGate;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.events.PromptCreated;
@@ -24,10 +26,11 @@ class WorkerStartupTest {
         List<String> topics = TestStack.createTopics(1, "in", "out");
         WorkerConfig config = new WorkerConfig(TestStack.kafka(), TestStack.registry(),
                 new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5),
-                "127.0.0.1", 0, PriceTable.parse(null));
+                "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5));
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), topics.get(0), topics.get(1),
-                PromptCreated.getClassSchema(), Clock.systemUTC(), WorkerMetrics.inMemory()))
+                PromptCreated.getClassSchema(), Clock.systemUTC(), WorkerMetrics.inMemory(),
+                StageGate.withoutFreeProbe("PROMPT", new SimpleMeterRegistry())))
                 .isInstanceOf(StartupException.class)
                 .hasMessage("topic request-failed-missing does not exist on " + TestStack.kafka().bootstrapServers()
                         + "; create with: travelart topics create");
@@ -36,10 +39,11 @@ class WorkerStartupTest {
     @Test
     void saysSoInOneLineWhenTheBrokerCannotBeReached() {
         WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5),
-                "127.0.0.1", 0, PriceTable.parse(null));
+                "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5));
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), "keyword-requested", "prompt-created",
-                PromptCreated.getClassSchema(), Clock.systemUTC(), WorkerMetrics.inMemory()))
+                PromptCreated.getClassSchema(), Clock.systemUTC(), WorkerMetrics.inMemory(),
+                StageGate.withoutFreeProbe("PROMPT", new SimpleMeterRegistry())))
                 .isInstanceOf(StartupException.class)
                 .hasMessageContaining("Kafka at 127.0.0.1:1 did not answer")
                 .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).doesNotContain("\n"));
