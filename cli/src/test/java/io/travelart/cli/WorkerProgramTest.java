@@ -90,6 +90,18 @@ class WorkerProgramTest {
     }
 
     @Test
+    void withAShutDownModelTheImageWorkerNamesItsDateAndReplacementAndExitsOne() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(stack());
+        env.putAll(Map.of("OPENAI_API_KEY", "sk-simulator", "OPENAI_BASE_URL", pipeline.stack().environment().get("OPENAI_BASE_URL"),
+                "TRAVELART_IMAGE_MODEL", "gpt-image-1"));
+        Exit exit = run("image-worker", env);
+
+        assertThat(exit.code()).isEqualTo(1);
+        assertThat(exit.stderr()).isEqualTo("image-worker: TRAVELART_IMAGE_MODEL=gpt-image-1 was shut down on 2026-10-23; "
+                + "replacement: gpt-image-2.6-flare (HTTP 404 model_not_found)");
+    }
+
+    @Test
     void withAMissingTopicTheImageWorkerNamesItAndExitsOne() throws Exception {
         Map<String, String> env = new java.util.HashMap<>(stack());
         env.putAll(Map.of("OPENAI_API_KEY", "sk-simulator", "TRAVELART_TOPIC_IMAGE_READY", "no-such-topic",

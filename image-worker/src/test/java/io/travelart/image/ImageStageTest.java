@@ -186,6 +186,46 @@ class ImageStageTest {
     }
 
     @Test
+    void webpAnswersAreStoredAndServedAsWebpWithTheirSizeAndTheRequestsQualityIsSent() throws IOException {
+        ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, "gpt-image-2.6-flare", "webp", Optional.of(80),
+                Duration.ofSeconds(10)), "gpt-image-2.6-flare", new FileSystemImageStore(dir), "http://images.example/",
+                Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
+        PromptCreated input = prompt("img-webp", "Marrakech souk at dusk", "256x128");
+        input.getRequest().setQuality("high");
+
+        ImageReady ready = ready(stage.process(input).join());
+
+        assertThat(ready.getContentType()).isEqualTo("image/webp");
+        assertThat(ready.getImageUrl()).isEqualTo("http://images.example/images/img-webp.webp");
+        assertThat(ready.getWidth()).isEqualTo(256);
+        assertThat(ready.getHeight()).isEqualTo(128);
+        // TwelveMonkeys' pure-Java decoder takes about 35 µs a pixel on this single-colour image: a small size keeps it short.
+        var decoded = javax.imageio.ImageIO.read(dir.resolve("img-webp.webp").toFile());
+        assertThat(decoded.getWidth()).as("a WebP decoder reads every pixel").isEqualTo(256);
+        assertThat(decoded.getHeight()).isEqualTo(128);
+        var sent = simulator.recentExchanges().stream().filter(e -> e.request() != null
+                && "Marrakech souk at dusk".equals(e.request().path("prompt").asText())).findFirst().orElseThrow().request();
+        assertThat(sent.path("quality").asText()).isEqualTo("high");
+        assertThat(sent.path("output_format").asText()).isEqualTo("webp");
+        assertThat(sent.path("output_compression").asInt()).isEqualTo(80);
+        // high quality bills more output tokens than medium
+        assertThat(ready.getImageUsage().getOutputTokens()).isEqualTo(Math.round(4160 * (256.0 * 128 / (1024 * 1024))));
+    }
+
+    @Test
+    void aSizeOrQualityTheModelDoesNotTakeFailsWithoutACall() throws IOException {
+        PromptCreated xhigh = prompt("img-xhigh", "Paris", null);
+        xhigh.getRequest().setQuality("xhigh");
+        Failure failure = failure(stage("gpt-image-1.5").process(xhigh).join());
+        assertThat(failure.code()).isEqualTo(ErrorCodes.INVALID_INPUT);
+        assertThat(failure.message()).isEqualTo("quality 'xhigh' needs gpt-image-2.6; gpt-image-1.5 takes low, medium, high or auto");
+        assertThat(failure(stage("gpt-image-2.6-flare").process(prompt("img-odd", "Paris", "1000x1000")).join()).code())
+                .isEqualTo(ErrorCodes.INVALID_INPUT);
+        assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, "img-xhigh")).isZero();
+        assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, "img-odd")).isZero();
+    }
+
+    @Test
     void aBadSizeFailsAsInvalidInputWithoutACall() throws IOException {
         Failure failure = failure(stage("gpt-image-2.6-flare").process(prompt("img-size", "Paris", "huge")).join());
 

@@ -38,6 +38,7 @@ public final class ModelLifecycle implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelLifecycle.class);
 
     public static final String SHUTDOWN_DAYS = "travelart.model.shutdown.days";
+    private static final java.time.Duration CHECK_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     /** A model's announced shutdown and OpenAI's recommended replacement. */
     record Retirement(LocalDate date, String replacement) {
@@ -140,7 +141,8 @@ public final class ModelLifecycle implements AutoCloseable {
         Optional<Retirement> retirement = Optional.ofNullable(RETIREMENTS.get(model));
         Optional<String> replacement = retirement.map(Retirement::replacement);
         try {
-            Model found = client.models().retrieve(model);
+            // A short timeout of its own: a provider that does not answer must not hold a worker's start for minutes.
+            Model found = client.withOptions(o -> o.timeout(CHECK_TIMEOUT)).models().retrieve(model);
             Optional<LocalDate> date = found.shutdownDate();
             LocalDate today = LocalDate.now(clock);
             Optional<Long> days = date.map(d -> ChronoUnit.DAYS.between(today, d));
