@@ -199,7 +199,7 @@ public final class ModelLifecycle implements AutoCloseable {
 
     private void report(List<Status> statuses) {
         for (Status status : statuses) {
-            status.daysLeft().ifPresent(days -> gauge(status.model()).put(status.model(), days));
+            status.daysLeft().ifPresent(days -> recordDaysLeft(status.model(), days));
             switch (status.state()) {
                 case SERVED -> log.info("{}", status.describe());
                 case SHUTTING_DOWN -> log.warn("{}: change it before that day", status.describe());
@@ -215,15 +215,14 @@ public final class ModelLifecycle implements AutoCloseable {
         }
     }
 
-    private Map<String, Long> gauge(String model) {
-        if (!daysLeft.containsKey(model)) {
-            daysLeft.put(model, 0L);
+    /** Sets a model's days left, registering its gauge the first time. Runs on one thread at a time (start, then the scheduler). */
+    private void recordDaysLeft(String model, long days) {
+        if (daysLeft.put(model, days) == null) {
             Gauge.builder(SHUTDOWN_DAYS, daysLeft, m -> m.getOrDefault(model, 0L))
                     .description("Days until the provider shuts the model down (announced dates only)")
                     .tags("model", model)
                     .register(registry);
         }
-        return daysLeft;
     }
 
     /**
