@@ -65,10 +65,12 @@ public final class ConnectionOptions {
         return Topics.from(settings());
     }
 
+    SchemaRegistryClient registry() {
+        return new SchemaRegistryClient(RegistryConfig.from(settings()));
+    }
+
     EventSerde serde() {
-        Settings settings = settings();
-        RegistryConfig registry = RegistryConfig.from(settings);
-        return new EventSerde(new SchemaRegistryClient(registry), registry.autoRegister());
+        return new EventSerde(registry(), RegistryConfig.from(settings()).autoRegister());
     }
 
     /** {@code KEY=value} lines that both this command and a shell ({@code set -a; . dev.env}) can read. */

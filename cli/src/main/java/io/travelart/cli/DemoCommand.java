@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.core.config.Settings;
+import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.openai.OpenAiConfig;
 import io.travelart.image.ImageWorkerConfig;
@@ -86,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
                 ? "Using the real OpenAI API at " + env.getOrDefault("OPENAI_BASE_URL", OpenAiConfig.DEFAULT_BASE_URL)
                         + " (OPENAI_API_KEY is set): this costs money."
                 : "Using the built-in OpenAI simulator (" + (forceSimulator ? "--simulator" : "OPENAI_API_KEY is not set") + ").");
-        PriceTable prices = PriceTable.parse(env.get("TRAVELART_PRICES"));
+        PriceTable prices = WorkerConfig.prices(Settings.of(env));
         progress.println("Models: chat " + env.getOrDefault("TRAVELART_CHAT_MODEL", PromptWorkerConfig.DEFAULT_CHAT_MODEL)
                 + ", image " + env.getOrDefault("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL));
         progress.println("Starting Kafka, the schema registry and both workers...");

@@ -2,7 +2,7 @@ package io.travelart.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.call.RateLimiter;
-import io.travelart.core.call.Sleeper;
+import io.travelart.core.time.Time;
 import io.travelart.core.engine.EventHeaders;
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;
@@ -98,7 +98,7 @@ final class ReplayCommand implements Callable<Integer> {
         List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filter, ready, republished(candidates), includePermanent, max, most);
 
         Map<ReplayPlan.Verdict, Integer> counts = new EnumMap<>(ReplayPlan.Verdict.class);
-        RateLimiter pace = new RateLimiter("replay", rate * 60L, Clock.systemUTC(), Sleeper.SYSTEM);
+        RateLimiter pace = new RateLimiter("replay", rate * 60L, Time.SYSTEM);
         try (var producer = dryRun ? null : new KafkaProducer<>(connection.kafka().with(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",

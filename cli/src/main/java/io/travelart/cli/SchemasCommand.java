@@ -34,7 +34,7 @@ final class SchemasCommand {
 
         @Override
         public Integer call() {
-            SchemaRegistryClient registry = connection.serde().registry();
+            SchemaRegistryClient registry = connection.registry();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-28s %-8s %s%n", "SUBJECT", "ID", "VERSIONS");
             registerAll(registry, connection.topics()).forEach((subject, id) ->

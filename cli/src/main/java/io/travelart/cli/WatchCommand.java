@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.core.config.Settings;
+import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.kafka.TopicSetup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +36,7 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PriceTable prices = PriceTable.parse(System.getenv("TRAVELART_PRICES"));
+        PriceTable prices = WorkerConfig.prices(Settings.fromEnvironment());
         var topics = connection.topics();
         try (TopicSetup setup = new TopicSetup(connection.kafka(), Duration.ofSeconds(15))) {
             setup.requireTopics(List.of(topics.imageReady(), topics.requestFailed()));

@@ -1,7 +1,7 @@
 package io.travelart.cli;
 
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.StageNames;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.StageNames;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.ImageReady;

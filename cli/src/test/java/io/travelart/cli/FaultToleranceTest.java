@@ -1,7 +1,7 @@
 package io.travelart.cli;
 
 import io.travelart.cli.bench.WorkerProcess;
-import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.failure.ErrorCodes;
 import io.travelart.devstack.OpenAiSimulator.Endpoint;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.RequestFailed;

@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.core.config.RegistryConfig;
+import io.travelart.core.registry.SchemaRegistryClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -66,7 +68,7 @@ class TravelartCliTest {
         assertThat(run.lines()).hasSize(5);
         assertThat(run.lines().get(1)).startsWith("keyword-requested-value");
         assertThat(run.lines().get(4)).startsWith("request-failed-value");
-        var registry = pipeline.serde().registry();
+        var registry = new SchemaRegistryClient(RegistryConfig.of(pipeline.stack().registryUrl()));
         assertThat(registry.compatibility("image-ready-value")).isEqualTo("BACKWARD");
         assertThat(registry.versions("prompt-created-value")).containsExactly(1);
     }

@@ -1,6 +1,6 @@
 package io.travelart.cli;
 
-import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.failure.ErrorCodes;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.events.KeywordRequested;
 import io.travelart.image.ImageWorker;

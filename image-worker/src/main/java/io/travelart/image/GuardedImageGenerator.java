@@ -1,6 +1,6 @@
 package io.travelart.image;
 
-import io.travelart.core.call.ErrorClassifier;
+import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
 import io.travelart.core.engine.StageGate;

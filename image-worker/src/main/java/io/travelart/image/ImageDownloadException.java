@@ -1,8 +1,8 @@
 package io.travelart.image;
 
-import io.travelart.core.call.Classified;
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.Classified;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 
 /** An image answered as a URL could not be downloaded: a network failure worth a retry. */
 public class ImageDownloadException extends RuntimeException implements Classified {

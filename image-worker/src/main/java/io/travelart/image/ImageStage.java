@@ -1,10 +1,10 @@
 package io.travelart.image;
 
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.Stage;
-import io.travelart.core.engine.StageNames;
+import io.travelart.core.failure.StageNames;
 import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;

@@ -2,9 +2,9 @@ package io.travelart.image;
 
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
-import io.travelart.core.call.Sleeper;
+import io.travelart.core.time.Time;
 import io.travelart.core.engine.StageGate;
-import io.travelart.core.engine.StageNames;
+import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiClients;
@@ -39,7 +39,7 @@ public final class ImageWorker implements Running {
     }
 
     public static ImageWorker start(ImageWorkerConfig config) {
-        Clock clock = Clock.systemUTC();
+        Time clock = Time.SYSTEM;
         int inFlight = config.worker().maxInFlight();
         WorkerMetrics metrics = WorkerMetrics.prometheus(NAME, config.worker().instanceId(), config.worker().prices());
         var client = OpenAiClients.create(config.openai(), inFlight);
@@ -66,9 +66,9 @@ public final class ImageWorker implements Running {
         ExecutorService calls = CallPool.create("image-call", inFlight);
         List<AutoCloseable> resources = new ArrayList<>(List.<AutoCloseable>of(calls::shutdownNow, client::close, server, lifecycle));
         StageGate gate = Worker.gate(StageNames.IMAGE, config.worker(), lifecycle.probe(), metrics, resources);
-        var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock, Sleeper.SYSTEM,
+        var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
-        var images = new RateLimiter("images", config.imagesPerMinute(), clock, Sleeper.SYSTEM);
+        var images = new RateLimiter("images", config.imagesPerMinute(), clock);
         metrics.bind(images, "images");
         ImageGenerator generator = new GuardedImageGenerator(
                 new MeteredImageGenerator(new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),

@@ -1,7 +1,7 @@
 package io.travelart.image;
 
-import io.travelart.core.call.ErrorClassifier;
-import io.travelart.core.engine.StageNames;
+import io.travelart.core.failure.ErrorClassifier;
+import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 
 /** Wraps an {@link ImageGenerator} so that every attempt is timed by outcome, and each image and its cost counted. */

@@ -3,7 +3,7 @@ package io.travelart.image;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryConfig;
 import io.travelart.core.call.RetryPolicy;
-import io.travelart.core.call.Sleeper;
+import io.travelart.core.time.Time;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
 import io.travelart.core.openai.OpenAiErrors;
@@ -38,9 +38,9 @@ class GuardedImageGeneratorTest {
                     true), 4);
             ExecutorService pool = Executors.newFixedThreadPool(3);
             try {
-                RateLimiter limiter = RateLimiter.unlimited("images", Clock.systemUTC(), Sleeper.SYSTEM);
+                RateLimiter limiter = RateLimiter.unlimited("images", Time.SYSTEM);
                 var retry = new RetryPolicy(new RetryConfig(10, Duration.ofMillis(10), Duration.ofSeconds(5), Duration.ofSeconds(30), 0),
-                        OpenAiErrors.INSTANCE, Clock.systemUTC(), Sleeper.SYSTEM, RandomGenerator.getDefault(), RetryPolicy.Listener.NONE);
+                        OpenAiErrors.INSTANCE, Time.SYSTEM, RandomGenerator.getDefault(), RetryPolicy.Listener.NONE);
                 ImageGenerator guarded = new GuardedImageGenerator(
                         new OpenAiImageGenerator(client, "gpt-image-2.6-flare", Duration.ofSeconds(10)), retry, limiter,
                         StageGate.withoutFreeProbe("IMAGE", new SimpleMeterRegistry()), OpenAiErrors.INSTANCE);

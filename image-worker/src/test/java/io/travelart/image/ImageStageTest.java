@@ -3,9 +3,9 @@ package io.travelart.image;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryConfig;
 import io.travelart.core.call.RetryPolicy;
-import io.travelart.core.call.Sleeper;
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.time.Time;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
@@ -147,9 +147,9 @@ class ImageStageTest {
         try {
             var retry = new RetryPolicy(new RetryConfig(3, Duration.ofMillis(1),
                     Duration.ofMillis(5), Duration.ofSeconds(10), 0.5), OpenAiErrors.INSTANCE,
-                    Clock.systemUTC(), Sleeper.SYSTEM, RandomGenerator.getDefault(),
+                    Time.SYSTEM, RandomGenerator.getDefault(),
                     RetryPolicy.Listener.NONE);
-            var limiter = RateLimiter.unlimited("images", Clock.systemUTC(), Sleeper.SYSTEM);
+            var limiter = RateLimiter.unlimited("images", Time.SYSTEM);
             ImageGenerator guarded = new GuardedImageGenerator(new OpenAiImageGenerator(client, "gpt-image-2.6-flare", Duration.ofSeconds(10)),
                     retry, limiter, StageGate.withoutFreeProbe("IMAGE", new SimpleMeterRegistry()), OpenAiErrors.INSTANCE);
             ImageStage stage = new ImageStage(guarded, "gpt-image-2.6-flare", new FileSystemImageStore(dir), "http://x",

@@ -1,7 +1,7 @@
 package io.travelart.prompt;
 
-import io.travelart.core.call.ErrorClassifier;
-import io.travelart.core.engine.StageNames;
+import io.travelart.core.failure.ErrorClassifier;
+import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.events.KeywordRequested;
 

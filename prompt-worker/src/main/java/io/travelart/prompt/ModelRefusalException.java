@@ -1,8 +1,8 @@
 package io.travelart.prompt;
 
-import io.travelart.core.call.Classified;
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.Classified;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 
 /** The model answered with a refusal instead of a prompt: a content-policy failure, not worth a retry. */
 public class ModelRefusalException extends RuntimeException implements Classified {

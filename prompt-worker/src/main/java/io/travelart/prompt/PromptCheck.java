@@ -1,7 +1,7 @@
 package io.travelart.prompt;
 
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 
 /** Checks and tidies a model's answer: one non-empty paragraph, within the length limit. */
 final class PromptCheck {

@@ -1,7 +1,7 @@
 package io.travelart.prompt;
 
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.openai.ImageModels;

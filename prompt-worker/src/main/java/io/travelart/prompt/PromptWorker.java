@@ -2,10 +2,10 @@ package io.travelart.prompt;
 
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
-import io.travelart.core.call.Sleeper;
+import io.travelart.core.time.Time;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.engine.StageGate;
-import io.travelart.core.engine.StageNames;
+import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiClients;
@@ -30,7 +30,7 @@ public final class PromptWorker {
     }
 
     public static Worker<KeywordRequested, PromptCreated> start(PromptWorkerConfig config) {
-        Clock clock = Clock.systemUTC();
+        Time clock = Time.SYSTEM;
         int inFlight = config.worker().maxInFlight();
         WorkerMetrics metrics = WorkerMetrics.prometheus(NAME, config.worker().instanceId(), config.worker().prices());
         var client = OpenAiClients.create(config.openai(), inFlight);
@@ -47,10 +47,10 @@ public final class PromptWorker {
         ExecutorService calls = CallPool.create("prompt-call", inFlight);
         List<AutoCloseable> resources = new ArrayList<>(List.<AutoCloseable>of(calls::shutdownNow, client::close, lifecycle));
         StageGate gate = Worker.gate(StageNames.PROMPT, config.worker(), lifecycle.probe(), metrics, resources);
-        var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock, Sleeper.SYSTEM,
+        var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.PROMPT));
-        var requests = new RateLimiter("chat requests", config.requestsPerMinute(), clock, Sleeper.SYSTEM);
-        var tokens = new RateLimiter("chat tokens", config.tokensPerMinute(), clock, Sleeper.SYSTEM);
+        var requests = new RateLimiter("chat requests", config.requestsPerMinute(), clock);
+        var tokens = new RateLimiter("chat tokens", config.tokensPerMinute(), clock);
         metrics.bind(requests, "chat-requests");
         metrics.bind(tokens, "chat-tokens");
         PromptWriter writer = new GuardedPromptWriter(

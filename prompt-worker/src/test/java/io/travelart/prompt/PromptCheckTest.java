@@ -1,6 +1,6 @@
 package io.travelart.prompt;
 
-import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.failure.ErrorCodes;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

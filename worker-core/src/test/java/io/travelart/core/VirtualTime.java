@@ -1,19 +1,18 @@
 package io.travelart.core;
 
-import io.travelart.core.call.Sleeper;
+import io.travelart.core.time.Time;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A clock that only moves when someone sleeps on it: backoff and rate-limit tests without waiting. */
-public final class VirtualTime extends Clock implements Sleeper {
+/** Time that only moves when someone sleeps on it or the test advances it: backoff, limits and deadlines without waiting. */
+public final class VirtualTime extends Time {
 
-    private Instant now = Instant.parse("2026-11-24T12:00:00Z");
+    private static final Instant ORIGIN = Instant.parse("2026-11-24T12:00:00Z");
+
+    private Instant now = ORIGIN;
     private final List<Duration> sleeps = new ArrayList<>();
 
     @Override
@@ -36,12 +35,7 @@ public final class VirtualTime extends Clock implements Sleeper {
     }
 
     @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        return this;
+    public synchronized long nanoTime() {
+        return Duration.between(ORIGIN, now).toNanos();
     }
 }

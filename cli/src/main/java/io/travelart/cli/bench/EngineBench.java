@@ -2,7 +2,12 @@ package io.travelart.cli.bench;
 
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.WorkerConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.travelart.core.engine.EngineClients;
+import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.engine.StageEngine;
+import io.travelart.core.engine.StageGate;
+import io.travelart.core.time.Time;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.config.RegistryConfig;
@@ -25,7 +30,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -103,11 +107,12 @@ public final class EngineBench {
     }
 
     private Run runEngine(KafkaConfig kafka, EventSerde serde, SyntheticStage stage) throws InterruptedException {
-        var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", "bench-engine", "bench-engine",
-                "bench-engine", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED, WorkerConfig.DEFAULT_COMMIT_INTERVAL, Duration.ofSeconds(10));
-        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, kafka, serde, Clock.systemUTC(),
-                io.travelart.core.engine.StageGate.withoutFreeProbe(stage.name(), registry), registry);
+        var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED,
+                WorkerConfig.DEFAULT_COMMIT_INTERVAL, Duration.ofSeconds(10), WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
+        var registry = new SimpleMeterRegistry();
+        var clients = EngineClients.connect(kafka, new EngineClients.Identity("bench-engine", "bench-engine", "bench-engine"), registry);
+        StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, clients, serde, Time.SYSTEM,
+                StageGate.withoutFreeProbe(stage.name(), registry), registry);
         Thread thread = new Thread(engine, "bench-engine");
         thread.start();
         try {
@@ -132,7 +137,10 @@ public final class EngineBench {
         }
     }
 
-    /** The textbook exactly-once relay: poll, transform, send, offsets in the transaction, commit, per poll. */
+    /**
+     * The textbook exactly-once relay: poll, transform, send with the same headers as the engine's, offsets in
+     * the transaction, commit, per poll.
+     */
     private Run runRelay(KafkaConfig kafka, EventSerde serde) {
         try (var consumer = new KafkaConsumer<>(kafka.with(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "bench-relay",
@@ -141,13 +149,12 @@ public final class EngineBench {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500")),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             var producer = new KafkaProducer<>(kafka.with(Map.of(
-                     ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-relay",
-                     ProducerConfig.LINGER_MS_CONFIG, "2",
-                     // The engine's tuning, for a fair comparison (see StageEngine).
-                     ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "10")), new StringSerializer(), new ByteArraySerializer())) {
+             // The engine's producer settings, for a fair comparison.
+             var producer = new KafkaProducer<>(EngineClients.producerSettings(kafka, "bench-relay", "bench-relay"),
+                     new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             consumer.subscribe(List.of("bench-in"));
+            var headers = new EventHeaders.Template(PromptCreated.getClassSchema().getFullName(), "/travelart/prompt");
             long first = 0;
             long done = 0;
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -163,8 +170,10 @@ public final class EngineBench {
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     KeywordRequested input = serde.deserialize(record.value(), KeywordRequested.class);
-                    producer.send(new ProducerRecord<>("bench-relay-out", input.getRequestId(),
-                            serde.serialize("bench-relay-out", SyntheticStage.output(input))));
+                    // The headers every engine output carries (trace context and CloudEvents), so that the comparison is fair.
+                    producer.send(new ProducerRecord<>("bench-relay-out", null, input.getRequestId(),
+                            serde.serialize("bench-relay-out", SyntheticStage.output(input)),
+                            headers.forOutput(record.headers(), input.getRequestId(), Instant.now())));
                     offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
                 }
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());

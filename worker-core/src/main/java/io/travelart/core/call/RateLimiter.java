@@ -1,8 +1,10 @@
 package io.travelart.core.call;
 
-import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.failure.ErrorClassifier;
+import io.travelart.core.time.Time;
 
-import java.time.Clock;
+import io.travelart.core.failure.ErrorCodes;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -24,30 +26,28 @@ public final class RateLimiter {
 
     private final String name;
     private final long nanosPerPermit;
-    private final Clock clock;
-    private final Sleeper sleeper;
-    /** When the next permit is free, in nanoseconds on {@link #clock}'s time line. */
+    private final Time time;
+    /** When the next permit is free, in nanoseconds on the monotonic clock. */
     private long nextFree;
     private long holdUntil;
     private long waitedNanos;
 
-    public RateLimiter(String name, long limitPerMinute, Clock clock, Sleeper sleeper) {
+    public RateLimiter(String name, long limitPerMinute, Time time) {
         this.name = name;
         this.nanosPerPermit = limitPerMinute <= 0 ? 0 : Duration.ofMinutes(1).toNanos() / limitPerMinute;
-        this.clock = clock;
-        this.sleeper = sleeper;
+        this.time = time;
     }
 
     /** A limiter that never waits, except when held off after a 429. */
-    public static RateLimiter unlimited(String name, Clock clock, Sleeper sleeper) {
-        return new RateLimiter(name, 0, clock, sleeper);
+    public static RateLimiter unlimited(String name, Time time) {
+        return new RateLimiter(name, 0, time);
     }
 
     /** Waits until {@code permits} may be used. */
     public void acquire(long permits) throws InterruptedException {
         Duration wait = reserve(permits);
         if (!wait.isZero()) {
-            sleeper.sleep(wait);
+            time.sleep(wait);
         }
     }
 
@@ -97,7 +97,6 @@ public final class RateLimiter {
     }
 
     private long nanos() {
-        Instant now = clock.instant();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        return time.nanoTime();
     }
 }

@@ -1,9 +1,12 @@
 package io.travelart.core.call;
 
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.ErrorClassifier;
+import io.travelart.core.failure.CallFailedException;
+import io.travelart.core.time.Time;
 
-import java.time.Clock;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -30,17 +33,15 @@ public final class RetryPolicy {
 
     private final RetryConfig config;
     private final ErrorClassifier classifier;
-    private final Clock clock;
-    private final Sleeper sleeper;
+    private final Time time;
     private final RandomGenerator random;
     private final Listener listener;
 
-    public RetryPolicy(RetryConfig config, ErrorClassifier classifier, Clock clock, Sleeper sleeper, RandomGenerator random,
+    public RetryPolicy(RetryConfig config, ErrorClassifier classifier, Time time, RandomGenerator random,
                        Listener listener) {
         this.config = config;
         this.classifier = classifier;
-        this.clock = clock;
-        this.sleeper = sleeper;
+        this.time = time;
         this.random = random;
         this.listener = listener;
     }
@@ -54,7 +55,7 @@ public final class RetryPolicy {
             } catch (Exception e) {
                 error = e;
             }
-            Instant now = clock.instant();
+            Instant now = time.instant();
             if (firstFailure == null) {
                 firstFailure = now;
             }
@@ -70,7 +71,7 @@ public final class RetryPolicy {
             listener.retrying(failure, wait);
             log.info("attempt {} failed: {} {}; retrying in {} ms", attempt, failure.code(), failure.message(), wait.toMillis());
             try {
-                sleeper.sleep(wait);
+                time.sleep(wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CallFailedException(new Failure(ErrorCodes.INTERRUPTED, "stopped while waiting to retry after "

@@ -1,5 +1,7 @@
 package io.travelart.core.engine;
 
+import io.travelart.core.failure.Failure;
+
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

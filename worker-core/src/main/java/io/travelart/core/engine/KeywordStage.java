@@ -1,5 +1,7 @@
 package io.travelart.core.engine;
 
+import io.travelart.core.failure.StageNames;
+
 import io.travelart.events.KeywordRequested;
 import org.apache.avro.specific.SpecificRecord;
 

@@ -1,5 +1,9 @@
 package io.travelart.core.engine;
 
+import io.travelart.core.failure.Failure;
+import io.travelart.core.time.Time;
+import io.travelart.core.failure.ErrorCodes;
+
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -75,7 +79,7 @@ public final class StageGate {
 
     /** A gate with the default backoff and no free probe: a paused stage probes with records of its backlog. */
     public static StageGate withoutFreeProbe(String stage, MeterRegistry registry) {
-        return new StageGate(stage, Config.DEFAULT, Clock.systemUTC(), Probe.NONE, Runnable::run, registry);
+        return new StageGate(stage, Config.DEFAULT, Time.SYSTEM, Probe.NONE, Runnable::run, registry);
     }
 
     /** Runs a call to the provider and reports how it went: a success opens a paused gate, a worker's failure pauses it. */

@@ -1,6 +1,7 @@
 package io.travelart.core.kafka;
 
 import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.time.Time;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -10,7 +11,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -29,8 +29,15 @@ public final class TopicSetup implements AutoCloseable {
     private final Admin admin;
     private final String bootstrap;
     private final Duration timeout;
+    private final Time time;
 
     public TopicSetup(KafkaConfig kafka, Duration timeout) {
+        this(kafka, timeout, Time.SYSTEM);
+    }
+
+    /** @param time what measures the wait for leaders and waits between looks */
+    public TopicSetup(KafkaConfig kafka, Duration timeout, Time time) {
+        this.time = time;
         this.bootstrap = kafka.bootstrapServers();
         this.timeout = timeout;
         this.admin = Admin.create(kafka.with(Map.of(
@@ -106,9 +113,9 @@ public final class TopicSetup implements AutoCloseable {
     }
 
     private void awaitReady(Collection<String> topics) {
-        Instant deadline = Instant.now().plus(timeout);
+        long deadline = time.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
-        while (Instant.now().isBefore(deadline)) {
+        while (time.nanoTime() - deadline < 0) {
             try {
                 Map<TopicPartition, OffsetSpec> query = describe(topics).values().stream()
                         .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
@@ -123,7 +130,7 @@ public final class TopicSetup implements AutoCloseable {
             }
             try {
                 // Leaders of new partitions are elected within moments; poll the metadata again.
-                TimeUnit.MILLISECONDS.sleep(100);
+                time.sleep(Duration.ofMillis(100));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw failure("waiting for topics", e);

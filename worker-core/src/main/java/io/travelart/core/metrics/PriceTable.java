@@ -1,6 +1,5 @@
 package io.travelart.core.metrics;
 
-import io.travelart.core.config.ConfigException;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -36,7 +35,7 @@ public final class PriceTable {
         this.prices = Map.copyOf(prices);
     }
 
-    /** The defaults with {@code overrides} (the TRAVELART_PRICES format) on top. */
+    /** The defaults with {@code overrides} (the TRAVELART_PRICES format) on top; an entry that is not that format is an IllegalArgumentException. */
     public static PriceTable parse(String overrides) {
         Map<String, Price> prices = new HashMap<>();
         read(DEFAULT_PRICES, prices);
@@ -64,14 +63,14 @@ public final class PriceTable {
                     value = Double.NaN;
                 }
                 if (Double.isNaN(value) || value < 0) {
-                    throw new ConfigException("TRAVELART_PRICES: '" + words[i] + "' for " + words[0]
+                    throw new IllegalArgumentException("'" + words[i] + "' for " + words[0]
                             + " is not input=, output= or image= with a price in US dollars, e.g. input=0.75");
                 }
                 switch (kv[0]) {
                     case "input" -> input = value;
                     case "output" -> output = value;
                     case "image" -> image = value;
-                    default -> throw new ConfigException("TRAVELART_PRICES: '" + kv[0] + "' for " + words[0]
+                    default -> throw new IllegalArgumentException("'" + kv[0] + "' for " + words[0]
                             + " is not one of input, output (US dollars per million tokens) or image (per image)");
                 }
             }

@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.travelart.core.call.ErrorClassifier;
+import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
 import io.travelart.events.TokenUsage;
@@ -87,13 +87,14 @@ public final class WorkerMetrics {
      * the classifier gives what it threw (thrown on unchanged).
      */
     public <T> T timed(String stage, String model, ErrorClassifier classifier, Supplier<T> call) {
-        long started = System.nanoTime();
+        // The registry's own clock (Micrometer's monotonic time): a test's registry can run on a mock one.
+        long started = registry.config().clock().monotonicTime();
         try {
             T result = call.get();
-            apiCall(stage, model, Duration.ofNanos(System.nanoTime() - started), "success");
+            apiCall(stage, model, Duration.ofNanos(registry.config().clock().monotonicTime() - started), "success");
             return result;
         } catch (RuntimeException e) {
-            apiCall(stage, model, Duration.ofNanos(System.nanoTime() - started), classifier.classify(e).code());
+            apiCall(stage, model, Duration.ofNanos(registry.config().clock().monotonicTime() - started), classifier.classify(e).code());
             throw e;
         }
     }

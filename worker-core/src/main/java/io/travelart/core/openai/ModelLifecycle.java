@@ -9,7 +9,7 @@ import com.openai.models.models.Model;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.travelart.core.config.ConfigException;
-import io.travelart.core.engine.ErrorCodes;
+import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.engine.StageGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

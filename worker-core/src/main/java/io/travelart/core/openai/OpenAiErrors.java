@@ -9,15 +9,15 @@ import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
-import io.travelart.core.call.Classified;
-import io.travelart.core.call.ErrorClassifier;
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.Classified;
+import io.travelart.core.failure.ErrorClassifier;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -30,9 +30,13 @@ import java.util.concurrent.CompletionException;
  */
 public final class OpenAiErrors implements ErrorClassifier {
 
-    public static final OpenAiErrors INSTANCE = new OpenAiErrors();
+    /** On the system clock, which a {@code Retry-After} date is measured against. */
+    public static final OpenAiErrors INSTANCE = new OpenAiErrors(Clock.systemUTC());
 
-    private OpenAiErrors() {
+    private final Clock clock;
+
+    public OpenAiErrors(Clock clock) {
+        this.clock = clock;
     }
 
     @Override
@@ -60,7 +64,7 @@ public final class OpenAiErrors implements ErrorClassifier {
                 return Optional.of(Duration.ofMillis((long) (Double.parseDouble(v) * 1000)));
             } catch (NumberFormatException nfe) {
                 try {
-                    Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
+                    Duration until = Duration.between(clock.instant(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
                     return Optional.of(until.isNegative() ? Duration.ZERO : until);
                 } catch (DateTimeParseException dtpe) {
                     return Optional.empty();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.travelart.core.config.RegistryConfig;
+import io.travelart.core.time.Time;
 import org.apache.avro.Schema;
 
 import java.io.IOException;
@@ -26,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and with Apicurio's Confluent-compatible API ({@code /apis/ccompat/v7}). Ids and schemas are
  * immutable in the registry, so both directions are cached for the life of the client.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaIds {
 
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,10 +38,17 @@ public final class SchemaRegistryClient {
     private final String authorization;
     private final HttpClient http;
     private final Duration timeout;
+    private final Time time;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
 
     public SchemaRegistryClient(RegistryConfig config) {
+        this(config, Time.SYSTEM);
+    }
+
+    /** @param time what waits between attempts */
+    public SchemaRegistryClient(RegistryConfig config, Time time) {
+        this.time = time;
         this.baseUrl = config.url();
         this.authorization = config.basicAuthUserInfo()
                 .map(info -> "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)))
@@ -50,11 +58,13 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers the schema under the subject (or finds it if already there) and returns its global id. */
+    @Override
     public int register(String subject, Schema schema) {
         return idOf(subject, schema, "/subjects/" + encode(subject) + "/versions");
     }
 
     /** The id of a schema already registered under the subject; 404 as a {@link RegistryException} if not. */
+    @Override
     public int lookup(String subject, Schema schema) {
         return idOf(subject, schema, "/subjects/" + encode(subject));
     }
@@ -105,6 +115,7 @@ public final class SchemaRegistryClient {
         throw conflict;
     }
 
+    @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {
@@ -192,9 +203,9 @@ public final class SchemaRegistryClient {
         throw last;
     }
 
-    private static void pause(int attempt) {
+    private void pause(int attempt) {
         try {
-            Thread.sleep(BACKOFF.toMillis() << (attempt - 1));
+            time.sleep(BACKOFF.multipliedBy(1L << (attempt - 1)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException("interrupted while calling the schema registry", e);

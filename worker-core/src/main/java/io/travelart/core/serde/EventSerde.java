@@ -1,7 +1,7 @@
 package io.travelart.core.serde;
 
 import io.travelart.core.registry.RegistryException;
-import io.travelart.core.registry.SchemaRegistryClient;
+import io.travelart.core.registry.SchemaIds;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -31,7 +31,7 @@ public final class EventSerde {
     public static final byte MAGIC = 0;
     private static final int HEADER = 5;
 
-    private final SchemaRegistryClient registry;
+    private final SchemaIds registry;
     private final boolean autoRegister;
     private final Map<Schema, SpecificDatumWriter<SpecificRecord>> writers = new ConcurrentHashMap<>();
     private final Map<ReaderKey, SpecificDatumReader<?>> readers = new ConcurrentHashMap<>();
@@ -39,13 +39,9 @@ public final class EventSerde {
     private record ReaderKey(int writerId, Class<?> type) {
     }
 
-    public EventSerde(SchemaRegistryClient registry, boolean autoRegister) {
+    public EventSerde(SchemaIds registry, boolean autoRegister) {
         this.registry = registry;
         this.autoRegister = autoRegister;
-    }
-
-    public SchemaRegistryClient registry() {
-        return registry;
     }
 
     public static String subject(String topic) {

@@ -3,7 +3,9 @@ package io.travelart.core.worker;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.engine.Stage;
+import io.travelart.core.engine.EngineClients;
 import io.travelart.core.engine.StageEngine;
+import io.travelart.core.time.Time;
 import io.travelart.core.engine.StageGate;
 import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.kafka.TopicSetup;
@@ -19,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -40,15 +41,17 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     private final StageEngine<I, O> engine;
     private final SchemaRegistryClient registry;
     private final StageGate gate;
+    private final Time time;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile ManagementServer management;
     private volatile long registryCheckedAt;
     private volatile String registryProblem;
 
-    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, StageGate gate) {
+    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, StageGate gate, Time time) {
         this.engine = engine;
         this.registry = registry;
         this.gate = gate;
+        this.time = time;
     }
 
     /**
@@ -63,7 +66,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             return t;
         });
         closeWith.add(probes::shutdownNow);
-        return new StageGate(stageName, new StageGate.Config(config.pauseFirstProbe(), config.pauseMaxProbe()), Clock.systemUTC(),
+        return new StageGate(stageName, new StageGate.Config(config.pauseFirstProbe(), config.pauseMaxProbe()), Time.SYSTEM,
                 probe, probes, metrics.registry());
     }
 
@@ -80,10 +83,10 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      */
     public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Clock clock, WorkerMetrics metrics, StageGate gate, AutoCloseable... resources) {
+            Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate, AutoCloseable... resources) {
         Worker<I, O> worker;
         try {
-            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, clock, metrics, gate);
+            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, time, metrics, gate);
         } catch (RuntimeException e) {
             closeAll(name, resources);
             throw e;
@@ -109,7 +112,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
 
     private static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Clock clock, WorkerMetrics metrics, StageGate gate) {
+            Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate) {
         log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
         try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15))) {
             topics.requireTopics(List.of(inputTopic, outputTopic, config.topics().requestFailed()));
@@ -129,10 +132,12 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             throw new StartupException("schema registry: " + e.getMessage() + hint, e);
         }
         var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
-                "travelart-" + name, name + "-" + config.instanceId(), "travelart-" + name + "-" + config.instanceId(),
-                config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace());
-        StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, config.kafka(), serde, clock, gate, metrics.registry());
-        Worker<I, O> worker = new Worker<>(engine, registry, gate);
+                config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace(), config.offsetMetadataMaxBytes());
+        var identity = new EngineClients.Identity("travelart-" + name, name + "-" + config.instanceId(),
+                "travelart-" + name + "-" + config.instanceId());
+        StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, EngineClients.connect(config.kafka(), identity, metrics.registry()),
+                serde, time, gate, metrics.registry());
+        Worker<I, O> worker = new Worker<>(engine, registry, gate, time);
         try {
             worker.management = ManagementServer.start(config.managementHost(), config.managementPort(), metrics, worker::health);
         } catch (IOException e) {
@@ -187,7 +192,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     }
 
     private Optional<String> registryProblem() {
-        long now = System.nanoTime();
+        long now = time.nanoTime();
         if (registryCheckedAt == 0 || now - registryCheckedAt > REGISTRY_CHECK_VALID.toNanos()) {
             try {
                 registry.ping();

@@ -18,7 +18,7 @@ class RateLimiterTest {
 
     @Test
     void permitsAreHandedOutEvenlyAtTheLimit() throws Exception {
-        RateLimiter limiter = new RateLimiter("images", 600, time, time);
+        RateLimiter limiter = new RateLimiter("images", 600, time);
         Instant start = time.instant();
         List<Long> at = new ArrayList<>();
         for (int i = 0; i < 1200; i++) {
@@ -32,7 +32,7 @@ class RateLimiterTest {
 
     @Test
     void aLargeRequestPushesLaterCallersBackAndAnAdjustmentGivesPermitsBack() throws Exception {
-        RateLimiter tokens = new RateLimiter("tokens", 60_000, time, time); // one token per millisecond
+        RateLimiter tokens = new RateLimiter("tokens", 60_000, time); // one token per millisecond
         Instant start = time.instant();
         tokens.acquire(500);
         tokens.adjust(-300); // the call used 200, not 500
@@ -42,7 +42,7 @@ class RateLimiterTest {
 
     @Test
     void aRateLimitAnswerHoldsEveryCallerOffForWhatTheProviderAsks() throws Exception {
-        RateLimiter limiter = RateLimiter.unlimited("images", time, time);
+        RateLimiter limiter = RateLimiter.unlimited("images", time);
         Instant start = time.instant();
         assertThatThrownBy(() -> limiter.call(1, RetryPolicyTest.BY_MESSAGE, () -> {
             throw new IllegalStateException("slow-down:2500");
@@ -57,7 +57,7 @@ class RateLimiterTest {
 
     @Test
     void otherFailuresDoNotHoldAnybodyOff() throws Exception {
-        RateLimiter limiter = RateLimiter.unlimited("images", time, time);
+        RateLimiter limiter = RateLimiter.unlimited("images", time);
         Instant start = time.instant();
         assertThatThrownBy(() -> limiter.call(1, RetryPolicyTest.BY_MESSAGE, () -> {
             throw new IllegalStateException("transient");

@@ -1,8 +1,11 @@
 package io.travelart.core.call;
 
+import io.travelart.core.failure.ErrorClassifier;
+import io.travelart.core.failure.CallFailedException;
+
 import io.travelart.core.VirtualTime;
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -49,7 +52,7 @@ class RetryPolicyTest {
                 return randomValue;
             }
         };
-        return new RetryPolicy(config, BY_MESSAGE, time, time, fixed, (failure, wait) -> retried.add(failure.code() + " " + wait.toMillis()));
+        return new RetryPolicy(config, BY_MESSAGE, time, fixed, (failure, wait) -> retried.add(failure.code() + " " + wait.toMillis()));
     }
 
     private static RetryConfig config(int attempts, Duration maxElapsed) {

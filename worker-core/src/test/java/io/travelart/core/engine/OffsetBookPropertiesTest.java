@@ -5,168 +5,216 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.constraints.IntRange;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The offset bookkeeping under random completion orders, commits and revocations, checked against
- * what must hold for every partition: results come out in input order, exactly once, never past an
- * unfinished record, and nothing of a revoked assignment is ever handed out.
+ * The offset bookkeeping against a model of Kafka: partitions whose records have gaps (transaction markers),
+ * a consumer position per partition, an open transaction whose outputs and offsets commit or abort together,
+ * and owners that crash or lose partitions to a new owner that starts from the committed offsets and their
+ * metadata. Over random finish orders, commits, aborts and changes of owner, and then a run to the end:
+ * every record is answered exactly once in the committed outputs, and no commit's metadata exceeds the limit.
  */
 class OffsetBookPropertiesTest {
 
     private static final List<TopicPartition> PARTITIONS = List.of(
             new TopicPartition("in", 0), new TopicPartition("in", 1), new TopicPartition("in", 2));
 
-    /** One step of a random run: take records, finish one, publish what is ready, commit, lose a partition. */
-    enum Step { POLL, FINISH, TAKE, COMMIT, REVOKE }
+    /** One step: read records, finish one, send what is ready, commit, abort, or hand a partition to a new owner. */
+    enum Step { POLL, FINISH, TAKE, COMMIT, ABORT, NEW_OWNER }
+
+    /** What the broker holds: the log, the committed offsets with their metadata, and the committed outputs. */
+    private static final class Broker {
+        final Map<TopicPartition, List<Long>> log = new HashMap<>();
+        final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+        final Map<TopicPartition, List<Long>> outputs = new HashMap<>();
+
+        Broker(Random random) {
+            for (TopicPartition tp : PARTITIONS) {
+                List<Long> offsets = new ArrayList<>();
+                long offset = random.nextInt(3);
+                int count = 20 + random.nextInt(60);
+                for (int i = 0; i < count; i++) {
+                    offsets.add(offset);
+                    offset += 1 + (random.nextInt(4) == 0 ? 1 + random.nextInt(2) : 0); // markers between some records
+                }
+                log.put(tp, offsets);
+            }
+        }
+    }
+
+    /** An owner of the partitions: its book, its consumer position, the work it took, and its open transaction. */
+    private static final class Owner {
+        final OffsetBook<String> book;
+        final Map<TopicPartition, Long> position = new HashMap<>();
+        final List<OffsetBook.Ticket<String>> taken = new ArrayList<>();
+        final List<String> transaction = new ArrayList<>();
+
+        Owner(Broker broker, int maxMetadata) {
+            book = new OffsetBook<>(maxMetadata);
+            for (TopicPartition tp : PARTITIONS) {
+                OffsetAndMetadata last = broker.committed.get(tp);
+                book.assign(tp, last);
+                position.put(tp, last == null ? 0 : last.offset());
+            }
+        }
+
+        void poll(Broker broker, TopicPartition tp, int max) {
+            int read = 0;
+            for (long offset : broker.log.get(tp)) {
+                if (offset >= position.get(tp) && read++ < max) {
+                    OffsetBook.Ticket<String> ticket = book.add(tp, offset);
+                    if (!ticket.isAnswered()) {
+                        taken.add(ticket);
+                    }
+                    position.put(tp, offset + 1);
+                }
+            }
+        }
+
+        void take() {
+            List<String> ready = book.takeReady();
+            assertThat(ready).as("nothing of a dropped assignment is handed out").doesNotContain("stale");
+            transaction.addAll(ready);
+        }
+
+        void commit(Broker broker, int maxMetadata) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = book.commitOffsets();
+            offsets.forEach((tp, o) -> assertThat(o.metadata().length()).as("metadata of %s", tp).isLessThanOrEqualTo(maxMetadata));
+            broker.committed.putAll(offsets);
+            for (String result : transaction) {
+                String[] parts = result.split("@");
+                broker.outputs.computeIfAbsent(new TopicPartition("in", Integer.parseInt(parts[0].substring(3))), p -> new ArrayList<>())
+                        .add(Long.parseLong(parts[1]));
+            }
+            transaction.clear();
+            book.committed();
+        }
+
+        void abort() {
+            transaction.clear();
+            position.putAll(book.rewind());
+            taken.removeIf(OffsetBook.Ticket::isStale);
+        }
+    }
 
     @Property(tries = 300)
-    void resultsComeOutInOrderOnceAndNeverPastAnUnfinishedRecord(@ForAll("runs") List<Step> steps, @ForAll long seed) {
+    void everyRecordIsAnsweredExactlyOnceWhateverTheOrderCrashesAndOwners(@ForAll("runs") List<Step> steps, @ForAll long seed,
+                                                                          @ForAll @IntRange(min = 12, max = 80) int maxMetadata) {
         Random random = new Random(seed);
-        OffsetBook<String> book = new OffsetBook<>();
-        Map<TopicPartition, Long> nextOffset = new HashMap<>();
-        Map<TopicPartition, Long> committed = new HashMap<>();
-        List<OffsetBook.Ticket<String>> unfinished = new ArrayList<>();
+        Broker broker = new Broker(random);
+        Owner owner = new Owner(broker, maxMetadata);
         List<OffsetBook.Ticket<String>> stale = new ArrayList<>();
-        Map<TopicPartition, List<Long>> handedOut = new HashMap<>();
 
         for (Step step : steps) {
             TopicPartition tp = PARTITIONS.get(random.nextInt(PARTITIONS.size()));
             switch (step) {
-                case POLL -> {
-                    // Offsets with gaps, as compaction and transaction markers leave them.
-                    long from = Math.max(nextOffset.getOrDefault(tp, 0L), committed.getOrDefault(tp, 0L));
-                    int count = 1 + random.nextInt(5);
-                    long offset = from;
-                    for (int i = 0; i < count; i++) {
-                        unfinished.add(book.add(tp, offset));
-                        offset += 1 + random.nextInt(2);
-                    }
-                    nextOffset.put(tp, offset);
-                }
+                case POLL -> owner.poll(broker, tp, 1 + random.nextInt(6));
                 case FINISH -> {
-                    if (!unfinished.isEmpty()) {
-                        var ticket = unfinished.remove(random.nextInt(unfinished.size()));
-                        boolean live = book.isLive(ticket);
-                        assertThat(book.finish(ticket, ticket.partition() + "@" + ticket.offset())).isEqualTo(live);
+                    if (!owner.taken.isEmpty()) {
+                        var ticket = owner.taken.remove(random.nextInt(owner.taken.size()));
+                        assertThat(owner.book.finish(ticket, ticket.partition() + "@" + ticket.offset())).isTrue();
                     }
                     if (!stale.isEmpty()) {
                         var ticket = stale.remove(random.nextInt(stale.size()));
-                        assertThat(book.finish(ticket, "stale")).as("a revoked record's late result").isFalse();
+                        assertThat(owner.book.finish(ticket, "stale")).as("a late result of a dropped assignment").isFalse();
                     }
                 }
-                case TAKE -> {
-                    OffsetBook.Ready<String> ready = book.takeReady();
-                    assertThat(ready.results()).doesNotContain("stale");
-                    Map<TopicPartition, List<Long>> byPartition = new HashMap<>();
-                    for (String result : ready.results()) {
-                        String[] parts = result.split("@");
-                        TopicPartition p = new TopicPartition("in", Integer.parseInt(parts[0].substring(3)));
-                        byPartition.computeIfAbsent(p, k -> new ArrayList<>()).add(Long.parseLong(parts[1]));
-                    }
-                    byPartition.forEach((p, offsets) -> {
-                        List<Long> sorted = new ArrayList<>(offsets);
-                        Collections.sort(sorted);
-                        assertThat(offsets).as("input order in %s", p).isEqualTo(sorted);
-                        assertThat(ready.commitOffsets().get(p)).isEqualTo(offsets.get(offsets.size() - 1) + 1);
-                        // Never past an unfinished record of the same assignment.
-                        for (var t : unfinished) {
-                            if (t.partition().equals(p) && book.isLive(t)) {
-                                assertThat(t.offset()).as("unfinished record in %s", p)
-                                        .isGreaterThanOrEqualTo(ready.commitOffsets().get(p));
-                            }
-                        }
-                        List<Long> earlier = handedOut.computeIfAbsent(p, k -> new ArrayList<>());
-                        if (!earlier.isEmpty()) {
-                            assertThat(offsets.get(0)).as("no result handed out twice in %s", p)
-                                    .isGreaterThan(earlier.get(earlier.size() - 1));
-                        }
-                        earlier.addAll(offsets);
-                    });
+                case TAKE -> owner.take();
+                case COMMIT -> owner.commit(broker, maxMetadata);
+                case ABORT -> {
+                    List<OffsetBook.Ticket<String>> before = new ArrayList<>(owner.taken);
+                    owner.abort();
+                    before.stream().filter(OffsetBook.Ticket::isStale).forEach(stale::add);
                 }
-                case COMMIT -> {
-                    Map<TopicPartition, Long> offsets = book.handedOutOffsets();
-                    handedOut.forEach((p, list) -> {
-                        if (!list.isEmpty()) {
-                            assertThat(offsets).as("commit offset of %s", p).containsEntry(p, list.get(list.size() - 1) + 1);
-                        }
-                    });
-                    int before = book.size();
-                    int sent = handedOut.values().stream().mapToInt(List::size).sum();
-                    book.committed();
-                    assertThat(book.size()).isEqualTo(before - sent);
-                    assertThat(book.handedOutOffsets()).isEmpty();
-                    committed.putAll(offsets);
-                    handedOut.values().forEach(List::clear);
-                }
-                case REVOKE -> {
-                    book.revoke(List.of(tp));
-                    for (var it = unfinished.iterator(); it.hasNext(); ) {
-                        var t = it.next();
-                        if (t.partition().equals(tp)) {
-                            assertThat(t.isStale()).isTrue();
-                            stale.add(t);
-                            it.remove();
-                        }
-                    }
-                    // The next owner (here: this book again, as after re-assignment) reads from the committed offset.
-                    nextOffset.put(tp, committed.getOrDefault(tp, 0L));
-                    handedOut.remove(tp);
+                case NEW_OWNER -> {
+                    // The owner crashes (its open transaction aborts) or loses its partitions; a new one starts from what was committed.
+                    owner.taken.forEach(stale::add);
+                    owner.book.revoke(PARTITIONS);
+                    owner = new Owner(broker, maxMetadata);
                 }
             }
         }
-        int live = (int) unfinished.stream().filter(book::isLive).count();
-        assertThat(book.size()).isGreaterThanOrEqualTo(live);
+
+        // Then the last owner runs to the end: everything read, finished, sent and committed.
+        for (int round = 0; ; round++) {
+            if (round > 10_000) {
+                fail("no progress: %s", broker.committed);
+            }
+            for (TopicPartition tp : PARTITIONS) {
+                owner.poll(broker, tp, Integer.MAX_VALUE);
+            }
+            for (var ticket : owner.taken) {
+                owner.book.finish(ticket, ticket.partition() + "@" + ticket.offset());
+            }
+            owner.taken.clear();
+            owner.take();
+            owner.commit(broker, maxMetadata);
+            if (owner.book.unanswered() == 0) {
+                break;
+            }
+        }
+        for (TopicPartition tp : PARTITIONS) {
+            List<Long> log = broker.log.get(tp);
+            assertThat(broker.outputs.getOrDefault(tp, List.of())).as("outputs of %s", tp)
+                    .containsExactlyInAnyOrderElementsOf(log);
+            assertThat(broker.committed.get(tp).offset()).as("committed offset of %s", tp).isEqualTo(log.get(log.size() - 1) + 1);
+            assertThat(broker.committed.get(tp).metadata()).isEmpty();
+        }
     }
 
     @Provide
     Arbitrary<List<Step>> runs() {
         Arbitrary<Step> step = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, Arbitraries.just(Step.POLL)),
-                net.jqwik.api.Tuple.of(8, Arbitraries.just(Step.FINISH)),
-                net.jqwik.api.Tuple.of(3, Arbitraries.just(Step.TAKE)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.just(Step.COMMIT)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.just(Step.REVOKE)));
-        return step.list().ofMinSize(10).ofMaxSize(200);
+                Tuple.of(4, Arbitraries.just(Step.POLL)),
+                Tuple.of(8, Arbitraries.just(Step.FINISH)),
+                Tuple.of(3, Arbitraries.just(Step.TAKE)),
+                Tuple.of(2, Arbitraries.just(Step.COMMIT)),
+                Tuple.of(1, Arbitraries.just(Step.ABORT)),
+                Tuple.of(1, Arbitraries.just(Step.NEW_OWNER)));
+        return step.list().ofMinSize(10).ofMaxSize(300);
     }
 
     @Property(tries = 200)
-    void rewindPointsAtTheOldestUncommittedRecordOfEachPartition(@ForAll("finishOrders") List<Integer> order) {
-        OffsetBook<Integer> book = new OffsetBook<>();
+    void theCommittedOffsetStaysAtTheFirstUnansweredRecordAndTheMetadataCarriesTheRest(@ForAll("finishOrders") List<Integer> order) {
+        OffsetBook<Integer> book = new OffsetBook<>(4096);
         TopicPartition tp = PARTITIONS.get(0);
+        book.assign(tp, new OffsetAndMetadata(100));
         List<OffsetBook.Ticket<Integer>> tickets = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) {
-            tickets.add(book.add(tp, 100 + i));
+            tickets.add(book.add(tp, 100 + 2L * i)); // a marker after every record
         }
-        int half = order.size() / 2;
+        int half = (order.size() + 1) / 2;
         for (int i = 0; i < half; i++) {
             book.finish(tickets.get(order.get(i)), order.get(i));
         }
-        var first = book.takeReady();
-        book.committed();
-        long committedUpTo = first.commitOffsets().getOrDefault(tp, 100L);
-        // Finish the rest and hand it out, as into a transaction that then aborts.
-        for (int i = half; i < order.size(); i++) {
-            book.finish(tickets.get(order.get(i)), order.get(i));
+        assertThat(book.takeReady()).as("every finished result at once, in any order").hasSize(half);
+        OffsetAndMetadata commit = book.commitOffsets().get(tp);
+        int firstUnfinished = 0;
+        while (firstUnfinished < order.size() && order.subList(0, half).contains(firstUnfinished)) {
+            firstUnfinished++;
         }
-        book.takeReady();
-        Map<TopicPartition, Long> restart = book.rewind();
-        if (committedUpTo < 100 + order.size()) {
-            assertThat(restart).containsEntry(tp, committedUpTo);
-        } else {
-            assertThat(restart).doesNotContainKey(tp);
+        long expectedBase = firstUnfinished == order.size() ? 100 + 2L * order.size() - 1 : 100 + 2L * firstUnfinished;
+        assertThat(commit.offset()).isEqualTo(expectedBase);
+        AnsweredOffsets answered = AnsweredOffsets.decode(commit.offset(), commit.metadata()).orElse(AnsweredOffsets.NONE);
+        for (int i = 0; i < order.size(); i++) {
+            long offset = 100 + 2L * i;
+            boolean finished = order.subList(0, half).contains(i);
+            if (offset >= commit.offset()) {
+                assertThat(answered.contains(offset)).as("offset %d answered", offset).isEqualTo(finished);
+            }
         }
-        assertThat(book.size()).isZero();
-        assertThat(tickets).allMatch(OffsetBook.Ticket::isStale);
     }
 
     @Provide
@@ -174,5 +222,4 @@ class OffsetBookPropertiesTest {
         return Arbitraries.integers().between(1, 40).flatMap(n -> Arbitraries.shuffle(
                 java.util.stream.IntStream.range(0, n).boxed().toList()));
     }
-
 }

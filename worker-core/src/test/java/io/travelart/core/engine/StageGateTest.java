@@ -1,5 +1,8 @@
 package io.travelart.core.engine;
 
+import io.travelart.core.failure.Failure;
+import io.travelart.core.failure.ErrorCodes;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.core.VirtualTime;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package io.travelart.core.metrics;
 
-import io.travelart.core.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,9 +44,9 @@ class PriceTableTest {
 
     @Test
     void aBadEntrySaysWhatIsAccepted() {
-        assertThatThrownBy(() -> PriceTable.parse("gpt-5.4-mini input=cheap")).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> PriceTable.parse("gpt-5.4-mini input=cheap")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'input=cheap' for gpt-5.4-mini").hasMessageContaining("e.g. input=0.75");
-        assertThatThrownBy(() -> PriceTable.parse("gpt-5.4-mini cached=0.1")).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> PriceTable.parse("gpt-5.4-mini cached=0.1")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'cached' for gpt-5.4-mini is not one of input, output");
     }
 }

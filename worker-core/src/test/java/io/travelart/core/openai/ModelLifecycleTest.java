@@ -2,8 +2,8 @@ package io.travelart.core.openai;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.core.config.ConfigException;
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.StageGate;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;

@@ -2,8 +2,8 @@ package io.travelart.core.openai;
 
 import com.openai.client.OpenAIClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import io.travelart.core.engine.ErrorCodes;
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;
 import org.junit.jupiter.api.AfterAll;

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.UUID;
@@ -101,9 +102,11 @@ class SchemaRegistryClientTest {
         });
         server.start();
         try {
-            SchemaRegistryClient flaky = new SchemaRegistryClient(RegistryConfig.of("http://127.0.0.1:" + server.getAddress().getPort()));
+            var time = new io.travelart.core.VirtualTime();
+            SchemaRegistryClient flaky = new SchemaRegistryClient(RegistryConfig.of("http://127.0.0.1:" + server.getAddress().getPort()), time);
             assertThat(flaky.schemaById(1)).isEqualTo(Schema.create(Schema.Type.STRING));
             assertThat(calls).hasValue(3);
+            assertThat(time.sleeps()).as("backing off in virtual time").containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
 
             assertThatThrownBy(() -> flaky.schemaById(2))
                     .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(404));
@@ -112,6 +115,7 @@ class SchemaRegistryClientTest {
             assertThatThrownBy(() -> flaky.schemaById(3))
                     .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(500));
             assertThat(calls).as("four attempts in all").hasValue(8);
+            assertThat(time.sleeps()).hasSize(5);
         } finally {
             server.stop(0);
         }

@@ -13,7 +13,7 @@ import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.events.PromptCreated;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
+import io.travelart.core.time.Time;
 import java.time.Duration;
 import java.util.List;
 
@@ -26,10 +26,11 @@ class WorkerStartupTest {
         List<String> topics = TestStack.createTopics(1, "in", "out");
         WorkerConfig config = new WorkerConfig(TestStack.kafka(), TestStack.registry(),
                 new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5),
-                "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5));
+                "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5),
+                WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), topics.get(0), topics.get(1),
-                PromptCreated.getClassSchema(), Clock.systemUTC(), WorkerMetrics.inMemory(),
+                PromptCreated.getClassSchema(), Time.SYSTEM, WorkerMetrics.inMemory(),
                 StageGate.withoutFreeProbe("PROMPT", new SimpleMeterRegistry())))
                 .isInstanceOf(StartupException.class)
                 .hasMessage("topic request-failed-missing does not exist on " + TestStack.kafka().bootstrapServers()
@@ -39,10 +40,11 @@ class WorkerStartupTest {
     @Test
     void saysSoInOneLineWhenTheBrokerCannotBeReached() {
         WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5),
-                "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5));
+                "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5),
+                WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), "keyword-requested", "prompt-created",
-                PromptCreated.getClassSchema(), Clock.systemUTC(), WorkerMetrics.inMemory(),
+                PromptCreated.getClassSchema(), Time.SYSTEM, WorkerMetrics.inMemory(),
                 StageGate.withoutFreeProbe("PROMPT", new SimpleMeterRegistry())))
                 .isInstanceOf(StartupException.class)
                 .hasMessageContaining("Kafka at 127.0.0.1:1 did not answer")

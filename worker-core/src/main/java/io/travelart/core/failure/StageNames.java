@@ -1,4 +1,4 @@
-package io.travelart.core.engine;
+package io.travelart.core.failure;
 
 /** Values of {@code RequestFailed.stage}. */
 public final class StageNames {

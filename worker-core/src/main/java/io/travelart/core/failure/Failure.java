@@ -1,4 +1,4 @@
-package io.travelart.core.engine;
+package io.travelart.core.failure;
 
 import java.time.Instant;
 

@@ -1,6 +1,6 @@
-package io.travelart.core.call;
+package io.travelart.core.failure;
 
-import io.travelart.core.engine.Failure;
+import io.travelart.core.failure.Failure;
 
 import java.time.Duration;
 import java.util.Optional;

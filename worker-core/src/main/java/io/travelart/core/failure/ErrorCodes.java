@@ -1,4 +1,4 @@
-package io.travelart.core.engine;
+package io.travelart.core.failure;
 
 /** The error codes of {@code RequestFailed.errorCode}. Strings, not an enum: the set is open. */
 public final class ErrorCodes {

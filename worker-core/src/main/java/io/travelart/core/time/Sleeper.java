@@ -1,4 +1,4 @@
-package io.travelart.core.call;
+package io.travelart.core.time;
 
 import java.time.Duration;
 

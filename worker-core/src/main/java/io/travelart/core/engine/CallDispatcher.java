@@ -1,0 +1,214 @@
+package io.travelart.core.engine;
+
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
+import io.travelart.core.serde.DecodeException;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.core.time.Time;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Hands records to call slots: up to {@code maxInFlight} stage calls at once, started by the loop thread
+ * or by the call thread that has just finished one (so calls keep flowing while the loop commits). A
+ * finished call's {@link Output} goes to the loop through {@link #takeFinished}, and the loop is woken.
+ * The {@link StageGate} decides whether a record may start, and holds the records whose calls failed
+ * because of the worker (the key, the model, the account): they wait here, unanswered, for the stage to resume.
+ */
+final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
+
+    private static final Logger log = LoggerFactory.getLogger(CallDispatcher.class);
+
+    /** A record taken from Kafka, waiting for a free call slot; {@code probe} when the paused gate let it through to probe. */
+    record Work(ConsumerRecord<byte[], byte[]> record, OffsetBook.Ticket<Output.Send> ticket, boolean probe) {
+    }
+
+    /** A finished record's output, for the loop thread. */
+    record Finished(OffsetBook.Ticket<Output.Send> ticket, Output output) {
+    }
+
+    private final Stage<I, O> stage;
+    private final EventSerde serde;
+    private final OutputRecords outputs;
+    private final StageGate gate;
+    private final Time time;
+    private final EngineStats stats;
+    private final Runnable wakeLoop;
+    private final Semaphore slots;
+    /** Records to start, oldest first; one held while the stage is paused goes back to the front. */
+    private final ConcurrentLinkedDeque<Work> waiting = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
+    /** Requests to start waiting records; whoever raises it from zero starts them, for all (no recursion). */
+    private final AtomicInteger startRequests = new AtomicInteger();
+    private final AtomicBoolean loopWoken = new AtomicBoolean();
+    private volatile boolean stopped;
+
+    CallDispatcher(Stage<I, O> stage, EventSerde serde, OutputRecords outputs, StageGate gate, Time time, int maxInFlight,
+                   EngineStats stats, Runnable wakeLoop) {
+        this.stage = stage;
+        this.serde = serde;
+        this.outputs = outputs;
+        this.gate = gate;
+        this.time = time;
+        this.stats = stats;
+        this.wakeLoop = wakeLoop;
+        this.slots = new Semaphore(maxInFlight);
+    }
+
+    /** Queues a record taken from Kafka (loop thread). */
+    void offer(ConsumerRecord<byte[], byte[]> record, OffsetBook.Ticket<Output.Send> ticket) {
+        if (!stopped) {
+            waiting.add(new Work(record, ticket, false));
+        }
+    }
+
+    int waiting() {
+        return waiting.size();
+    }
+
+    boolean hasFinished() {
+        return !finished.isEmpty();
+    }
+
+    /** Drops every waiting record (their partitions were rewound or the engine stops). */
+    void clearWaiting() {
+        waiting.clear();
+    }
+
+    /** Starts nothing more. */
+    void stop() {
+        stopped = true;
+        waiting.clear();
+    }
+
+    /** Before the loop waits in poll: the next finished call wakes it again. */
+    void armWakeup() {
+        loopWoken.set(false);
+    }
+
+    /** The outputs finished since the last call, for the loop thread. */
+    List<Finished> takeFinished() {
+        List<Finished> taken = new ArrayList<>();
+        for (Finished f; (f = finished.poll()) != null; ) {
+            taken.add(f);
+        }
+        return taken;
+    }
+
+    /**
+     * Starts waiting records while call slots are free. Any thread may ask; if another is starting records
+     * already, it takes this request over, so a call that completes inside {@code start} never recurses here.
+     */
+    void startWaiting() {
+        if (startRequests.getAndIncrement() != 0) {
+            return;
+        }
+        // Often runs on a call thread that has just finished another request: what starts here is not about that one.
+        try (RequestContext none = RequestContext.of(null)) {
+            int requests = 1;
+            do {
+                startWhileSlotsFree();
+                requests = startRequests.addAndGet(-requests);
+            } while (requests != 0);
+        }
+    }
+
+    private void startWhileSlotsFree() {
+        while (!stopped && !waiting.isEmpty() && slots.tryAcquire()) {
+            Work work = waiting.poll();
+            if (work == null) {
+                slots.release();
+                return;
+            }
+            if (work.ticket().isStale()) {
+                slots.release();
+                continue;
+            }
+            if (!gate.admit()) {
+                waiting.addFirst(work);
+                slots.release();
+                return;
+            }
+            start(gate.isPaused() ? new Work(work.record(), work.ticket(), true) : work);
+        }
+    }
+
+    private void start(Work work) {
+        ConsumerRecord<byte[], byte[]> record = work.record();
+        I input;
+        try {
+            input = serde.deserialize(record.value(), stage.inputType());
+        } catch (DecodeException e) {
+            log.warn("undecodable record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(),
+                    OutputRecords.rawKey(record), e.getMessage());
+            complete(work, outputs.undecodable(record, e.getMessage(), time.instant()));
+            return;
+        }
+        var request = new OutputRecords.Request(stage.requestId(input), stage.keyword(input), time.instant());
+        stats.inFlight.incrementAndGet();
+        CompletableFuture<Outcome<O>> outcome;
+        try (RequestContext context = RequestContext.of(request.requestId())) {
+            outcome = stage.process(input);
+        } catch (RuntimeException e) {
+            outcome = CompletableFuture.failedFuture(e);
+        }
+        outcome.whenComplete((result, error) -> {
+            try (RequestContext context = RequestContext.of(request.requestId())) {
+                finish(work, result, error, request);
+            }
+        });
+    }
+
+    private void finish(Work work, Outcome<O> result, Throwable error, OutputRecords.Request request) {
+        stats.inFlight.decrementAndGet();
+        Outcome<O> outcome = result;
+        if (error != null) {
+            log.error("{} stage failed unexpectedly on request {}", stage.name(), request.requestId(), error);
+            outcome = Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(error)));
+        }
+        if (work.probe()) {
+            gate.probeDone();
+        }
+        Failure failure = outcome instanceof Outcome.Failed<O> failed ? failed.failure() : null;
+        if (failure != null && gate.holds(failure)) {
+            // Not the request's failure but the worker's: the record waits, unanswered and uncommitted, for the stage to resume.
+            waiting.addFirst(new Work(work.record(), work.ticket(), false));
+            slots.release();
+            startWaiting();
+            return;
+        }
+        if (failure != null) {
+            log.info("request {} failed at {}: {} {} (attempts {})", request.requestId(), stage.name(), failure.code(),
+                    failure.message(), failure.attempts());
+        }
+        Output output;
+        try {
+            output = outputs.of(work.record(), outcome, request, time.instant());
+        } catch (RuntimeException e) {
+            // Must not escape: a completion that never arrives would stall the partition for good.
+            output = new Output.Unpublishable(String.valueOf(e));
+        }
+        complete(work, output);
+    }
+
+    /** Runs where the call finished: hands the output to the loop thread and takes the next waiting record. */
+    private void complete(Work work, Output output) {
+        finished.add(new Finished(work.ticket(), output));
+        slots.release();
+        if (loopWoken.compareAndSet(false, true)) {
+            wakeLoop.run();
+        }
+        startWaiting();
+    }
+}

@@ -1,0 +1,18 @@
+package io.travelart.core.engine;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** What a finished record leaves to publish: one record to send, or nothing publishable at all. */
+sealed interface Output permits Output.Send, Output.Unpublishable {
+
+    /** The stage's output or its failure event ({@code failed}), ready to send. */
+    record Send(ProducerRecord<String, byte[]> record, boolean failed) implements Output {
+    }
+
+    /**
+     * Not even a failure event could be serialized (the registry unreachable for a schema id not yet
+     * cached): the record must be worked on again, not skipped.
+     */
+    record Unpublishable(String reason) implements Output {
+    }
+}

@@ -1,0 +1,388 @@
+package io.travelart.core.engine;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.travelart.core.InMemorySchemas;
+import io.travelart.core.VirtualTime;
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestFailed;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The engine's loop on Kafka's mock clients in virtual time, one turn at a time on the test thread: what
+ * it sends and commits when calls end out of order, on a rebalance or a lost partition with calls in flight,
+ * after an aborted transaction, on close, and when fenced. What only a broker shows is in {@link StageEngineTest}.
+ */
+class StageEngineLoopTest {
+
+    private static final TopicPartition P0 = new TopicPartition("in", 0);
+    private static final TopicPartition P1 = new TopicPartition("in", 1);
+    private static final Duration COMMIT_INTERVAL = Duration.ofMillis(20);
+
+    private final VirtualTime time = new VirtualTime();
+    private final InMemorySchemas schemas = new InMemorySchemas();
+    private final EventSerde serde = new EventSerde(schemas, true);
+    private final ManualStage stage = new ManualStage();
+    /** Each instance's producer, the last one the current owner's. */
+    private final List<MockProducer<String, byte[]>> producers = new ArrayList<>();
+    private MockProducer<String, byte[]> producer;
+    private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> log = new HashMap<>();
+    private MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+
+    /** A stage whose calls end when the test says, in the order it says. */
+    private static final class ManualStage extends KeywordStage<PromptCreated> {
+        final Map<String, CompletableFuture<Outcome<PromptCreated>>> calls = new LinkedHashMap<>();
+        final Map<String, Integer> started = new HashMap<>();
+
+        @Override
+        public CompletableFuture<Outcome<PromptCreated>> process(KeywordRequested input) {
+            var call = new CompletableFuture<Outcome<PromptCreated>>();
+            calls.put(input.getRequestId(), call);
+            started.merge(input.getRequestId(), 1, Integer::sum);
+            return call;
+        }
+
+        void answer(String... ids) {
+            for (String id : ids) {
+                calls.remove(id).complete(Outcome.published(PromptCreated.newBuilder().setRequestId(id)
+                        .setRequest(KeywordRequested.newBuilder().setRequestId(id).setKeyword("k").setRequestedAt(Instant.EPOCH).build())
+                        .setPrompt("prompt for " + id).setModel("manual").setPromptLatencyMs(0).setCreatedAt(Instant.EPOCH).build()));
+            }
+        }
+
+        void fail(String id, Failure failure) {
+            calls.remove(id).complete(Outcome.failed(failure));
+        }
+    }
+
+    private StageEngine<KeywordRequested, PromptCreated> engine(int maxMetadataBytes) {
+        var config = new StageEngine.Config("in", "out", "failed", 8, 100, COMMIT_INTERVAL, Duration.ofSeconds(5), maxMetadataBytes);
+        var registry = new SimpleMeterRegistry();
+        producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+        producers.add(producer);
+        var engine = new StageEngine<>(stage, config, EngineClients.of(consumer, producer, "travelart-test-1"), serde, time,
+                StageGate.withoutFreeProbe(stage.name(), registry), registry);
+        engine.open();
+        return engine;
+    }
+
+    private StageEngine<KeywordRequested, PromptCreated> engine() {
+        return engine(4096);
+    }
+
+    private void assign(TopicPartition... partitions) {
+        Map<TopicPartition, Long> beginning = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            beginning.put(tp, 0L);
+        }
+        consumer.updateBeginningOffsets(beginning);
+        consumer.rebalance(List.of(partitions));
+    }
+
+    /** Appends requests to a partition's log and hands them to the consumer. */
+    private void append(TopicPartition tp, String... ids) {
+        List<ConsumerRecord<byte[], byte[]>> records = log.computeIfAbsent(tp, p -> new ArrayList<>());
+        for (String id : ids) {
+            var request = KeywordRequested.newBuilder().setRequestId(id).setKeyword("keyword " + id).setRequestedAt(Instant.EPOCH).build();
+            var record = new ConsumerRecord<>(tp.topic(), tp.partition(), records.size(), id.getBytes(), serde.serialize("in", request));
+            records.add(record);
+            consumer.addRecord(record);
+        }
+    }
+
+    /** As the broker would after a seek or to a new consumer: the log again, from the consumer's position on. */
+    private void redeliver() {
+        log.forEach((tp, records) -> records.forEach(consumer::addRecord));
+    }
+
+    private void turns(StageEngine<?, ?> engine, int count) {
+        for (int i = 0; i < count; i++) {
+            engine.turn();
+        }
+    }
+
+    /** Keys of what committed transactions hold on a topic, over every instance. */
+    private List<String> committed(String topic) {
+        return producers.stream().flatMap(p -> p.history().stream()).filter(r -> r.topic().equals(topic))
+                .map(ProducerRecord::key).toList();
+    }
+
+    private OffsetAndMetadata lastCommit(TopicPartition tp) {
+        OffsetAndMetadata last = null;
+        for (var instance : producers) {
+            for (var byGroup : instance.consumerGroupOffsetsHistory()) {
+                for (var offsets : byGroup.values()) {
+                    if (offsets.containsKey(tp)) {
+                        last = offsets.get(tp);
+                    }
+                }
+            }
+        }
+        return last;
+    }
+
+    @Test
+    void aCallThatEndsEarlyIsPublishedWithoutWaitingForEarlierOnes() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a", "b", "c");
+        engine.turn();
+        assertThat(stage.calls).containsOnlyKeys("a", "b", "c");
+
+        stage.answer("c");
+        engine.turn();
+        assertThat(producer.uncommittedRecords()).extracting(ProducerRecord::key).as("sent at once").containsExactly("c");
+        time.advance(COMMIT_INTERVAL);
+        engine.turn();
+
+        assertThat(committed("out")).containsExactly("c");
+        OffsetAndMetadata commit = lastCommit(P0);
+        assertThat(commit.offset()).as("the first unanswered record").isZero();
+        assertThat(AnsweredOffsets.decode(commit.offset(), commit.metadata()).orElseThrow().ranges())
+                .containsExactly(new AnsweredOffsets.Range(2, 3));
+    }
+
+    @Test
+    void aTransactionStaysOpenForTheCommitIntervalWhileCallsRunAndCommitsAtOnceWhenAllIsQuiet() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a", "b");
+        engine.turn();
+        stage.answer("a");
+        turns(engine, 3);
+        assertThat(producer.commitCount()).as("b still runs, and the interval has not passed").isZero();
+
+        time.advance(COMMIT_INTERVAL.minusMillis(1));
+        engine.turn();
+        assertThat(producer.commitCount()).isZero();
+        time.advance(Duration.ofMillis(1));
+        engine.turn();
+        assertThat(producer.commitCount()).isOne();
+
+        stage.answer("b");
+        engine.turn();
+        assertThat(producer.commitCount()).as("nothing else polled, finished or running").isEqualTo(2);
+        assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(2, ""));
+    }
+
+    @Test
+    void aNewOwnerSkipsWhatTheLastOneAnsweredBeyondItsCommittedOffset() {
+        var first = engine();
+        assign(P0);
+        append(P0, "a", "b", "c", "d");
+        first.turn();
+        stage.answer("b", "d");
+        first.turn();
+        time.advance(COMMIT_INTERVAL);
+        first.turn();
+        OffsetAndMetadata handedOver = lastCommit(P0);
+        assertThat(handedOver.offset()).isZero();
+
+        // The first owner dies with a and c running; the next starts from what was committed.
+        consumer = new MockConsumer<>("earliest");
+        stage.started.clear();
+        var next = engine();
+        consumer.commitSync(Map.of(P0, handedOver)); // after subscribing: MockConsumer forgets commits made before
+        assign(P0);
+        redeliver();
+        next.turn();
+
+        assertThat(stage.started).as("only what was not answered is called again").containsOnlyKeys("a", "c");
+        stage.answer("a", "c");
+        next.turn();
+        assertThat(committed("out")).containsExactlyInAnyOrder("b", "d", "a", "c");
+        assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(4, ""));
+    }
+
+    @Test
+    void anAbortedCommitPublishesNothingOfItsTransactionAndEveryUnansweredRecordIsWorkedOnAgain() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a", "b", "c");
+        engine.turn();
+        stage.answer("b");
+        engine.turn();
+        time.advance(COMMIT_INTERVAL);
+        engine.turn();
+        assertThat(committed("out")).containsExactly("b");
+
+        stage.answer("a");
+        engine.turn();
+        producer.commitTransactionException = new KafkaException("the coordinator moved");
+        time.advance(COMMIT_INTERVAL);
+        engine.turn();
+        assertThat(producer.transactionAborted()).isTrue();
+        assertThat(committed("out")).as("a's output went with the aborted transaction").containsExactly("b");
+
+        producer.commitTransactionException = null;
+        redeliver();
+        engine.turn();
+        assertThat(stage.started).as("b stays answered; a and c (abandoned in flight) start again")
+                .containsEntry("a", 2).containsEntry("b", 1).containsEntry("c", 2);
+        stage.answer("a", "c");
+        engine.turn();
+        time.advance(COMMIT_INTERVAL); // the first call of c, abandoned, still runs: not quiet
+        engine.turn();
+        assertThat(committed("out")).containsExactlyInAnyOrder("b", "a", "c");
+        assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(3, ""));
+    }
+
+    @Test
+    void aRevokedPartitionCommitsWhatIsAnsweredAndItsLateResultsAreDropped() {
+        var engine = engine();
+        assign(P0, P1);
+        append(P0, "a0", "b0");
+        append(P1, "a1", "b1");
+        engine.turn();
+        stage.answer("a1");
+        engine.turn();
+
+        consumer.rebalance(List.of(P0));
+        assertThat(committed("out")).as("committed on revocation").containsExactly("a1");
+        assertThat(lastCommit(P1)).isEqualTo(new OffsetAndMetadata(1, ""));
+
+        stage.answer("b1", "a0", "b0");
+        engine.turn();
+        assertThat(committed("out")).as("b1 belongs to the next owner of in-1 now").containsExactlyInAnyOrder("a1", "a0", "b0");
+        assertThat(lastCommit(P1).offset()).isEqualTo(1);
+    }
+
+    @Test
+    void aLostPartitionAbortsTheOpenTransactionWithoutCommittingAnything() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a", "b");
+        engine.turn();
+        stage.answer("a");
+        engine.turn();
+        assertThat(producer.uncommittedRecords()).hasSize(1);
+
+        engine.rebalance.onPartitionsLost(List.of(P0));
+        stage.answer("b");
+        engine.turn();
+
+        assertThat(producer.transactionAborted()).isTrue();
+        assertThat(producer.history()).isEmpty();
+        assertThat(producer.consumerGroupOffsetsHistory()).isEmpty();
+        assertThat(engine.isAssigned()).isFalse();
+    }
+
+    @Test
+    void resultsWaitWhenTheirOffsetsWouldNotFitTheCommitMetadata() {
+        // "ta1:" and one gap-and-length pair take 7 characters; two pairs would take 10.
+        var engine = engine(8);
+        assign(P0);
+        append(P0, "a", "b", "c", "d", "e");
+        engine.turn();
+        stage.answer("b", "d");
+        engine.turn();
+        assertThat(producer.uncommittedRecords()).extracting(ProducerRecord::key).as("d would open a second range").containsExactly("b");
+
+        stage.answer("a");
+        engine.turn();
+        assertThat(producer.uncommittedRecords()).extracting(ProducerRecord::key).as("a moves the committed offset to c")
+                .containsExactly("b", "a", "d");
+        time.advance(COMMIT_INTERVAL);
+        engine.turn();
+        OffsetAndMetadata commit = lastCommit(P0);
+        assertThat(commit.offset()).isEqualTo(2);
+        assertThat(commit.metadata().length()).isLessThanOrEqualTo(8);
+    }
+
+    @Test
+    void closingLetsCallsInFlightFinishWithinTheGraceAndLeavesTheRestToTheNextOwner() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a", "b");
+        engine.turn();
+        consumer.schedulePollTask(() -> stage.answer("a"));
+        consumer.schedulePollTask(() -> time.advance(Duration.ofSeconds(6))); // b outlives the 5 s grace
+
+        engine.stop();
+        engine.drain();
+        engine.shut();
+
+        assertThat(committed("out")).containsExactly("a");
+        assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(1, ""));
+        assertThat(consumer.closed()).isTrue();
+        assertThat(producer.closed()).isTrue();
+    }
+
+    @Test
+    void aFencedInstanceStopsWithTheReasonInsteadOfRetrying() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a");
+        engine.turn();
+        producer.fenceProducer();
+        stage.answer("a");
+
+        assertThatThrownBy(engine::turn).isInstanceOf(FatalKafkaException.class)
+                .hasMessageContaining("travelart-test-1").hasMessageContaining("TRAVELART_INSTANCE_ID");
+        assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void aFailedCallIsPublishedAsItsFailureEventAndABadRecordAsAnIngestFailure() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a");
+        var poison = new ConsumerRecord<byte[], byte[]>("in", 0, 1, "poison".getBytes(), "not avro".getBytes());
+        log.get(P0).add(poison);
+        consumer.addRecord(poison);
+        engine.turn();
+        stage.fail("a", Failure.permanent(ErrorCodes.INVALID_INPUT, "keyword is blank"));
+        engine.turn();
+
+        assertThat(committed("failed")).containsExactlyInAnyOrder("a", "poison");
+        var events = producer.history().stream().map(r -> serde.deserialize(r.value(), RequestFailed.class)).toList();
+        assertThat(events).extracting(RequestFailed::getErrorCode).containsExactlyInAnyOrder(ErrorCodes.INVALID_INPUT, ErrorCodes.INGEST);
+        assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(2, ""));
+    }
+
+    @Test
+    void aResultThatCannotBePublishedIsWorkedOnAgainAfterAPauseNotSkipped() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a");
+        engine.turn();
+        schemas.makeUnreachable("out-value");
+        schemas.makeUnreachable("failed-value");
+        stage.answer("a");
+        engine.turn();
+
+        assertThat(time.sleeps()).containsExactly(Duration.ofSeconds(1));
+        assertThat(producer.history()).isEmpty();
+        schemas.makeReachable("out-value");
+        redeliver();
+        engine.turn();
+        assertThat(stage.started).containsEntry("a", 2);
+        stage.answer("a");
+        engine.turn();
+        assertThat(committed("out")).containsExactly("a");
+    }
+}
