@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.core.config.WorkerConfig;
+import java.util.Optional;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.travelart.cli.bench.EngineBench;
@@ -73,6 +75,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --processor sleep: each record takes a random time from 0 to this. Default: ${DEFAULT-VALUE}.")
     Duration processingTime;
 
+    @Option(names = "--commit-interval", converter = DemoCommand.DurationConverter.class,
+            description = "The workers' TRAVELART_COMMIT_INTERVAL (the engine's with noop or sleep). Default: the workers' default.")
+    Duration commitInterval;
+
     @Option(names = "--data-dir", defaultValue = "travelart-data", description = "Default: ${DEFAULT-VALUE}.")
     Path dataDir;
 
@@ -92,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         String machine = Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
         if (processor == Processor.openai) {
             var options = new PipelineBench.Options(requests, warmup, partitions, chatLatency, imageLatency, jitter, maxInFlight,
-                    imagesPerMinute, rate, workerHeap, runDir);
+                    imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir);
             PipelineBench.Result result = new PipelineBench(options, progress).run();
             if (json) {
                 out.println(json(pipelineJson(result, machine)));
@@ -101,7 +107,8 @@ final class BenchCommand implements Callable<Integer> {
             }
         } else {
             long micros = processor == Processor.noop ? 0 : processingTime.toNanos() / 1000;
-            var options = new EngineBench.Options(requests, partitions, maxInFlight, micros, processor == Processor.noop, runDir);
+            var options = new EngineBench.Options(requests, partitions, maxInFlight, micros, processor == Processor.noop,
+                    commitInterval == null ? WorkerConfig.DEFAULT_COMMIT_INTERVAL : commitInterval, runDir);
             EngineBench.Result result = new EngineBench(options, progress).run();
             if (json) {
                 out.println(json(engineJson(result, machine)));

@@ -47,7 +47,8 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class EngineBench {
 
-    public record Options(int requests, int partitions, int maxInFlight, long maxProcessingMicros, boolean relay, Path dataDir) {
+    public record Options(int requests, int partitions, int maxInFlight, long maxProcessingMicros, boolean relay,
+                          Duration commitInterval, Path dataDir) {
     }
 
     public record Run(String name, long records, double seconds) {
@@ -108,7 +109,7 @@ public final class EngineBench {
 
     private Run runEngine(KafkaConfig kafka, EventSerde serde, SyntheticStage stage) throws InterruptedException {
         var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED,
-                WorkerConfig.DEFAULT_COMMIT_INTERVAL, Duration.ofSeconds(10), WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
+                o.commitInterval(), Duration.ofSeconds(10), WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
         var registry = new SimpleMeterRegistry();
         var clients = EngineClients.connect(kafka, new EngineClients.Identity("bench-engine", "bench-engine", "bench-engine"), registry);
         StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, clients, serde, Time.SYSTEM,

@@ -48,7 +48,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PipelineBench {
 
     public record Options(int requests, int warmup, int partitions, Duration chatLatency, Duration imageLatency, double jitter,
-                          int maxInFlight, int imagesPerMinute, double publishRate, String workerHeap, Path dataDir) {
+                          int maxInFlight, int imagesPerMinute, double publishRate, String workerHeap,
+                          Optional<Duration> commitInterval, Path dataDir) {
     }
 
     public record Result(Options options, StageFigures prompt, StageFigures image, StageFigures endToEnd, Latencies overhead,
@@ -81,6 +82,7 @@ public final class PipelineBench {
             env.put("TRAVELART_IMAGE_HTTP_PORT", "0");
             env.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
             env.put("TRAVELART_MANAGEMENT_PORT", "0");
+            o.commitInterval().ifPresent(interval -> env.put("TRAVELART_COMMIT_INTERVAL", interval.toMillis() + "ms"));
             progress.printf("Stack up. Starting prompt-worker and image-worker (max in flight %d, heap %s)...%n",
                     o.maxInFlight(), o.workerHeap());
             Map<String, Long> peakRss = new LinkedHashMap<>();

@@ -20,7 +20,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Runs one {@link Stage} between Kafka topics: the loop that polls, hands records to call slots
@@ -33,6 +37,8 @@ import java.util.concurrent.CountDownLatch;
  *   <li>Results go out in the order calls end. A partition's committed offset stays at its first
  *       unanswered record, and the answered ones beyond it travel in the commit's metadata, in the same
  *       transaction as their outputs ({@link OffsetBook}); whoever reads the partition next skips them.</li>
+ *   <li>A commit runs on a thread of its own: the loop goes on polling and starting calls meanwhile, and
+ *       what finishes goes into the next transaction.</li>
  *   <li>When enough records wait, the engine pauses its partitions but keeps polling, so slow calls
  *       never exceed {@code max.poll.interval.ms}.</li>
  *   <li>On rebalance, what is answered is committed, and the revoked partitions' other records are
@@ -80,6 +86,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private final TransactionalOutput output;
     private final LagGauges lag;
     private final PartitionPauser pauser;
+    private final Executor committer;
+    /** What the commit in flight (or the last one) commits, for the book and the lag once it has. */
+    private Map<TopicPartition, OffsetAndMetadata> committing = Map.of();
     private final CountDownLatch stopped = new CountDownLatch(1);
     final ConsumerRebalanceListener rebalance = new Rebalance();
     /** Whether the group has given this member its assignment (possibly empty) and not taken it back. */
@@ -96,7 +105,18 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
      */
     public StageEngine(Stage<I, O> stage, Config config, EngineClients clients, EventSerde serde, Time time, StageGate gate,
                        MeterRegistry registry) {
+        this(stage, config, clients, serde, time, gate, registry, Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, stage.name().toLowerCase(Locale.ROOT) + "-commit");
+            thread.setDaemon(true);
+            return thread;
+        }));
+    }
+
+    /** @param committer where commits run while the loop goes on ({@code Runnable::run} commits on the loop thread) */
+    StageEngine(Stage<I, O> stage, Config config, EngineClients clients, EventSerde serde, Time time, StageGate gate,
+                MeterRegistry registry, Executor committer) {
         this.stage = stage;
+        this.committer = committer;
         this.config = config;
         this.clients = clients;
         this.consumer = clients.consumer();
@@ -106,7 +126,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         this.book = new OffsetBook<>(config.maxMetadataBytes());
         var outputs = new OutputRecords(stage.name(), config.outputTopic(), config.failedTopic(), serde);
         this.dispatcher = new CallDispatcher<>(stage, serde, outputs, gate, time, config.maxInFlight(), stats, consumer::wakeup);
-        this.output = new TransactionalOutput(clients.producer(), clients.transactionalId(), stage.name(), time, stats);
+        this.output = new TransactionalOutput(clients.producer(), clients.transactionalId(), stage.name(), time, stats, committer);
         this.lag = new LagGauges(registry, stage.name(), time);
         this.pauser = new PartitionPauser(stats);
     }
@@ -155,6 +175,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private Duration pollTimeout() {
         if (dispatcher.hasFinished()) {
             return Duration.ZERO; // results to send already: look for records, but do not wait for them
+        }
+        if (output.isCommitting()) {
+            return IDLE_POLL; // the end of the commit wakes the loop
         }
         if (output.isOpen()) {
             // No longer than until the open transaction is due to commit.
@@ -207,10 +230,21 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             return;
         }
         try {
+            if (output.isCommitting()) {
+                if (!(commitNow ? output.awaitCommit() : output.takeCommit())) {
+                    return; // still committing: what finished goes into the next transaction
+                }
+                committed();
+            }
             book.takeReady().forEach(output::send);
             boolean quiet = lastPollEmpty && !dispatcher.hasFinished() && dispatcher.waiting() == 0 && stats.inFlight() == 0;
             if (output.isOpen() && (commitNow || quiet || output.openNanos() >= config.commitInterval().toNanos())) {
-                commit();
+                committing = book.commitOffsets();
+                output.startCommit(committing, consumer.groupMetadata(), () -> stopping && time.nanoTime() > stopDeadline,
+                        consumer::wakeup);
+                if (commitNow ? output.awaitCommit() : output.takeCommit()) {
+                    committed();
+                }
             }
         } catch (KafkaException e) {
             KafkaException fatal = output.fatalOrSelf(e);
@@ -222,15 +256,21 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         }
     }
 
-    private void commit() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = book.commitOffsets();
-        output.commit(offsets, consumer.groupMetadata(), () -> stopping && time.nanoTime() > stopDeadline);
+    /** The commit of {@link #committing} has gone through. */
+    private void committed() {
         book.committed();
-        offsets.forEach((tp, offset) -> lag.committed(tp, offset.offset()));
+        committing.forEach((tp, offset) -> lag.committed(tp, offset.offset()));
     }
 
     /** Aborts the open transaction and reads every partition again from its committed offset; calls still running are abandoned. */
     private void abortAndRewind() {
+        try {
+            if (output.awaitCommit()) {
+                committed();
+            }
+        } catch (KafkaException e) {
+            // That commit failed: what it held is aborted with the rest, below.
+        }
         output.abort();
         Set<TopicPartition> assignment = consumer.assignment();
         book.rewind().forEach((tp, offset) -> {
@@ -343,6 +383,9 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
 
     /** Closes the clients, leaving the group. */
     void shut() {
+        if (committer instanceof ExecutorService service) {
+            service.shutdown();
+        }
         try {
             clients.close(Duration.ofSeconds(5), true);
         } finally {

@@ -17,14 +17,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * The producer's side of the engine: one Kafka transaction at a time, opened by the first record sent,
- * committed with the consumed offsets, or aborted. Errors after which no transaction can follow (fenced
- * by another instance with the same id, not authorized) become {@link FatalKafkaException}; others leave
- * the caller to abort and read again.
+ * committed with the consumed offsets, or aborted. A commit runs on the {@code committer}, so that the
+ * loop goes on polling and starting calls while the broker commits (nothing is sent meanwhile: what
+ * finishes waits for the next transaction). Errors after which no transaction can follow (fenced by
+ * another instance with the same id, not authorized) become {@link FatalKafkaException}; others leave the
+ * caller to abort and read again. All methods but the commit's own work run on the loop thread.
  */
 final class TransactionalOutput {
 
@@ -35,17 +41,26 @@ final class TransactionalOutput {
     private final String stageName;
     private final Time time;
     private final EngineStats stats;
+    private final Executor committer;
     private boolean open;
     private long openedAt;
     private long sentPublished;
     private long sentFailed;
+    /** The commit in flight, if any; {@code open} stays true until it is {@link #takeCommit() taken}. */
+    private CompletableFuture<Long> commit;
 
-    TransactionalOutput(Producer<String, byte[]> producer, String transactionalId, String stageName, Time time, EngineStats stats) {
+    /**
+     * @param committer where commits run: a thread of their own in a worker, the loop's own thread in tests
+     *                  ({@code Runnable::run}), which makes every commit synchronous
+     */
+    TransactionalOutput(Producer<String, byte[]> producer, String transactionalId, String stageName, Time time, EngineStats stats,
+                        Executor committer) {
         this.producer = producer;
         this.transactionalId = transactionalId;
         this.stageName = stageName;
         this.time = time;
         this.stats = stats;
+        this.committer = committer;
     }
 
     void init() {
@@ -56,8 +71,14 @@ final class TransactionalOutput {
         }
     }
 
+    /** A transaction is open: records were sent in it and it has not committed yet. */
     boolean isOpen() {
         return open;
+    }
+
+    /** A commit was started and not yet {@link #takeCommit() taken}. */
+    boolean isCommitting() {
+        return commit != null;
     }
 
     /** How long the open transaction has been open, in nanoseconds; 0 when none is. */
@@ -65,8 +86,11 @@ final class TransactionalOutput {
         return open ? time.nanoTime() - openedAt : 0;
     }
 
-    /** Sends a record in the open transaction, opening one if needed. */
+    /** Sends a record in the open transaction, opening one if needed; never while a commit is in flight. */
     void send(Output.Send output) {
+        if (commit != null) {
+            throw new IllegalStateException("sending while a commit is in flight");
+        }
         if (!open) {
             producer.beginTransaction();
             open = true;
@@ -81,35 +105,82 @@ final class TransactionalOutput {
     }
 
     /**
-     * Commits the open transaction with the offsets. A commit that times out (a broker restarting) is
-     * retried until {@code giveUp} says so: it may have gone through, and repeating it is safe.
+     * Starts committing the open transaction with the offsets; {@code done} runs when the commit has ended,
+     * either way, on the committer. A commit that times out (a broker restarting) is retried until
+     * {@code giveUp} says so: it may have gone through, and repeating it is safe.
      */
-    void commit(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, BooleanSupplier giveUp) {
+    void startCommit(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, BooleanSupplier giveUp,
+                     Runnable done) {
         long began = time.nanoTime();
-        if (!offsets.isEmpty()) {
-            producer.sendOffsetsToTransaction(offsets, group);
-        }
-        while (true) {
-            try {
-                producer.commitTransaction();
-                break;
-            } catch (TimeoutException e) {
-                if (giveUp.getAsBoolean()) {
-                    throw new FatalKafkaException("committing timed out while stopping: " + e.getMessage(), e);
-                }
-                log.warn("{} stage: committing timed out, trying again: {}", stageName, e.getMessage());
+        commit = CompletableFuture.supplyAsync(() -> {
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, group);
             }
+            while (true) {
+                try {
+                    producer.commitTransaction();
+                    return time.nanoTime() - began;
+                } catch (TimeoutException e) {
+                    if (giveUp.getAsBoolean()) {
+                        throw new FatalKafkaException("committing timed out while stopping: " + e.getMessage(), e);
+                    }
+                    log.warn("{} stage: committing timed out, trying again: {}", stageName, e.getMessage());
+                }
+            }
+        }, committer);
+        commit.whenComplete((took, error) -> done.run());
+    }
+
+    /**
+     * The commit in flight, once it has ended: true when it committed (the transaction is closed), false
+     * while it runs. A commit that failed throws its error; the caller aborts.
+     */
+    boolean takeCommit() {
+        if (commit == null || !commit.isDone()) {
+            return false;
+        }
+        return settleCommit();
+    }
+
+    /** Waits for the commit in flight, if any, and takes it as {@link #takeCommit} does; false when there was none. */
+    boolean awaitCommit() {
+        if (commit == null) {
+            return false;
+        }
+        try {
+            commit.join();
+        } catch (CompletionException | CancellationException e) {
+            // settleCommit() throws the commit's own error
+        }
+        return settleCommit();
+    }
+
+    private boolean settleCommit() {
+        CompletableFuture<Long> ended = commit;
+        commit = null;
+        long took;
+        try {
+            took = ended.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof KafkaException kafka) {
+                throw kafka;
+            }
+            throw e;
         }
         open = false;
         stats.published.increment(sentPublished);
         stats.failed.increment(sentFailed);
         sentPublished = 0;
         sentFailed = 0;
-        stats.transactions.record(time.nanoTime() - began, TimeUnit.NANOSECONDS);
+        stats.transactions.record(took, TimeUnit.NANOSECONDS);
+        return true;
     }
 
     /** Aborts the open transaction, if any: nothing it holds is ever read by {@code read_committed} readers. */
     void abort() {
+        if (commit != null) {
+            throw new IllegalStateException("aborting while a commit is in flight");
+        }
         sentPublished = 0;
         sentFailed = 0;
         if (!open) {

@@ -52,6 +52,8 @@ class StageEngineLoopTest {
     private MockProducer<String, byte[]> producer;
     private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> log = new HashMap<>();
     private MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    /** Where commits run: at once on the loop thread, unless a test holds them. */
+    private java.util.concurrent.Executor committer = Runnable::run;
 
     /** A stage whose calls end when the test says, in the order it says. */
     private static final class ManualStage extends KeywordStage<PromptCreated> {
@@ -85,7 +87,7 @@ class StageEngineLoopTest {
         producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
         producers.add(producer);
         var engine = new StageEngine<>(stage, config, EngineClients.of(consumer, producer, "travelart-test-1"), serde, time,
-                StageGate.withoutFreeProbe(stage.name(), registry), registry);
+                StageGate.withoutFreeProbe(stage.name(), registry), registry, committer);
         engine.open();
         return engine;
     }
@@ -240,7 +242,7 @@ class StageEngineLoopTest {
 
         producer.commitTransactionException = null;
         redeliver();
-        engine.turn();
+        turns(engine, 2); // the first poll returns at once: the end of the failed commit woke it
         assertThat(stage.started).as("b stays answered; a and c (abandoned in flight) start again")
                 .containsEntry("a", 2).containsEntry("b", 1).containsEntry("c", 2);
         stage.answer("a", "c");
@@ -384,5 +386,32 @@ class StageEngineLoopTest {
         stage.answer("a");
         engine.turn();
         assertThat(committed("out")).containsExactly("a");
+    }
+
+    @Test
+    void whileACommitIsInFlightCallsGoOnAndWhatEndsGoesIntoTheNextTransaction() {
+        List<Runnable> commits = new ArrayList<>();
+        committer = commits::add;
+        var engine = engine();
+        assign(P0);
+        append(P0, "a", "b", "c");
+        engine.turn();
+        stage.answer("a");
+        engine.turn();
+        time.advance(COMMIT_INTERVAL);
+        engine.turn();
+        assertThat(commits).as("a's commit started, on the committer").hasSize(1);
+
+        append(P0, "d");
+        stage.answer("b");
+        turns(engine, 2);
+        assertThat(stage.calls).as("the loop went on: d started").containsKey("d");
+        assertThat(producer.uncommittedRecords()).extracting(ProducerRecord::key).as("b waits for the next transaction")
+                .containsExactly("a");
+
+        commits.remove(0).run();
+        turns(engine, 2);
+        assertThat(committed("out")).containsExactly("a");
+        assertThat(producer.uncommittedRecords()).extracting(ProducerRecord::key).containsExactly("b");
     }
 }
