@@ -199,38 +199,48 @@ class StageEngineTest {
     }
 
     @Test
-    void closingDrainsCallsInFlightCommitsWhatFinishedAndLeavesTheRestToTheNextOwner() throws Exception {
+    void closingDrainsCallsInFlightCommitsWhatFinishedAndTheNextOwnerSkipsItOnTheBroker() throws Exception {
         List<String> topics = TestStack.createTopics(1, "in", "out", "failed");
         List<String> ids = produce(topics.get(0), 10, "drain-");
         GatedStage stage = new GatedStage();
         StageEngine<KeywordRequested, PromptCreated> engine = start(stage, topics, "a", 10, TestStack.kafka(),
                 Duration.ofSeconds(3));
         await().atMost(PATIENCE).until(() -> stage.open() == 10);
-        stage.calls().subList(0, 5).forEach(GatedStage.Call::finish);
+        // Out of order: 3 to 7 end while 0, 1 and 2 still run.
+        stage.calls().subList(3, 8).forEach(GatedStage.Call::finish);
         await().atMost(PATIENCE).until(() -> engine.stats().published() == 5);
 
         Thread closing = new Thread(engine::close);
         closing.start();
-        // Finished during the grace period: committed. Calls 8 and 9 never finish: left for the next owner.
-        stage.calls().subList(5, 8).forEach(GatedStage.Call::finish);
+        // Finished during the grace period: committed. Calls 1, 8 and 9 never finish: left for the next owner.
+        stage.calls().get(0).finish();
+        stage.calls().get(2).finish();
         closing.join(PATIENCE.toMillis());
         assertThat(closing.isAlive()).isFalse();
 
-        assertThat(readCommitted(topics.get(1), 8)).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(ids.subList(0, 8));
-        assertThat(committedOffsets(topics.get(0))).containsEntry(new TopicPartition(topics.get(0), 0), 8L);
+        List<String> answered = List.of(ids.get(0), ids.get(2), ids.get(3), ids.get(4), ids.get(5), ids.get(6), ids.get(7));
+        assertThat(readCommitted(topics.get(1), 7)).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(answered);
+        OffsetAndMetadata committed = committed(topics.get(0)).get(new TopicPartition(topics.get(0), 0));
+        assertThat(committed.offset()).as("the first unanswered record").isEqualTo(1);
+        assertThat(AnsweredOffsets.decode(committed.offset(), committed.metadata()).orElseThrow().ranges())
+                .as("what was answered beyond it, as the broker keeps it").containsExactly(new AnsweredOffsets.Range(2, 8));
 
-        start(new EchoStage(), topics, "b", 10, TestStack.kafka(), Duration.ofSeconds(3));
-        assertThat(readCommitted(topics.get(1), 10)).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(ids);
+        EchoStage next = new EchoStage();
+        start(next, topics, "b", 10, TestStack.kafka(), Duration.ofSeconds(3));
+        assertThat(readCommitted(topics.get(1), 10)).as("each request answered once, by one owner or the other")
+                .extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> committed(String topic) throws Exception {
+        try (Admin admin = Admin.create(TestStack.kafka().with(Map.of()))) {
+            return admin.listConsumerGroupOffsets("engine-test-" + topic).partitionsToOffsetAndMetadata().get();
+        }
     }
 
     private static Map<TopicPartition, Long> committedOffsets(String topic) throws Exception {
-        try (Admin admin = Admin.create(TestStack.kafka().with(Map.of()))) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets("engine-test-" + topic)
-                    .partitionsToOffsetAndMetadata().get();
-            Map<TopicPartition, Long> result = new HashMap<>();
-            offsets.forEach((tp, o) -> result.put(tp, o.offset()));
-            return result;
-        }
+        Map<TopicPartition, Long> result = new HashMap<>();
+        committed(topic).forEach((tp, o) -> result.put(tp, o.offset()));
+        return result;
     }
 
     private static Map<TopicPartition, Long> endOffsets(String topic) {
