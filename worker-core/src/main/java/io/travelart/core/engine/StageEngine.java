@@ -19,8 +19,8 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -240,7 +240,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             boolean quiet = lastPollEmpty && !dispatcher.hasFinished() && dispatcher.waiting() == 0 && stats.inFlight() == 0;
             if (output.isOpen() && (commitNow || quiet || output.openNanos() >= config.commitInterval().toNanos())) {
                 committing = book.commitOffsets();
-                output.startCommit(committing, consumer.groupMetadata(), () -> stopping && time.nanoTime() > stopDeadline,
+                output.startCommit(committing, consumer.groupMetadata(), () -> stopping && time.nanoTime() - stopDeadline > 0,
                         consumer::wakeup);
                 if (commitNow ? output.awaitCommit() : output.takeCommit()) {
                     committed();
@@ -296,7 +296,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         consumer.pause(consumer.assignment());
         log.info("{} stage stopping: {} calls in flight, waiting up to {} s", stage.name(), stats.inFlight(),
                 config.drainGrace().toSeconds());
-        while (stats.inFlight() > 0 && time.nanoTime() < stopDeadline) {
+        while (stats.inFlight() > 0 && time.nanoTime() - stopDeadline < 0) {
             poll(IDLE_POLL);
             settle(false);
         }
