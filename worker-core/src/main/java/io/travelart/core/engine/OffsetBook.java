@@ -124,12 +124,20 @@ public final class OffsetBook<R> {
         }
     }
 
+    /** Whether the partition is assigned (its last commit read), so that its records may be added. */
+    public boolean isAssigned(TopicPartition partition) {
+        return tracks.containsKey(partition);
+    }
+
     /**
      * Takes a record; offsets of a partition must come in increasing order, as a consumer returns them. A
      * ticket that {@link Ticket#isAnswered() is answered} already needs no work.
      */
     public Ticket<R> add(TopicPartition partition, long offset) {
-        Track<R> track = tracks.computeIfAbsent(partition, p -> new Track<>(p, offset, true, AnsweredOffsets.NONE));
+        Track<R> track = tracks.get(partition);
+        if (track == null) {
+            throw new IllegalStateException(partition + " is not assigned: what its last commit answered is not known");
+        }
         if (!track.started) {
             track.start = offset;
             track.started = true;

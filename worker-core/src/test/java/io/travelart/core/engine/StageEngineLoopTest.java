@@ -414,4 +414,39 @@ class StageEngineLoopTest {
         assertThat(committed("out")).containsExactly("a");
         assertThat(producer.uncommittedRecords()).extracting(ProducerRecord::key).containsExactly("b");
     }
+
+    @Test
+    void aCallEndingWhileTheNewOwnerReadsTheLastCommitDoesNotMakeItAnswerAgain() {
+        var first = engine();
+        assign(P0);
+        append(P0, "a", "b", "c", "d");
+        first.turn();
+        stage.answer("b", "d");
+        first.turn();
+        time.advance(COMMIT_INTERVAL);
+        first.turn();
+        OffsetAndMetadata handedOver = lastCommit(P0);
+
+        // A wakeup (a call that ended) lands while the assignment reads the committed offsets.
+        consumer = new MockConsumer<>("earliest") {
+            private boolean woken = true;
+
+            @Override
+            public synchronized Map<TopicPartition, OffsetAndMetadata> committed(java.util.Set<TopicPartition> partitions) {
+                if (woken) {
+                    woken = false;
+                    throw new org.apache.kafka.common.errors.WakeupException();
+                }
+                return super.committed(partitions);
+            }
+        };
+        stage.started.clear();
+        var next = engine();
+        consumer.commitSync(Map.of(P0, handedOver));
+        assign(P0);
+        redeliver();
+        turns(next, 2); // the first poll hands the wakeup on
+
+        assertThat(stage.started).as("b and d were answered by the first owner").containsOnlyKeys("a", "c");
+    }
 }
