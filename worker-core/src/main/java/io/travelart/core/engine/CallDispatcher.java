@@ -192,14 +192,7 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
             log.info("request {} failed at {}: {} {} (attempts {})", request.requestId(), stage.name(), failure.code(),
                     failure.message(), failure.attempts());
         }
-        Output output;
-        try {
-            output = outputs.of(work.record(), outcome, request, time.instant());
-        } catch (RuntimeException e) {
-            // Must not escape: a completion that never arrives would stall the partition for good.
-            output = new Output.Unpublishable(String.valueOf(e));
-        }
-        complete(work, output);
+        complete(work, outputs.of(work.record(), outcome, request, time.instant()));
     }
 
     /** Runs where the call finished: hands the output to the loop thread and takes the next waiting record. */

@@ -42,14 +42,6 @@ public final class EventHeaders {
     private EventHeaders() {
     }
 
-    /**
-     * The headers of an event made from an input record: its carried headers, the same trace with a new span,
-     * and CloudEvents attributes for this event.
-     */
-    public static Headers forOutput(Headers input, String type, String source, String subject, Instant time) {
-        return new Template(type, source).forOutput(input, subject, time);
-    }
-
     /** The headers of an event that starts a request (a new trace). */
     public static Headers forNew(String type, String source, String subject, Instant time) {
         RecordHeaders output = new RecordHeaders();
@@ -72,7 +64,10 @@ public final class EventHeaders {
             this.source = ascii(source);
         }
 
-        /** As {@link EventHeaders#forOutput}, for this template's type and source. */
+        /**
+         * The headers of an event made from an input record: its carried headers, the same trace with a new
+         * span, and CloudEvents attributes for this event.
+         */
         public Headers forOutput(Headers input, String subject, Instant time) {
             RecordHeaders output = new RecordHeaders();
             String trace = null;

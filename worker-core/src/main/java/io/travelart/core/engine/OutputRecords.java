@@ -44,7 +44,10 @@ final class OutputRecords {
         this.failedHeaders = new EventHeaders.Template(RequestFailed.getClassSchema().getFullName(), source);
     }
 
-    /** The record for a stage's outcome; a result that cannot be serialized becomes an INTERNAL failure. */
+    /**
+     * The record for a stage's outcome; a result that cannot be serialized becomes an INTERNAL failure. Never
+     * throws: a completion that never reached the loop would stall the partition for good.
+     */
     <O extends SpecificRecord> Output of(ConsumerRecord<byte[], byte[]> input, Outcome<O> outcome, Request request, Instant now) {
         try {
             return outcome.fold(event -> published(input, event, request, now),

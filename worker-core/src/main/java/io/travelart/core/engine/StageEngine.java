@@ -237,7 +237,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         }
         try {
             if (output.isCommitting()) {
-                if (!(commitNow ? output.awaitCommit() : output.takeCommit())) {
+                if (!output.endCommit(commitNow)) {
                     return; // still committing: what finished goes into the next transaction
                 }
                 committed();
@@ -248,7 +248,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 committing = book.commitOffsets();
                 output.startCommit(committing, consumer.groupMetadata(), () -> stopping && time.nanoTime() - stopDeadline > 0,
                         consumer::wakeup);
-                if (commitNow ? output.awaitCommit() : output.takeCommit()) {
+                if (output.endCommit(commitNow)) {
                     committed();
                 }
             }
@@ -271,7 +271,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     /** Aborts the open transaction and reads every partition again from its committed offset; calls still running are abandoned. */
     private void abortAndRewind() {
         try {
-            if (output.awaitCommit()) {
+            if (output.endCommit(true)) {
                 committed();
             }
         } catch (KafkaException e) {

@@ -46,7 +46,7 @@ final class TransactionalOutput {
     private long openedAt;
     private long sentPublished;
     private long sentFailed;
-    /** The commit in flight, if any; {@code open} stays true until it is {@link #takeCommit() taken}. */
+    /** The commit in flight, if any; {@code open} stays true until it is {@link #endCommit ended}. */
     private CompletableFuture<Long> commit;
 
     /**
@@ -76,7 +76,7 @@ final class TransactionalOutput {
         return open;
     }
 
-    /** A commit was started and not yet {@link #takeCommit() taken}. */
+    /** A commit was started and not yet {@link #endCommit ended}. */
     boolean isCommitting() {
         return commit != null;
     }
@@ -132,19 +132,12 @@ final class TransactionalOutput {
     }
 
     /**
-     * The commit in flight, once it has ended: true when it committed (the transaction is closed), false
-     * while it runs. A commit that failed throws its error; the caller aborts.
+     * Takes the commit in flight once it has ended (waiting for that if {@code wait}): true when it
+     * committed (the transaction is closed); false while it runs, or when none was started. A commit that
+     * failed throws its error; the caller aborts.
      */
-    boolean takeCommit() {
-        if (commit == null || !commit.isDone()) {
-            return false;
-        }
-        return settleCommit();
-    }
-
-    /** Waits for the commit in flight, if any, and takes it as {@link #takeCommit} does; false when there was none. */
-    boolean awaitCommit() {
-        if (commit == null) {
+    boolean endCommit(boolean wait) {
+        if (commit == null || !wait && !commit.isDone()) {
             return false;
         }
         try {

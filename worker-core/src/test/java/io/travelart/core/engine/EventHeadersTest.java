@@ -26,8 +26,8 @@ class EventHeadersTest {
                 .add(EventHeaders.CE_ID, "input-id".getBytes(StandardCharsets.US_ASCII))
                 .add("some-other", "x".getBytes(StandardCharsets.US_ASCII));
 
-        Headers output = EventHeaders.forOutput(input, "io.travelart.events.PromptCreated", "/travelart/prompt", "req-1",
-                Instant.parse("2026-11-25T10:00:00Z"));
+        Headers output = new EventHeaders.Template("io.travelart.events.PromptCreated", "/travelart/prompt")
+                .forOutput(input, "req-1", Instant.parse("2026-11-25T10:00:00Z"));
 
         assertThat(text(output, EventHeaders.TRACEPARENT)).matches("00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01")
                 .isNotEqualTo(parent);
@@ -49,7 +49,7 @@ class EventHeadersTest {
         Headers input = new RecordHeaders().add(EventHeaders.TRACEPARENT,
                 "00-00000000000000000000000000000000-00f067aa0ba902b7-01".getBytes(StandardCharsets.US_ASCII));
 
-        String traceparent = text(EventHeaders.forOutput(input, "t", "/s", null, Instant.EPOCH), EventHeaders.TRACEPARENT);
+        String traceparent = text(new EventHeaders.Template("t", "/s").forOutput(input, null, Instant.EPOCH), EventHeaders.TRACEPARENT);
 
         assertThat(traceparent).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
         assertThat(EventHeaders.traceId(traceparent.getBytes(StandardCharsets.US_ASCII))).get()

@@ -191,8 +191,8 @@ class StageEngineLoopTest {
         assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(2, ""));
     }
 
-    @Test
-    void aNewOwnerSkipsWhatTheLastOneAnsweredBeyondItsCommittedOffset() {
+    /** A first owner takes a, b, c and d, answers b and d, commits, and dies with a and c running; returns its commit. */
+    private OffsetAndMetadata firstOwnerAnswersBAndD() {
         var first = engine();
         assign(P0);
         append(P0, "a", "b", "c", "d");
@@ -201,16 +201,26 @@ class StageEngineLoopTest {
         first.turn();
         time.advance(COMMIT_INTERVAL);
         first.turn();
-        OffsetAndMetadata handedOver = lastCommit(P0);
-        assertThat(handedOver.offset()).isZero();
+        return lastCommit(P0);
+    }
 
-        // The first owner dies with a and c running; the next starts from what was committed.
-        consumer = new MockConsumer<>("earliest");
+    /** The next owner, on its own consumer, starting from what the last one committed. */
+    private StageEngine<KeywordRequested, PromptCreated> nextOwner(MockConsumer<byte[], byte[]> itsConsumer, OffsetAndMetadata handedOver) {
+        consumer = itsConsumer;
         stage.started.clear();
         var next = engine();
         consumer.commitSync(Map.of(P0, handedOver)); // after subscribing: MockConsumer forgets commits made before
         assign(P0);
         redeliver();
+        return next;
+    }
+
+    @Test
+    void aNewOwnerSkipsWhatTheLastOneAnsweredBeyondItsCommittedOffset() {
+        OffsetAndMetadata handedOver = firstOwnerAnswersBAndD();
+        assertThat(handedOver.offset()).isZero();
+
+        var next = nextOwner(new MockConsumer<>("earliest"), handedOver);
         next.turn();
 
         assertThat(stage.started).as("only what was not answered is called again").containsOnlyKeys("a", "c");
@@ -417,18 +427,10 @@ class StageEngineLoopTest {
 
     @Test
     void aCallEndingWhileTheNewOwnerReadsTheLastCommitDoesNotMakeItAnswerAgain() {
-        var first = engine();
-        assign(P0);
-        append(P0, "a", "b", "c", "d");
-        first.turn();
-        stage.answer("b", "d");
-        first.turn();
-        time.advance(COMMIT_INTERVAL);
-        first.turn();
-        OffsetAndMetadata handedOver = lastCommit(P0);
+        OffsetAndMetadata handedOver = firstOwnerAnswersBAndD();
 
         // A wakeup (a call that ended) lands while the assignment reads the committed offsets.
-        consumer = new MockConsumer<>("earliest") {
+        var next = nextOwner(new MockConsumer<>("earliest") {
             private boolean woken = true;
 
             @Override
@@ -439,12 +441,7 @@ class StageEngineLoopTest {
                 }
                 return super.committed(partitions);
             }
-        };
-        stage.started.clear();
-        var next = engine();
-        consumer.commitSync(Map.of(P0, handedOver));
-        assign(P0);
-        redeliver();
+        }, handedOver);
         turns(next, 2); // the first poll hands the wakeup on
 
         assertThat(stage.started).as("b and d were answered by the first owner").containsOnlyKeys("a", "c");
