@@ -1,5 +1,8 @@
 package io.travelart.cli;
 
+import io.travelart.gallery.Gallery;
+import io.travelart.gallery.ResultWatcher;
+import io.travelart.gallery.RequestResult;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.metrics.PriceTable;
@@ -54,6 +57,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--metrics", description = "At the end, print what each worker's /metrics says (the travelart.* meters).")
     boolean metrics;
 
+    @Option(names = "--gallery", description = "When the keywords are done, keep the stack up and serve the gallery (the "
+            + "images in a web page, live) until Ctrl-C.")
+    boolean gallery;
+
+    @Option(names = "--gallery-port", defaultValue = "0", description = "The gallery's port on 127.0.0.1. Default: a free one.")
+    int galleryPort;
+
     @Option(names = "--style", description = "Preferred art style for every keyword.")
     String style;
 
@@ -97,7 +107,8 @@ final class DemoCommand implements Callable<Integer> {
         Path runDir = dataDir.resolve("demo");
         deleteRecursively(runDir.resolve("kafka"));
         long started = System.nanoTime();
-        try (LocalPipeline pipeline = LocalPipeline.start(runDir, partitions,
+        try (UntilStopped stop = gallery ? UntilStopped.install() : null;
+             LocalPipeline pipeline = LocalPipeline.start(runDir, partitions,
                 realApi ? Optional.empty() : Optional.of(SimulatorSettings.defaults()), overrides);
              ResultWatcher watcher = pipeline.watcher(false);
              RequestPublisher publisher = pipeline.publisher()) {
@@ -124,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
                                 keywordById.get(result.requestId()), seconds(published));
                         progress.flush();
                         if (json) {
-                            out.println(ResultView.json(result, keywordById.get(result.requestId()), imageFile(pipeline, result), prices));
+                            out.println(ResultView.json(result, keywordById.get(result.requestId()), imageFile(result), prices));
                             out.flush();
                         }
                     }
@@ -136,6 +147,9 @@ final class DemoCommand implements Callable<Integer> {
             if (metrics) {
                 printMetrics(progress, pipeline);
             }
+            if (gallery) {
+                serveGallery(progress, pipeline, prices, stop);
+            }
             long missing = keywordById.size() - results.size();
             if (missing > 0) {
                 spec.commandLine().getErr().printf("travelart: %d request%s did not finish within %s%n", missing,
@@ -143,6 +157,25 @@ final class DemoCommand implements Callable<Integer> {
             }
             boolean allReady = missing == 0 && results.values().stream().allMatch(r -> r instanceof RequestResult.Ready);
             return allReady ? 0 : 1;
+        }
+    }
+
+    /** Serves the gallery on the demo's stack until Ctrl-C, saying where it is and how to add keywords. */
+    private void serveGallery(PrintWriter progress, LocalPipeline pipeline, PriceTable prices, UntilStopped stop) {
+        try (Gallery shown = Gallery.start(pipeline.kafka(), pipeline.serde(), pipeline.topics(), prices,
+                new Gallery.Options("127.0.0.1", galleryPort, 10_000))) {
+            progress.println();
+            progress.println("Gallery: " + shown.url());
+            progress.println("The stack stays up; more keywords appear there as they are done:");
+            progress.println("  ./travelart publish --bootstrap-servers " + pipeline.kafka().bootstrapServers() + " --registry-url "
+                    + pipeline.stack().registryUrl() + " --keyword 'Lisbon tram at dusk'");
+            progress.println("Press Ctrl-C to stop.");
+            progress.flush();
+            stop.await();
+        } catch (IOException e) {
+            throw new UserFacingException("the gallery cannot listen on 127.0.0.1:" + galleryPort + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -157,7 +190,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  prompt: " + e.getPrompt());
                 out.println("  image:  " + e.getImageUrl() + "  (" + e.getWidth() + "x" + e.getHeight() + " "
                         + e.getContentType() + ", " + e.getSizeBytes() + " bytes, sha256 " + e.getSha256().substring(0, 12) + "…)");
-                out.println("  file:   " + imageFile(pipeline, result));
+                out.println("  file:   " + imageFile(result));
                 out.printf("  models: %s, %s; estimated cost $%.4f%n", e.getPromptModel(), e.getImageModel(),
                         prices.requestCost(e.getPromptModel(), e.getPromptUsage(), e.getImageModel(), e.getImageUsage()));
             } else if (result instanceof RequestResult.Failed failed) {
@@ -195,12 +228,13 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static Path imageFile(LocalPipeline pipeline, RequestResult result) {
+    /** The image's file on this machine: image-ready's location, when the directory store wrote it. */
+    private static Path imageFile(RequestResult result) {
         if (!(result instanceof RequestResult.Ready ready)) {
             return null;
         }
-        String url = ready.event().getImageUrl();
-        return pipeline.imageWorker().store().file(url.substring(url.lastIndexOf('/') + 1)).orElse(null);
+        String location = ready.event().getImageLocation();
+        return location == null || location.startsWith("s3://") ? null : Path.of(location);
     }
 
     private static double seconds(long sinceNanos) {

@@ -1,5 +1,6 @@
 package io.travelart.cli;
 
+import io.travelart.gallery.ResultWatcher;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.config.Settings;

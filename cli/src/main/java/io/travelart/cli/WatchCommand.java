@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.gallery.ResultWatcher;
+import io.travelart.gallery.RequestResult;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.kafka.TopicSetup;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.worker.ManagementServer;
+import io.travelart.image.ImageStoreConfig;
 import io.travelart.image.ImageWorkerConfig;
 import io.travelart.prompt.PromptWorkerConfig;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class ComposeFileTest {
 
     private static final Path ROOT = Path.of("..");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z_]+)(?::([-?])([^}]*))?}");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::([-?])([^}]*))?}");
 
     private final JsonNode compose = YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
     private final JsonNode services = compose.path("services");
@@ -122,17 +123,50 @@ class ComposeFileTest {
     }
 
     @Test
-    void imagesAreStoredOnTheSharedVolumeAndServedAtThePublishedUrl() {
+    void imagesGoToTheS3ServiceItsBucketAndKeyAndArePublishedUnderItsPublicEndpoint() throws IOException {
         Map<String, String> env = environment("image-worker");
         ImageWorkerConfig config = ImageWorkerConfig.from(Settings.of(env));
-        String volume = texts(services.path("image-worker").path("volumes")).get(0);
-        assertThat(volume).isEqualTo("images:" + config.imageDir());
-        assertThat(compose.path("volumes").has("images")).isTrue();
+        assertThat(config.store()).isInstanceOf(ImageStoreConfig.S3.class);
+        ImageStoreConfig.S3 s3 = (ImageStoreConfig.S3) config.store();
 
-        // ImageReady URLs are <public base>/images/<name>: the images service serves the same volume under /images.
+        // The endpoint is the s3 service, on the port its gateway listens on.
+        URI endpoint = s3.endpoint().orElseThrow();
+        List<String> command = texts(services.path(endpoint.getHost()).path("command"));
+        assertThat(command).contains("-s3", "-s3.port=" + endpoint.getPort());
+        assertThat(s3.pathStyle()).isTrue();
+
+        // The bucket is created before any image-worker starts.
+        assertThat(services.path("bucket").path("entrypoint").toString()).contains("s3.bucket.create -name " + s3.bucket());
+        assertThat(services.path("image-worker").path("depends_on").path("bucket").path("condition").asText())
+                .isEqualTo("service_completed_successfully");
+
+        // The worker's key is one the store knows, allowed to write the bucket; anyone may read it.
+        String mounted = texts(services.path(endpoint.getHost()).path("volumes")).stream()
+                .filter(v -> v.endsWith(":ro")).findFirst().orElseThrow();
+        String configPath = command.stream().filter(c -> c.startsWith("-s3.config=")).findFirst().orElseThrow().substring(11);
+        assertThat(mounted).endsWith(":" + configPath + ":ro");
+        JsonNode identities = new ObjectMapper().readTree(ROOT.resolve(mounted.split(":")[0]).toFile()).path("identities");
+        ImageStoreConfig.S3.Credentials key = s3.credentials().orElseThrow();
+        List<String> writerActions = new ArrayList<>();
+        List<String> anonymousActions = new ArrayList<>();
+        for (JsonNode identity : identities) {
+            for (JsonNode credential : identity.path("credentials")) {
+                if (credential.path("accessKey").asText().equals(key.accessKeyId())) {
+                    assertThat(credential.path("secretKey").asText()).isEqualTo(key.secretAccessKey());
+                    writerActions.addAll(texts(identity.path("actions")));
+                }
+            }
+            if (identity.path("name").asText().equals("anonymous")) {
+                anonymousActions.addAll(texts(identity.path("actions")));
+            }
+        }
+        assertThat(writerActions).contains("Write:" + s3.bucket(), "Read:" + s3.bucket());
+        assertThat(anonymousActions).containsExactly("Read:" + s3.bucket());
+
+        // Published URLs are <public base>/<key>: the bucket on the port the host reaches the gateway on.
         URI base = URI.create(config.publicBaseUrl().orElseThrow());
-        assertThat(texts(services.path("images").path("ports"))).contains(base.getPort() + ":80");
-        assertThat(texts(services.path("images").path("volumes"))).contains("images:/usr/share/nginx/html/images:ro");
+        assertThat(texts(services.path(endpoint.getHost()).path("ports"))).contains(base.getPort() + ":" + endpoint.getPort());
+        assertThat(base.getPath()).isEqualTo("/" + s3.bucket());
     }
 
     @Test

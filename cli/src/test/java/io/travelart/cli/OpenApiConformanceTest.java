@@ -1,5 +1,6 @@
 package io.travelart.cli;
 
+import io.travelart.gallery.ResultWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;

@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.gallery.ResultWatcher;
+import io.travelart.gallery.RequestResult;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.registry.SchemaRegistryClient;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.gallery.ResultWatcher;
+import io.travelart.gallery.RequestResult;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.events.KeywordRequested;

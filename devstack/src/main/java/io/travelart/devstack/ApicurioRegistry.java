@@ -3,27 +3,17 @@ package io.travelart.devstack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Apicurio Registry 2.4.2 (built by the {@code devstack-registry} module) as a child process on
@@ -39,11 +29,11 @@ public final class ApicurioRegistry implements AutoCloseable {
     private static final String RUNNER = "devstack-registry/target/travelart-devstack-registry-"
             + "0.1.0-SNAPSHOT-runner.jar";
 
-    private final Process process;
+    private final ChildJvm child;
     private final int port;
 
-    private ApicurioRegistry(Process process, int port) {
-        this.process = process;
+    private ApicurioRegistry(ChildJvm child, int port) {
+        this.child = child;
         this.port = port;
     }
 
@@ -51,88 +41,27 @@ public final class ApicurioRegistry implements AutoCloseable {
         Path jar = findRunnerJar().orElseThrow(() -> new IllegalStateException(
                 "the registry is not built: no " + RUNNER + " here or above; run 'mvn package' or set TRAVELART_REGISTRY_JAR"));
         long started = System.nanoTime();
-        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=0",
-                "-Dtravelart.parent.pid=" + ProcessHandle.current().pid(),
-                "-Dquarkus.log.console.format=%d{HH:mm:ss} %-5p [%c{2.}] %s%e%n",
-                "-jar", jar.toAbsolutePath().toString()));
-        Process process;
+        ChildJvm.Started<Integer> registry = ChildJvm.start("the registry", List.of("-Xmx256m", "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=0",
+                        "-Dquarkus.log.console.format=%d{HH:mm:ss} %-5p [%c{2.}] %s%e%n", "-jar", jar.toAbsolutePath().toString()),
+                logFile, false, line -> {
+                    Matcher m = LISTENING.matcher(line);
+                    return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+                }, Duration.ofSeconds(90));
+        ApicurioRegistry running = new ApicurioRegistry(registry.child(), registry.told());
         try {
-            Files.createDirectories(logFile.toAbsolutePath().getParent());
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the registry: " + e.getMessage(), e);
-        }
-        ProcessHandle handle = process.toHandle();
-        Runtime.getRuntime().addShutdownHook(new Thread(handle::destroy, "registry-stop"));
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread pump = new Thread(() -> pump(process, logFile, port), "registry-log");
-        pump.setDaemon(true);
-        pump.start();
-        try {
-            int p = port.get(90, TimeUnit.SECONDS);
-            ApicurioRegistry registry = new ApicurioRegistry(process, p);
-            registry.setGlobalCompatibility("BACKWARD");
-            log.info("Apicurio registry on {} started in {} ms (log {})", registry.confluentUrl(),
-                    (System.nanoTime() - started) / 1_000_000, logFile);
-            return registry;
-        } catch (TimeoutException e) {
-            process.destroyForcibly();
-            throw new IllegalStateException("the registry did not start within 90 s; see " + logFile);
+            running.setGlobalCompatibility("BACKWARD");
         } catch (Exception e) {
-            process.destroyForcibly();
+            running.close();
             throw new IllegalStateException("the registry did not start: " + e.getMessage() + "; see " + logFile, e);
         }
-    }
-
-    private static void pump(Process process, Path logFile, CompletableFuture<Integer> port) {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-             BufferedWriter writer = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                writer.write(line);
-                writer.newLine();
-                writer.flush();
-                if (!port.isDone()) {
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            port.completeExceptionally(e);
-        }
-        if (!port.isDone()) {
-            try {
-                port.completeExceptionally(new IllegalStateException("the registry exited with code " + process.waitFor()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        log.info("Apicurio registry on {} started in {} ms (log {})", running.confluentUrl(),
+                (System.nanoTime() - started) / 1_000_000, logFile);
+        return running;
     }
 
     static Optional<Path> findRunnerJar() {
-        String configured = System.getenv("TRAVELART_REGISTRY_JAR");
-        if (configured == null) {
-            configured = System.getProperty("travelart.registry.jar");
-        }
-        if (configured != null && !configured.isBlank()) {
-            return Optional.of(Path.of(configured)).filter(Files::isRegularFile);
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(RUNNER);
-            if (Files.isRegularFile(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static String javaExecutable() {
-        return Stream.of(Path.of(System.getProperty("java.home"), "bin", "java"))
-                .filter(Files::isExecutable).map(Path::toString).findFirst().orElse("java");
+        return ChildJvm.locate(RUNNER, "TRAVELART_REGISTRY_JAR", "travelart.registry.jar");
     }
 
     public int port() {
@@ -141,7 +70,7 @@ public final class ApicurioRegistry implements AutoCloseable {
 
     /** The registry process's id. */
     public long pid() {
-        return process.pid();
+        return child.pid();
     }
 
     /** Base URL of the Confluent-compatible API, for SCHEMA_REGISTRY_URL. */
@@ -162,14 +91,6 @@ public final class ApicurioRegistry implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        child.close();
     }
 }

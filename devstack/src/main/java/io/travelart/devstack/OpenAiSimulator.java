@@ -198,8 +198,9 @@ public final class OpenAiSimulator implements AutoCloseable {
                 return;
             }
             pause(s.chatLatency(), s.jitter());
-            String keyword = tag(userText, "keyword").orElse(userText).trim();
-            String style = tag(userText, "style").orElse(null);
+            // The prompt-worker escapes < and > in the data it puts between tags; a model reads them as what they stand for.
+            String keyword = unescape(tag(userText, "keyword").orElse(userText).trim());
+            String style = tag(userText, "style").map(OpenAiSimulator::unescape).orElse(null);
             String prompt = writePrompt(keyword, style);
             long promptTokens = tokens(messages.toString());
             long completionTokens = tokens(prompt);
@@ -259,6 +260,10 @@ public final class OpenAiSimulator implements AutoCloseable {
             }
         }
         return java.util.Optional.empty();
+    }
+
+    private static String unescape(String data) {
+        return data.replace("&lt;", "<").replace("&gt;", ">");
     }
 
     /**

@@ -37,7 +37,7 @@ public final class FileSystemImageStore implements ImageStore {
         } finally {
             Files.deleteIfExists(temp);
         }
-        return new StoredImage(name, target, format, bytes.length, sha256(bytes));
+        return new StoredImage(name, target.toString(), format, bytes.length, sha256(bytes));
     }
 
     @Override
@@ -49,14 +49,14 @@ public final class FileSystemImageStore implements ImageStore {
                 byte[] bytes = Files.readAllBytes(file);
                 Optional<ImageFormat> format = ImageFormat.of(bytes);
                 if (format.isPresent()) {
-                    return Optional.of(new StoredImage(name, file, format.get(), bytes.length, sha256(bytes)));
+                    return Optional.of(new StoredImage(name, file.toString(), format.get(), bytes.length, sha256(bytes)));
                 }
             }
         }
         return Optional.empty();
     }
 
-    @Override
+    /** The file behind a name from a URL, if there is one; for {@link ImageServer}. */
     public Optional<Path> file(String name) {
         if (!SAFE_NAME.matcher(name).matches()) {
             return Optional.empty();

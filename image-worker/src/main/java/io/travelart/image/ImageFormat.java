@@ -19,6 +19,19 @@ public record ImageFormat(String contentType, String extension, int width, int h
         return name.endsWith(".png") ? "image/png" : name.endsWith(".webp") ? "image/webp" : "image/jpeg";
     }
 
+    /** The format a stored content type names, with dimensions known from elsewhere (an object's metadata). */
+    public static Optional<ImageFormat> ofContentType(String contentType, int width, int height) {
+        if (contentType == null) {
+            return Optional.empty();
+        }
+        return switch (contentType) {
+            case "image/png" -> Optional.of(new ImageFormat(contentType, "png", width, height));
+            case "image/jpeg" -> Optional.of(new ImageFormat(contentType, "jpg", width, height));
+            case "image/webp" -> Optional.of(new ImageFormat(contentType, "webp", width, height));
+            default -> Optional.empty();
+        };
+    }
+
     public static Optional<ImageFormat> of(byte[] bytes) {
         String contentType;
         String extension;

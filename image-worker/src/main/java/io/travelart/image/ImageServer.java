@@ -13,7 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Serves the image store over HTTP: {@code GET /images/<name>} (and HEAD). The JDK server; start the
+ * Serves the directory image store over HTTP: {@code GET /images/<name>} (and HEAD). The JDK server; start the
  * JVM with {@code -Dsun.net.httpserver.nodelay=true}, else every response waits ~45 ms for Nagle.
  */
 public final class ImageServer implements AutoCloseable {
@@ -26,7 +26,7 @@ public final class ImageServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    public static ImageServer start(String host, int port, ImageStore store) throws IOException {
+    public static ImageServer start(String host, int port, FileSystemImageStore store) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "image-http");
@@ -43,7 +43,7 @@ public final class ImageServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static void serve(HttpExchange exchange, ImageStore store) throws IOException {
+    private static void serve(HttpExchange exchange, FileSystemImageStore store) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if (!"GET".equals(method) && !"HEAD".equals(method)) {

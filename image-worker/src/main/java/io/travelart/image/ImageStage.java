@@ -1,5 +1,6 @@
 package io.travelart.image;
 
+import io.travelart.core.failure.CallFailedException;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.Outcome;
@@ -37,13 +38,16 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     private final Clock clock;
     private final ImageSize defaultSize;
     private final String defaultQuality;
-    private final String publicBaseUrl;
+    private final ImageLinks links;
     private final String generatorModel;
     private final ConcurrentHashMap<String, CompletableFuture<Outcome<ImageReady>>> running = new ConcurrentHashMap<>();
 
-    /** @param publicBaseUrl base of the published URLs: an image is at {@code <publicBaseUrl>/images/<name>} */
-    /** @param generatorModel the image model, named in the image-ready of a request whose stored image is reused */
-    public ImageStage(ImageGenerator generator, String generatorModel, ImageStore store, String publicBaseUrl, Executor executor,
+    /**
+     * @param generatorModel the image model, named in the image-ready of a request whose stored image is reused
+     * @param store          where images go; a {@link RetryingImageStore} retries a write with the bytes it holds
+     * @param links          the URL published for a stored image
+     */
+    public ImageStage(ImageGenerator generator, String generatorModel, ImageStore store, ImageLinks links, Executor executor,
                       Clock clock, ImageSize defaultSize, String defaultQuality) {
         this.generatorModel = generatorModel;
         this.defaultQuality = defaultQuality;
@@ -52,7 +56,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         this.executor = executor;
         this.clock = clock;
         this.defaultSize = defaultSize;
-        this.publicBaseUrl = publicBaseUrl.endsWith("/") ? publicBaseUrl.substring(0, publicBaseUrl.length() - 1) : publicBaseUrl;
+        this.links = links;
     }
 
     @Override
@@ -117,11 +121,13 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         try {
             existing = store.find(input.getRequestId());
         } catch (IOException e) {
-            return Outcome.failed(Failure.retriable(ErrorCodes.STORAGE, "reading the image store failed: " + e));
+            return Outcome.failed(Failure.retriable(ErrorCodes.STORAGE, "reading the image store failed: " + e.getMessage()));
+        } catch (CallFailedException e) {
+            return Outcome.failed(e.failure());
         }
         if (existing.isPresent()) {
             // Redelivered or replayed: the image was bought already.
-            log.info("request {}: reusing the stored image {}", input.getRequestId(), existing.get().name());
+            log.info("request {}: reusing the stored image {}", input.getRequestId(), existing.get().address());
             return Outcome.published(ready(input, existing.get(), null, generatorModel, null, 0));
         }
         Instant started = clock.instant();
@@ -141,7 +147,11 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         try {
             stored = store.put(input.getRequestId(), image.bytes(), format.get());
         } catch (IOException e) {
-            return Outcome.failed(Failure.retriable(ErrorCodes.STORAGE, "storing the image failed: " + e));
+            return Outcome.failed(Failure.retriable(ErrorCodes.STORAGE, "storing the image failed: " + e.getMessage()));
+        } catch (CallFailedException e) {
+            // The image was paid for and the store stayed away beyond the retry budget: a replay buys it again.
+            log.warn("request {}: the image was generated but could not be stored: {}", input.getRequestId(), e.getMessage());
+            return Outcome.failed(e.failure());
         }
         return Outcome.published(ready(input, stored, image.revisedPrompt(), image.model(), image.usage(),
                 generated.toEpochMilli() - started.toEpochMilli()));
@@ -154,7 +164,8 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
                 .setRequest(input.getRequest())
                 .setPrompt(input.getPrompt())
                 .setRevisedPrompt(revisedPrompt)
-                .setImageUrl(publicBaseUrl + "/images/" + stored.name())
+                .setImageUrl(links.url(stored))
+                .setImageLocation(stored.address())
                 .setContentType(stored.contentType())
                 .setSizeBytes(stored.sizeBytes())
                 .setSha256(stored.sha256())

@@ -1,11 +1,13 @@
 package io.travelart.image;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Optional;
 
-/** Where generated images live; each is served as {@code <public base URL>/images/<name>}. */
-public interface ImageStore {
+/**
+ * Where generated images live, keyed by request id: a directory ({@link FileSystemImageStore}) or an
+ * S3-compatible bucket ({@link S3ImageStore}). What subscribers fetch is said by {@link ImageLinks}.
+ */
+public interface ImageStore extends AutoCloseable {
 
     /** Stores the image of a request, replacing an earlier one, and returns where it is. */
     StoredImage put(String requestId, byte[] bytes, ImageFormat format) throws IOException;
@@ -13,6 +15,7 @@ public interface ImageStore {
     /** The image already stored for a request, if any: a redelivered or replayed request reuses it instead of paying again. */
     Optional<StoredImage> find(String requestId) throws IOException;
 
-    /** The file behind a name from a URL, if there is one; for serving. */
-    Optional<Path> file(String name);
+    @Override
+    default void close() {
+    }
 }

@@ -25,17 +25,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.random.RandomGenerator;
 
-/** The running image-worker: its stage (which owns the image server and the API client) and its store. */
+/** The running image-worker: its stage, which owns the image store (and the directory store's server) and the API client. */
 public final class ImageWorker implements Running {
 
     public static final String NAME = "image-worker";
 
     private final Worker<PromptCreated, ImageReady> worker;
-    private final FileSystemImageStore store;
-
-    private ImageWorker(Worker<PromptCreated, ImageReady> worker, FileSystemImageStore store) {
+    private ImageWorker(Worker<PromptCreated, ImageReady> worker) {
         this.worker = worker;
-        this.store = store;
     }
 
     public static ImageWorker start(ImageWorkerConfig config) {
@@ -45,26 +42,34 @@ public final class ImageWorker implements Running {
         var client = OpenAiClients.create(config.openai(), inFlight);
         var lifecycle = new ModelLifecycle(client, Map.of("TRAVELART_IMAGE_MODEL", config.imageModel()), config.modelCheck(),
                 clock, metrics.registry());
-        ImageServer server;
-        FileSystemImageStore store;
+        ImageStore store;
+        ImageLinks links;
+        List<AutoCloseable> resources = new ArrayList<>();
         try {
             lifecycle.requireUsable();
-            store = new FileSystemImageStore(config.imageDir());
-            server = ImageServer.start(config.httpHost(), config.httpPort(), store);
+            if (config.store() instanceof ImageStoreConfig.S3 bucket) {
+                S3ImageStore s3 = S3ImageStore.open(bucket);
+                store = s3;
+                links = s3.links(config.publicBaseUrl());
+            } else {
+                FileSystemImageStore files = new FileSystemImageStore(((ImageStoreConfig.Directory) config.store()).dir());
+                ImageServer server = ImageServer.start(config.httpHost(), config.httpPort(), files);
+                resources.add(server);
+                String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "localhost" : config.httpHost();
+                links = ImageLinks.under(config.publicBaseUrl().orElse("http://" + host + ":" + server.port()) + "/images");
+                store = files;
+            }
         } catch (IOException e) {
             lifecycle.close();
             client.close();
-            throw new StartupException("image store or server: cannot start on " + config.httpHost() + ":"
-                    + config.httpPort() + " with images in " + config.imageDir() + ": " + e.getMessage(), e);
+            throw new StartupException("image store: cannot start " + describe(config) + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             lifecycle.close();
             client.close();
             throw e;
         }
-        String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "localhost" : config.httpHost();
-        String publicBaseUrl = config.publicBaseUrl().orElse("http://" + host + ":" + server.port());
         ExecutorService calls = CallPool.create("image-call", inFlight);
-        List<AutoCloseable> resources = new ArrayList<>(List.<AutoCloseable>of(calls::shutdownNow, client::close, server, lifecycle));
+        resources.addAll(List.of(calls::shutdownNow, client::close, store, lifecycle));
         StageGate gate = Worker.gate(StageNames.IMAGE, config.worker(), lifecycle.probe(), metrics, resources);
         var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
@@ -74,21 +79,27 @@ public final class ImageWorker implements Running {
                 new MeteredImageGenerator(new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),
                         config.compression(), config.openai().timeout()), config.imageModel(), metrics, OpenAiErrors.INSTANCE),
                 retry, images, gate, OpenAiErrors.INSTANCE);
-        ImageStage stage = new ImageStage(generator, config.imageModel(), store, publicBaseUrl, calls, clock,
+        var storeRetry = new RetryPolicy(config.worker().retry(), RetryingImageStore.ERRORS, clock,
+                RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
+        ImageStage stage = new ImageStage(generator, config.imageModel(), new RetryingImageStore(store, storeRetry), links, calls, clock,
                 config.defaultSize(), config.quality());
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
                 clock, metrics, gate, resources.toArray(AutoCloseable[]::new));
-        return new ImageWorker(worker, store);
+        return new ImageWorker(worker);
+    }
+
+    private static String describe(ImageWorkerConfig config) {
+        if (config.store() instanceof ImageStoreConfig.S3 bucket) {
+            return "the bucket " + bucket.bucket() + bucket.endpoint().map(e -> " at " + e).orElse("");
+        }
+        return "the directory " + ((ImageStoreConfig.Directory) config.store()).dir() + " served on " + config.httpHost() + ":"
+                + config.httpPort();
     }
 
     /** The port of {@code /metrics} and {@code /health/*}. */
     public int managementPort() {
         return worker.managementPort();
-    }
-
-    public FileSystemImageStore store() {
-        return store;
     }
 
     @Override

@@ -7,7 +7,6 @@ import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiConfig;
 
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -16,14 +15,16 @@ import java.util.Optional;
  * {@code TRAVELART_IMAGE_QUALITY} (medium; a request's own quality wins), {@code TRAVELART_IMAGE_FORMAT} (png, webp or jpeg)
  * with {@code TRAVELART_IMAGE_COMPRESSION} (0-100, for webp and jpeg; the provider's default when unset), the model
  * lifecycle check ({@link ModelLifecycle.Config}),
- * {@code TRAVELART_IMAGE_DIR} (travelart-data/images), {@code TRAVELART_IMAGE_HTTP_HOST} (0.0.0.0),
- * {@code TRAVELART_IMAGE_HTTP_PORT} (8080; 0 picks a free one) and {@code TRAVELART_IMAGE_PUBLIC_BASE_URL}
- * (default http://HOST:PORT, with localhost for 0.0.0.0), the base of the published image URLs, and this
+ * the image store ({@link ImageStoreConfig}: a directory or an S3-compatible bucket); for the directory store
+ * {@code TRAVELART_IMAGE_HTTP_HOST} (0.0.0.0) and {@code TRAVELART_IMAGE_HTTP_PORT} (8080; 0 picks a free one) of the
+ * worker's image server; {@code TRAVELART_IMAGE_PUBLIC_BASE_URL}, the base of the published image URLs (directory
+ * store: {@code <base>/images/<name>}, default http://HOST:PORT with localhost for 0.0.0.0; S3 store:
+ * {@code <base>/<key>}, presigned URLs when unset), and this
  * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit).
  */
 public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String imageModel, ImageSize defaultSize,
                                 String quality, String outputFormat, Optional<Integer> compression,
-                                Path imageDir, String httpHost, int httpPort, Optional<String> publicBaseUrl,
+                                ImageStoreConfig store, String httpHost, int httpPort, Optional<String> publicBaseUrl,
                                 int imagesPerMinute, ModelLifecycle.Config modelCheck) {
 
     public static final String DEFAULT_IMAGE_MODEL = "gpt-image-2.6-flare";
@@ -61,7 +62,7 @@ public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String
                 quality,
                 format,
                 compression,
-                Path.of(settings.string("TRAVELART_IMAGE_DIR", "travelart-data/images")),
+                ImageStoreConfig.from(settings),
                 settings.string("TRAVELART_IMAGE_HTTP_HOST", "0.0.0.0"),
                 settings.intValue("TRAVELART_IMAGE_HTTP_PORT", 8080, 0, 65535),
                 settings.optional("TRAVELART_IMAGE_PUBLIC_BASE_URL"),

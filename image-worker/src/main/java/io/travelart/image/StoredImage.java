@@ -1,9 +1,12 @@
 package io.travelart.image;
 
-import java.nio.file.Path;
-
-/** An image in the store: its name (the last part of its URL), its file, and what a subscriber checks it by. */
-public record StoredImage(String name, Path file, ImageFormat format, long sizeBytes, String sha256) {
+/**
+ * An image in the store.
+ *
+ * @param key     its name in the store: the file name, or the object key
+ * @param address where it lives, for operators: the file's absolute path, or {@code s3://bucket/key}
+ */
+public record StoredImage(String key, String address, ImageFormat format, long sizeBytes, String sha256) {
 
     public String contentType() {
         return format.contentType();

@@ -34,7 +34,7 @@ class ImageServerTest {
         Files.writeString(dir.resolve("secret.txt"), "not an image");
 
         try (ImageServer server = ImageServer.start("127.0.0.1", 0, store)) {
-            HttpResponse<byte[]> ok = get(server.port(), "/images/" + stored.name());
+            HttpResponse<byte[]> ok = get(server.port(), "/images/" + stored.key());
             assertThat(ok.statusCode()).isEqualTo(200);
             assertThat(ok.body()).isEqualTo(PNG);
             assertThat(ok.headers().firstValue("Content-Type")).contains("image/png");
@@ -50,8 +50,8 @@ class ImageServerTest {
         FileSystemImageStore store = new FileSystemImageStore(dir);
         StoredImage stored = store.put("../../etc/passwd", PNG, ImageFormat.of(PNG).orElseThrow());
 
-        assertThat(stored.name()).matches("r-[0-9a-f]{40}\\.png");
-        assertThat(stored.file().getParent()).isEqualTo(dir.toAbsolutePath());
+        assertThat(stored.key()).matches("r-[0-9a-f]{40}\\.png");
+        assertThat(java.nio.file.Path.of(stored.address()).getParent()).isEqualTo(dir.toAbsolutePath());
         assertThat(ImageFormat.of(PNG).orElseThrow().width()).isEqualTo(1);
     }
 }

@@ -26,7 +26,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,7 +60,7 @@ class ImageStageTest {
 
     private ImageStage stage(String model) throws IOException {
         return new ImageStage(new OpenAiImageGenerator(client, model, Duration.ofSeconds(10)), model, new FileSystemImageStore(dir),
-                "http://images.example/", Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
+                ImageLinks.under("http://images.example/images"), Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
     }
 
     private static PromptCreated prompt(String requestId, String prompt, String size) {
@@ -84,6 +87,7 @@ class ImageStageTest {
         Path file = dir.resolve("img-1.png");
         byte[] bytes = Files.readAllBytes(file);
         assertThat(ready.getImageUrl()).isEqualTo("http://images.example/images/img-1.png");
+        assertThat(ready.getImageLocation()).isEqualTo(file.toAbsolutePath().toString());
         assertThat(ready.getContentType()).isEqualTo("image/png");
         assertThat(ready.getSizeBytes()).isEqualTo(bytes.length);
         assertThat(ready.getSha256()).isEqualTo(FileSystemImageStore.sha256(bytes));
@@ -122,7 +126,7 @@ class ImageStageTest {
         };
         var executor = java.util.concurrent.Executors.newCachedThreadPool();
         try {
-            ImageStage stage = new ImageStage(held, "gpt-image-2.6-flare", new FileSystemImageStore(dir), "http://images.example/",
+            ImageStage stage = new ImageStage(held, "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://images.example/images"),
                     executor, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
             var first = stage.process(prompt("img-joined", "Seoul at night", null));
             var second = stage.process(prompt("img-joined", "Seoul at night", null));
@@ -152,7 +156,7 @@ class ImageStageTest {
             var limiter = RateLimiter.unlimited("images", Time.SYSTEM);
             ImageGenerator guarded = new GuardedImageGenerator(new OpenAiImageGenerator(client, "gpt-image-2.6-flare", Duration.ofSeconds(10)),
                     retry, limiter, StageGate.withoutFreeProbe("IMAGE", new SimpleMeterRegistry()), OpenAiErrors.INSTANCE);
-            ImageStage stage = new ImageStage(guarded, "gpt-image-2.6-flare", new FileSystemImageStore(dir), "http://x",
+            ImageStage stage = new ImageStage(guarded, "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://x"),
                     Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
 
             Failure failure = failure(stage.process(prompt("img-down", "Quito", null)).join());
@@ -188,7 +192,7 @@ class ImageStageTest {
     @Test
     void webpAnswersAreStoredAndServedAsWebpWithTheirSizeAndTheRequestsQualityIsSent() throws IOException {
         ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, "gpt-image-2.6-flare", "webp", Optional.of(80),
-                Duration.ofSeconds(10)), "gpt-image-2.6-flare", new FileSystemImageStore(dir), "http://images.example/",
+                Duration.ofSeconds(10)), "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://images.example/images"),
                 Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
         PromptCreated input = prompt("img-webp", "Marrakech souk at dusk", "256x128");
         input.getRequest().setQuality("high");
@@ -237,9 +241,71 @@ class ImageStageTest {
     @Test
     void bytesThatAreNotAnImageAreAnInvalidAnswer() throws IOException {
         ImageGenerator broken = (id, prompt, size, quality) -> new GeneratedImage("<html>oops</html>".getBytes(), null, "m", null);
-        ImageStage stage = new ImageStage(broken, "gpt-image-2.6-flare", new FileSystemImageStore(dir), "http://x", Runnable::run, Clock.systemUTC(),
+        ImageStage stage = new ImageStage(broken, "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://x"), Runnable::run, Clock.systemUTC(),
                 new ImageSize(1024, 1024), "medium");
 
         assertThat(failure(stage.process(prompt("img-bad", "Paris", null)).join()).code()).isEqualTo(ErrorCodes.INVALID_ANSWER);
+    }
+
+    /** A stage on the simulator whose store is tried up to {@code attempts} times, a few milliseconds apart. */
+    private ImageStage stageRetrying(ImageStore store, int attempts) {
+        var retry = new RetryPolicy(new RetryConfig(attempts, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(10), 0),
+                RetryingImageStore.ERRORS, Time.SYSTEM, RandomGenerator.getDefault(), RetryPolicy.Listener.NONE);
+        String model = "gpt-image-2.6-flare";
+        return new ImageStage(new OpenAiImageGenerator(client, model, Duration.ofSeconds(10)), model,
+                new RetryingImageStore(store, retry), ImageLinks.under("http://x"), Runnable::run, Clock.systemUTC(),
+                new ImageSize(1024, 1024), "medium");
+    }
+
+    @Test
+    void aStoreThatFailsAfterTheImageWasPaidForIsWrittenAgainFromTheBytesHeldNotBoughtAgain() throws IOException {
+        FileSystemImageStore files = new FileSystemImageStore(dir);
+        AtomicInteger putsLeftToFail = new AtomicInteger(2);
+        List<String> attempts = new CopyOnWriteArrayList<>();
+        ImageStore flaky = new ImageStore() {
+            @Override
+            public StoredImage put(String requestId, byte[] bytes, ImageFormat format) throws IOException {
+                attempts.add("put");
+                if (putsLeftToFail.getAndDecrement() > 0) {
+                    throw new IOException("PUT s3://bucket/images/" + requestId + " failed: Connection refused");
+                }
+                return files.put(requestId, bytes, format);
+            }
+
+            @Override
+            public Optional<StoredImage> find(String requestId) throws IOException {
+                return files.find(requestId);
+            }
+        };
+        ImageStage stage = stageRetrying(flaky, 5);
+
+        ImageReady ready = ready(stage.process(prompt("img-flaky", "Lisbon tram at dusk", null)).join());
+
+        assertThat(attempts).containsExactly("put", "put", "put");
+        assertThat(simulator.billed(OpenAiSimulator.Endpoint.IMAGES, "img-flaky")).isEqualTo(1);
+        assertThat(FileSystemImageStore.sha256(Files.readAllBytes(dir.resolve("img-flaky.png")))).isEqualTo(ready.getSha256());
+    }
+
+    @Test
+    void aStoreAwayBeyondTheBudgetFailsRetriablyAsStorage() throws IOException {
+        ImageStore away = new ImageStore() {
+            @Override
+            public StoredImage put(String requestId, byte[] bytes, ImageFormat format) throws IOException {
+                throw new IOException("PUT s3://bucket/images/" + requestId + " failed: Connection refused");
+            }
+
+            @Override
+            public Optional<StoredImage> find(String requestId) {
+                return Optional.empty();
+            }
+        };
+        ImageStage stage = stageRetrying(away, 3);
+
+        Failure failure = failure(stage.process(prompt("img-away", "Porto", null)).join());
+
+        assertThat(failure.code()).isEqualTo(ErrorCodes.STORAGE);
+        assertThat(failure.retriable()).isTrue();
+        assertThat(failure.attempts()).isEqualTo(3);
+        assertThat(failure.message()).contains("Connection refused");
     }
 }

@@ -1,4 +1,4 @@
-package io.travelart.cli;
+package io.travelart.gallery;
 
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
@@ -72,6 +72,11 @@ public final class ResultWatcher implements AutoCloseable {
             }
         }
         return results;
+    }
+
+    /** Makes a {@link #poll} in progress, or the next one, throw {@code WakeupException}; safe from any thread. */
+    public void wakeup() {
+        consumer.wakeup();
     }
 
     @Override

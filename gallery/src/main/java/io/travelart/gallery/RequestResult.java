@@ -1,4 +1,4 @@
-package io.travelart.cli;
+package io.travelart.gallery;
 
 import io.travelart.events.ImageReady;
 import io.travelart.events.RequestFailed;

@@ -1,0 +1,53 @@
+package io.travelart.gallery;
+
+import io.travelart.events.ImageReady;
+import io.travelart.events.RequestFailed;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * A finished request as the gallery holds it: its result, the order in which the gallery saw it, and its
+ * source system (for a failure, read from the original request it carries).
+ */
+record Card(long seq, RequestResult result, String sourceSystem) {
+
+    boolean ready() {
+        return result instanceof RequestResult.Ready;
+    }
+
+    /** The request id, or for an input that could not be read (no id) its origin, which is unique too. */
+    String key() {
+        if (result.requestId() != null) {
+            return result.requestId();
+        }
+        RequestFailed failed = ((RequestResult.Failed) result).event();
+        return "undecodable " + failed.getOriginTopic() + "-" + failed.getOriginPartition() + "@" + failed.getOriginOffset();
+    }
+
+    String keyword() {
+        if (result instanceof RequestResult.Ready r) {
+            return r.event().getRequest().getKeyword();
+        }
+        RequestFailed failed = ((RequestResult.Failed) result).event();
+        if (failed.getKeyword() != null) {
+            return failed.getKeyword();
+        }
+        return failed.getOriginalKey() == null ? null : StandardCharsets.UTF_8.decode(failed.getOriginalKey().duplicate()).toString();
+    }
+
+    Instant at() {
+        if (result instanceof RequestResult.Ready r) {
+            return r.event().getCreatedAt();
+        }
+        return ((RequestResult.Failed) result).event().getLastFailureAt();
+    }
+
+    ImageReady readyEvent() {
+        return ((RequestResult.Ready) result).event();
+    }
+
+    RequestFailed failedEvent() {
+        return ((RequestResult.Failed) result).event();
+    }
+}

@@ -1,0 +1,42 @@
+package io.travelart.gallery;
+
+import io.travelart.core.metrics.PriceTable;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CardHtmlTest {
+
+    private final CardHtml html = new CardHtml(PriceTable.parse(""));
+
+    @Test
+    void everythingFromAnEventIsEscapedAndACardIsOneLine() {
+        String card = html.render(new Card(7, GalleryStateTest.ready("r\"1", "<script>alert('x')</script>\n<b>Paris</b>",
+                "web & co", "http://images.example/r1?a=1&b=2"), "web & co"));
+
+        assertThat(card).doesNotContain("<script>").doesNotContain("<b>").doesNotContain("\n")
+                .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &lt;b&gt;Paris&lt;/b&gt;")
+                .contains("data-request-id=\"r&quot;1\"")
+                .contains("src=\"http://images.example/r1?a=1&amp;b=2\"")
+                .contains("width=\"1024\" height=\"1024\"")
+                .contains("web &amp; co")
+                .contains("gpt-5.4-mini · gpt-image-2.6-flare")
+                .contains("3.2 s (prompt 0.4 s, image 2.6 s)");
+    }
+
+    @Test
+    void anImageUrlThatIsNotHttpGetsNoLink() {
+        String card = html.render(new Card(1, GalleryStateTest.ready("r1", "Paris", null, "javascript:alert(1)"), null));
+        assertThat(card).doesNotContain("javascript:").contains("no http(s) URL");
+    }
+
+    @Test
+    void aFailureShowsItsCodeAndTheReplayThatWouldRetryIt() {
+        String retriable = html.render(new Card(2, GalleryStateTest.failed("r2", "Paris", "UPSTREAM_5XX", true), "web"));
+        assertThat(retriable).contains("class=\"error-code\">UPSTREAM_5XX<").contains("retriable")
+                .contains("travelart replay --request-id r2<");
+        String permanent = html.render(new Card(3, GalleryStateTest.failed("r 3'", "   ", "INVALID_INPUT", false), null));
+        assertThat(permanent).contains("(blank keyword)").contains("permanent")
+                .contains("travelart replay --request-id &#39;r 3&#39;\\&#39;&#39;&#39; --include-permanent");
+    }
+}
