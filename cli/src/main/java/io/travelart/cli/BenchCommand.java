@@ -79,6 +79,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "The workers' TRAVELART_COMMIT_INTERVAL (the engine's with noop or sleep). Default: the workers' default.")
     Duration commitInterval;
 
+    @Option(names = "--batch-share", defaultValue = "0", description = "With --processor openai: this share of the requests "
+            + "(0 to below 1) is of priority batch, going through the batch lane beside the others; the stage figures are then "
+            + "the interactive requests' and a batch row says how long the batch ones took. Default: ${DEFAULT-VALUE}.")
+    double batchShare;
+
     @Option(names = "--data-dir", defaultValue = "travelart-data", description = "Default: ${DEFAULT-VALUE}.")
     Path dataDir;
 
@@ -87,9 +92,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (requests < 1 || warmup < 0 || partitions < 1 || maxInFlight < 1 || imagesPerMinute < 0 || rate < 0 || jitter < 0 || jitter >= 1) {
+        if (requests < 1 || warmup < 0 || partitions < 1 || maxInFlight < 1 || imagesPerMinute < 0 || rate < 0 || jitter < 0 || jitter >= 1
+                || batchShare < 0 || batchShare >= 1) {
             throw new ParameterException(spec.commandLine(), "--requests, --partitions and --max-in-flight must be at least 1; "
-                    + "--warmup, --images-per-minute and --rate at least 0; --jitter from 0 to below 1");
+                    + "--warmup, --images-per-minute and --rate at least 0; --jitter and --batch-share from 0 to below 1");
         }
         PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true, "UTF-8");
         PrintStream progress = json ? System.err : out;
@@ -98,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
         String machine = Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
         if (processor == Processor.openai) {
             var options = new PipelineBench.Options(requests, warmup, partitions, chatLatency, imageLatency, jitter, maxInFlight,
-                    imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir);
+                    imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir, batchShare);
             PipelineBench.Result result = new PipelineBench(options, progress).run();
             if (json) {
                 out.println(json(pipelineJson(result, machine)));
@@ -136,10 +142,14 @@ final class BenchCommand implements Callable<Integer> {
         opts.put("jitter", jitter);
         opts.put("imagesPerMinute", imagesPerMinute);
         opts.put("rate", rate);
+        opts.put("batchShare", batchShare);
         m.put("options", opts);
         m.put("prompt", r.prompt().json());
         m.put("image", r.image().json());
         m.put("endToEnd", r.endToEnd().json());
+        if (r.batch() != null) {
+            m.put("batchEndToEnd", r.batch().json());
+        }
         Map<String, Object> overhead = new LinkedHashMap<>();
         overhead.put("p50", StageFigures.round(r.overhead().percentileMillis(50)));
         overhead.put("p95", StageFigures.round(r.overhead().percentileMillis(95)));
@@ -159,9 +169,14 @@ final class BenchCommand implements Callable<Integer> {
                 imagesPerMinute > 0 ? imagesPerMinute + " images/min" : "no rate limit",
                 rate > 0 ? "published at " + rate + "/s" : "published at once");
         out.printf("machine: %s%n%n", machine);
+        if (r.batch() != null) {
+            out.printf("The stage rows are the %d interactive requests; %.0f%% of the requests were of priority batch (last row).%n",
+                    r.endToEnd().requests(), batchShare * 100);
+        }
         out.printf("%-11s %8s %12s %10s %7s %9s %9s %9s%n", "stage", "requests", "throughput/s", "limit/s", "ratio", "p50 ms",
                 "p95 ms", "p99 ms");
-        for (StageFigures f : new StageFigures[]{r.prompt(), r.image(), r.endToEnd()}) {
+        for (StageFigures f : r.batch() == null ? new StageFigures[]{r.prompt(), r.image(), r.endToEnd()}
+                : new StageFigures[]{r.prompt(), r.image(), r.endToEnd(), r.batch()}) {
             out.printf("%-11s %8d %12.2f %10.2f %7.3f %9.1f %9.1f %9.1f%n", f.name(), f.requests(), f.throughput(), f.limit(),
                     f.ratio(), f.p50(), f.p95(), f.p99());
         }

@@ -1,21 +1,23 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.Gallery;
-import io.travelart.gallery.ResultWatcher;
-import io.travelart.gallery.RequestResult;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.openai.OpenAiConfig;
-import io.travelart.image.ImageWorkerConfig;
-import io.travelart.prompt.PromptWorkerConfig;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
+import io.travelart.events.Priorities;
 import io.travelart.events.RequestFailed;
+import io.travelart.gallery.Gallery;
+import io.travelart.gallery.RequestResult;
+import io.travelart.gallery.ResultWatcher;
+import io.travelart.image.ImageWorkerConfig;
+import io.travelart.prompt.PromptWorkerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -64,6 +66,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--gallery-port", defaultValue = "0", description = "The gallery's port on 127.0.0.1. Default: a free one.")
     int galleryPort;
 
+    @Option(names = "--priority", defaultValue = "interactive", description = "interactive (default) or batch: the images "
+            + "go through the Batch API at half the price (gathered for 2 s here unless TRAVELART_BATCH_MAX_AGE says otherwise; "
+            + "with the real API a batch may take up to 24 hours, so raise --timeout).")
+    String priority;
+
     @Option(names = "--style", description = "Preferred art style for every keyword.")
     String style;
 
@@ -84,6 +91,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        if (!Priorities.ALL.contains(priority)) {
+            throw new ParameterException(spec.commandLine(), "--priority '" + priority + "' is not one of " + String.join(", ", Priorities.ALL));
+        }
         List<String> chosen = keywords == null || keywords.isEmpty() ? DEFAULT_KEYWORDS : keywords;
 
         Map<String, String> env = System.getenv();
@@ -98,6 +108,11 @@ final class DemoCommand implements Callable<Integer> {
                 ? "Using the real OpenAI API at " + env.getOrDefault("OPENAI_BASE_URL", OpenAiConfig.DEFAULT_BASE_URL)
                         + " (OPENAI_API_KEY is set): this costs money."
                 : "Using the built-in OpenAI simulator (" + (forceSimulator ? "--simulator" : "OPENAI_API_KEY is not set") + ").");
+        if (priority.equals(Priorities.BATCH)) {
+            // The demo's batches are small: gather for 2 s and ask every half second, unless told otherwise.
+            overrides.putIfAbsent("TRAVELART_BATCH_MAX_AGE", "2s");
+            overrides.putIfAbsent("TRAVELART_BATCH_POLL_INTERVAL", "500ms");
+        }
         PriceTable prices = WorkerConfig.prices(Settings.of(env));
         progress.println("Models: chat " + env.getOrDefault("TRAVELART_CHAT_MODEL", PromptWorkerConfig.DEFAULT_CHAT_MODEL)
                 + ", image " + env.getOrDefault("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL));
@@ -120,6 +135,7 @@ final class DemoCommand implements Callable<Integer> {
             Map<String, String> keywordById = new LinkedHashMap<>();
             for (String keyword : chosen) {
                 KeywordRequested request = RequestPublisher.request(keyword, style, null, null, "travelart-demo");
+                request.setPriority(priority);
                 publisher.publish(request);
                 keywordById.put(request.getRequestId(), keyword);
             }
@@ -191,8 +207,8 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  image:  " + e.getImageUrl() + "  (" + e.getWidth() + "x" + e.getHeight() + " "
                         + e.getContentType() + ", " + e.getSizeBytes() + " bytes, sha256 " + e.getSha256().substring(0, 12) + "…)");
                 out.println("  file:   " + imageFile(result));
-                out.printf("  models: %s, %s; estimated cost $%.4f%n", e.getPromptModel(), e.getImageModel(),
-                        prices.requestCost(e.getPromptModel(), e.getPromptUsage(), e.getImageModel(), e.getImageUsage()));
+                out.printf("  models: %s, %s; estimated cost $%.4f%s%n", e.getPromptModel(), e.getImageModel(),
+                        prices.requestCost(e), "batch".equals(e.getLane()) ? " (batch lane: the image at half price)" : "");
             } else if (result instanceof RequestResult.Failed failed) {
                 RequestFailed e = failed.event();
                 out.println("  failed: " + e.getErrorCode() + " at " + e.getStage() + ": " + e.getMessage());

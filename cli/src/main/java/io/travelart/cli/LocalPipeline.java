@@ -1,6 +1,5 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.ResultWatcher;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.config.Settings;
@@ -8,16 +7,17 @@ import io.travelart.core.config.Topics;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
+import io.travelart.core.worker.Worker;
 import io.travelart.devstack.DevStack;
-import io.travelart.devstack.Stack;
 import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.Stack;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+import io.travelart.gallery.ResultWatcher;
 import io.travelart.image.ImageWorker;
 import io.travelart.image.ImageWorkerConfig;
 import io.travelart.prompt.PromptWorker;
 import io.travelart.prompt.PromptWorkerConfig;
-import io.travelart.core.worker.Worker;
-import io.travelart.events.KeywordRequested;
-import io.travelart.events.PromptCreated;
 
 import java.nio.file.Path;
 import java.time.Duration;

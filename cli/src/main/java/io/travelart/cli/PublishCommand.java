@@ -1,8 +1,9 @@
 package io.travelart.cli;
 
 import io.travelart.core.kafka.TopicSetup;
-import io.travelart.events.KeywordRequested;
 import io.travelart.core.openai.ImageModels;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.Priorities;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,6 +40,10 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--source", defaultValue = "travelart-cli", description = "Source system name. Default: ${DEFAULT-VALUE}.")
     String source;
 
+    @Option(names = "--priority", description = "interactive (the default) or batch: the request may wait up to 24 hours and "
+            + "costs half (the image-worker's batch lane).")
+    String priority;
+
     @Option(names = "--count", defaultValue = "1", description = "How many requests of this keyword. Default: ${DEFAULT-VALUE}.")
     int count;
 
@@ -53,6 +58,9 @@ final class PublishCommand implements Callable<Integer> {
         if (quality != null && !ImageModels.QUALITIES.contains(quality)) {
             throw new ParameterException(spec.commandLine(), "--quality '" + quality + "' is not one of " + String.join(", ", ImageModels.QUALITIES));
         }
+        if (priority != null && !Priorities.ALL.contains(priority)) {
+            throw new ParameterException(spec.commandLine(), "--priority '" + priority + "' is not one of " + String.join(", ", Priorities.ALL));
+        }
         String topic = connection.topics().keywordRequested();
         try (TopicSetup setup = new TopicSetup(connection.kafka(), Duration.ofSeconds(15))) {
             setup.requireTopics(List.of(topic));
@@ -61,6 +69,7 @@ final class PublishCommand implements Callable<Integer> {
             for (int i = 0; i < count; i++) {
                 KeywordRequested request = RequestPublisher.request(keyword, style, locale, size, source);
                 request.setQuality(quality);
+                request.setPriority(priority);
                 publisher.publish(request);
                 spec.commandLine().getOut().println(request.getRequestId());
                 spec.commandLine().getOut().flush();

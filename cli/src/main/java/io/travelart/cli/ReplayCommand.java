@@ -2,8 +2,8 @@ package io.travelart.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.call.RateLimiter;
-import io.travelart.core.time.Time;
 import io.travelart.core.engine.EventHeaders;
+import io.travelart.core.time.Time;
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -36,8 +36,9 @@ final class ResultView {
             node.putNull("errorCode");
             node.put("promptModel", event.getPromptModel());
             node.put("imageModel", event.getImageModel());
-            double cost = prices.requestCost(event.getPromptModel(), event.getPromptUsage(), event.getImageModel(), event.getImageUsage());
+            double cost = prices.requestCost(event);
             node.put("estimatedCostUsd", Math.round(cost * 1e6) / 1e6);
+            node.put("lane", event.getLane() == null ? "interactive" : event.getLane());
         } else {
             RequestFailed event = ((RequestResult.Failed) result).event();
             node.put("keyword", event.getKeyword() != null ? event.getKeyword() : keyword);
@@ -49,22 +50,23 @@ final class ResultView {
             node.putNull("promptModel");
             node.putNull("imageModel");
             node.putNull("estimatedCostUsd");
+            node.putNull("lane");
         }
         return node.toString();
     }
 
     static String tableHeader() {
-        return String.format("%-8s %-6s %-36s %-24s %s", "TIME", "STATUS", "REQUEST ID", "KEYWORD", "IMAGE URL / ERROR");
+        return String.format("%-8s %-6s %-11s %-36s %-24s %s", "TIME", "STATUS", "LANE", "REQUEST ID", "KEYWORD", "IMAGE URL / ERROR");
     }
 
     static String tableRow(RequestResult result) {
         if (result instanceof RequestResult.Ready ready) {
             ImageReady e = ready.event();
-            return String.format("%-8s %-6s %-36s %s %s", time(e.getCreatedAt()), "ready", e.getRequestId(),
-                    column(e.getRequest().getKeyword(), 24), e.getImageUrl());
+            return String.format("%-8s %-6s %-11s %-36s %s %s", time(e.getCreatedAt()), "ready",
+                    e.getLane() == null ? "interactive" : e.getLane(), e.getRequestId(), column(e.getRequest().getKeyword(), 24), e.getImageUrl());
         }
         RequestFailed e = ((RequestResult.Failed) result).event();
-        return String.format("%-8s %-6s %-36s %s %s at %s: %s", time(e.getLastFailureAt()), "failed",
+        return String.format("%-8s %-6s %-11s %-36s %s %s at %s: %s", time(e.getLastFailureAt()), "failed", "-",
                 e.getRequestId() == null ? "-" : e.getRequestId(), column(e.getKeyword() == null ? "-" : e.getKeyword(), 24),
                 e.getErrorCode(), e.getStage(), cut(e.getMessage(), 80));
     }

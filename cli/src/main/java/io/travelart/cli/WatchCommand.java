@@ -1,10 +1,10 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.ResultWatcher;
-import io.travelart.gallery.RequestResult;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.kafka.TopicSetup;
+import io.travelart.gallery.RequestResult;
+import io.travelart.gallery.ResultWatcher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,7 +1,5 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.ResultWatcher;
-import io.travelart.gallery.RequestResult;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.StageNames;
 import io.travelart.devstack.OpenAiSimulator;
@@ -9,6 +7,8 @@ import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.RequestFailed;
+import io.travelart.gallery.RequestResult;
+import io.travelart.gallery.ResultWatcher;
 import io.travelart.image.FileSystemImageStore;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,10 @@ package io.travelart.cli;
 
 import io.travelart.cli.bench.WorkerProcess;
 import io.travelart.core.failure.ErrorCodes;
+import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.OpenAiSimulator.Endpoint;
 import io.travelart.devstack.SimulatorSettings;
+import io.travelart.events.Priorities;
 import io.travelart.events.RequestFailed;
 import io.travelart.image.FileSystemImageStore;
 import org.junit.jupiter.api.AfterAll;
@@ -245,5 +247,55 @@ class FaultToleranceTest {
         assertThat(pipeline.simulator().totalCalls(Endpoint.CHAT) + pipeline.simulator().totalCalls(Endpoint.IMAGES)).isEqualTo(calls);
         assertThat(image.stop()).isZero();
         assertThat(prompt.stop()).isZero();
+    }
+
+    @Test
+    void killingTheImageWorkerWithItsBatchesOpenPaysForNoImageTwice() throws Exception {
+        OpenAiSimulator simulator = pipeline.simulator();
+        // Long enough to kill the worker after every request is in a batch and before any batch ends.
+        simulator.batchDuration(Duration.ofSeconds(8));
+        Map<String, String> lane = Map.of("TRAVELART_BATCH_MAX_REQUESTS", "50", "TRAVELART_BATCH_MAX_AGE", "1s",
+                "TRAVELART_BATCH_POLL_INTERVAL", "300ms");
+        try {
+            WorkerProcess prompt = pipeline.worker("prompt-worker", "batch-kill", Map.of());
+            WorkerProcess image = pipeline.worker("image-worker", "batch-kill", lane);
+            // The lane holds every pending partition (members of earlier runs may linger until their session ends).
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    pipeline.assignedPartitions("travelart-image-worker-batch").getOrDefault("batch-kill-batch", 0)
+                            == ProcessPipeline.PARTITIONS);
+            int batchesBefore = simulator.batchesCreated();
+            List<String> ids = pipeline.publish(200, "Kyoto in autumn rain", Priorities.BATCH);
+
+            // Every request is in a submitted batch, and none of the batches has ended: kill.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() ->
+                    ids.stream().allMatch(simulator::inSubmittedBatch));
+            int submitted = simulator.batchesCreated() - batchesBefore;
+            long readyAtKill = ids.stream().filter(pipeline.readyCounts()::containsKey).count();
+            int killed = image.kill();
+
+            WorkerProcess restarted = pipeline.worker("image-worker", "batch-kill", lane);
+            awaitAllReady(ids, Duration.ofSeconds(120));
+            long paidTwice = ids.stream().filter(id -> simulator.billedInBatch(Endpoint.IMAGES, id) > 1).count();
+            long paidInteractively = ids.stream().filter(id -> simulator.billed(Endpoint.IMAGES, id) > 0).count();
+            ProcessPipeline.Figures figures = pipeline.figures(ids);
+            int batchesAfter = simulator.batchesCreated() - batchesBefore;
+            System.out.printf("fault kill -9 with batches open: %d requests in %d batches, %d ready at the kill; after the "
+                            + "restart: %d image-ready, %d lost, %d duplicated, %d paid twice, %d batches in all%n",
+                    ids.size(), submitted, readyAtKill, figures.ready(), figures.lost(), figures.duplicated(), paidTwice, batchesAfter);
+
+            assertThat(killed).isEqualTo(137);
+            assertThat(readyAtKill).isZero();
+            assertThat(submitted).isGreaterThanOrEqualTo(4);
+            assertThat(figures.lost()).isZero();
+            assertThat(figures.duplicated()).isZero();
+            assertThat(paidTwice).isZero();
+            assertThat(paidInteractively).isZero();
+            assertThat(batchesAfter).as("the restarted lane waited for the open batches instead of submitting again").isEqualTo(submitted);
+            assertThat(pipeline.failures(ids)).isEmpty();
+            assertThat(restarted.stop()).isZero();
+            assertThat(prompt.stop()).isZero();
+        } finally {
+            simulator.batchDuration(Duration.ofSeconds(2));
+        }
     }
 }

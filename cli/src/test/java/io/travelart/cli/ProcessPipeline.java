@@ -130,11 +130,27 @@ final class ProcessPipeline implements AutoCloseable {
         }
     }
 
+    /** The partitions the members of a consumer group hold, by group instance id (static member), now. */
+    Map<String, Integer> assignedPartitions(String group) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.with(Map.of()))) {
+            var description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            Map<String, Integer> held = new HashMap<>();
+            description.members().forEach(m -> held.put(m.groupInstanceId().orElse(m.consumerId()), m.assignment().topicPartitions().size()));
+            return held;
+        }
+    }
+
     List<String> publish(int count, String label) {
+        return publish(count, label, null);
+    }
+
+    /** @param priority interactive, batch, or null (interactive) */
+    List<String> publish(int count, String label, String priority) {
         List<String> ids = new ArrayList<>();
         try (RequestPublisher publisher = new RequestPublisher(kafka, serde, topics.keywordRequested())) {
             for (int i = 0; i < count; i++) {
                 KeywordRequested request = RequestPublisher.request(label + " " + i, null, "en-US", null, "fault-test");
+                request.setPriority(priority);
                 publisher.publish(request);
                 ids.add(request.getRequestId());
             }

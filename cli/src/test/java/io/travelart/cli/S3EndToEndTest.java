@@ -1,12 +1,12 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.ResultWatcher;
-import io.travelart.gallery.RequestResult;
 import io.travelart.devstack.OpenAiSimulator.Endpoint;
 import io.travelart.devstack.S3MockServer;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
+import io.travelart.gallery.RequestResult;
+import io.travelart.gallery.ResultWatcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,8 +85,8 @@ class S3EndToEndTest extends EndToEndScenarios {
                     .until(() -> collect(watcher, ready) >= 20 && simulator.inFlight(Endpoint.IMAGES) >= 8);
 
             // The store goes away while images are being paid for: those must be written again, not bought again.
-            s3.close();
             long billedAtStop = billed(simulator, ids);
+            s3.close();
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                     .until(() -> billed(simulator, ids) >= billedAtStop + 5);
             long paidWhileAway = billed(simulator, ids) - billedAtStop;
@@ -103,11 +103,13 @@ class S3EndToEndTest extends EndToEndScenarios {
             long lost = ids.stream().filter(id -> !ready.containsKey(id)).count();
             long duplicated = ready.values().stream().filter(events -> events.size() > 1).count();
             long paidTwice = ids.stream().filter(id -> simulator.billed(Endpoint.IMAGES, id) > 1).count();
-            System.out.printf("fault S3 store away (%d ms to restart, %d images paid for while it was away, %d ready before): "
+            double storageRetries = storageRetries();
+            System.out.printf("fault S3 store away (%d ms to restart, %d images paid for from its stop on, %.0f store retries, %d ready before): "
                             + "%d requests, %d image-ready, %d lost, %d duplicated, %d images paid twice%n",
-                    downMs, paidWhileAway, readyBeforeRestart, ids.size(), ready.size(), lost, duplicated, paidTwice);
+                    downMs, paidWhileAway, storageRetries, readyBeforeRestart, ids.size(), ready.size(), lost, duplicated, paidTwice);
 
             assertThat(paidWhileAway).isGreaterThanOrEqualTo(5);
+            assertThat(storageRetries).as("reads and writes retried while the store was away").isPositive();
             assertThat(lost).isZero();
             assertThat(duplicated).isZero();
             assertThat(paidTwice).isZero();
@@ -125,6 +127,14 @@ class S3EndToEndTest extends EndToEndScenarios {
         } finally {
             simulator.settings(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100)));
         }
+    }
+
+    /** The image-worker's retries of the store, from its /metrics. */
+    private double storageRetries() throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(pipeline.managementUrls().get("image-worker") + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith("travelart_retries_total{") && l.contains("code=\"STORAGE\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static long billed(io.travelart.devstack.OpenAiSimulator simulator, List<String> ids) {

@@ -1,9 +1,9 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.ResultWatcher;
-import io.travelart.gallery.RequestResult;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.registry.SchemaRegistryClient;
+import io.travelart.gallery.RequestResult;
+import io.travelart.gallery.ResultWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -63,13 +63,15 @@ class TravelartCliTest {
     }
 
     @Test
-    void schemasRegisterRegistersTheFourSubjectsWithBackwardCompatibility() {
+    void schemasRegisterRegistersTheFourSubjectsAndTheBatchLanesWithBackwardCompatibility() {
         Run run = run(connection("schemas", "register"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.lines()).hasSize(5);
+        assertThat(run.lines()).hasSize(6);
         assertThat(run.lines().get(1)).startsWith("keyword-requested-value");
         assertThat(run.lines().get(4)).startsWith("request-failed-value");
+        // The image stage writes batch requests there, as prompt-created events.
+        assertThat(run.lines().get(5)).startsWith("image-batch-pending-value");
         var registry = new SchemaRegistryClient(RegistryConfig.of(pipeline.stack().registryUrl()));
         assertThat(registry.compatibility("image-ready-value")).isEqualTo("BACKWARD");
         assertThat(registry.versions("prompt-created-value")).containsExactly(1);
@@ -106,7 +108,7 @@ class TravelartCliTest {
         JsonNode event = new ObjectMapper().readTree(json.lines().get(0));
         assertThat(event.fieldNames()).toIterable()
                 .containsExactlyInAnyOrder("requestId", "keyword", "status", "prompt", "imageUrl", "imageFile", "errorCode",
-                        "promptModel", "imageModel", "estimatedCostUsd");
+                        "promptModel", "imageModel", "estimatedCostUsd", "lane");
         assertThat(event.get("status").asText()).isIn("ready", "failed");
         if (event.get("status").asText().equals("ready")) {
             assertThat(event.get("imageModel").asText()).isEqualTo("gpt-image-2.6-flare");

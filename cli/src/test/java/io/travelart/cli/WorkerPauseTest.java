@@ -1,10 +1,10 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.ResultWatcher;
-import io.travelart.gallery.RequestResult;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.events.KeywordRequested;
+import io.travelart.gallery.RequestResult;
+import io.travelart.gallery.ResultWatcher;
 import io.travelart.image.ImageWorker;
 import io.travelart.prompt.PromptWorker;
 import org.junit.jupiter.api.Test;

@@ -22,6 +22,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +64,8 @@ public final class OpenAiSimulator implements AutoCloseable {
     private final AtomicLong faulted = new AtomicLong();
     private final Map<Endpoint, AtomicLong> answering = new ConcurrentHashMap<>();
     private final SimulatedModels models = new SimulatedModels(java.time.Clock.systemUTC());
+    private final SimulatedBatches batches = new SimulatedBatches(java.time.Clock.systemUTC(),
+            (endpoint, body) -> endpoint.equals("/v1/images/generations") ? imageAnswer(body, false) : chatAnswer(body, false));
     private volatile boolean keyRevoked;
     private volatile boolean quotaExhausted;
     private volatile boolean modelsEndpoint = true;
@@ -112,6 +115,8 @@ public final class OpenAiSimulator implements AutoCloseable {
             server.createContext("/v1/moderations", exchange -> simulator.answering(Endpoint.MODERATIONS, exchange, simulator::moderations));
             server.createContext("/v1/models", exchange -> simulator.answering(Endpoint.MODELS, exchange, simulator::models));
             server.createContext("/v1/simulator/files/", simulator::file);
+            server.createContext("/v1/files", exchange -> simulator.withKey(exchange, simulator.batches::files));
+            server.createContext("/v1/batches", exchange -> simulator.withKey(exchange, simulator.batches::batches));
             server.createContext("/", exchange -> simulator.error(exchange, 404, "invalid_request_error", "unknown_url",
                     "Unknown request URL: " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()));
             server.start();
@@ -180,59 +185,71 @@ public final class OpenAiSimulator implements AutoCloseable {
             if (body == null) {
                 return;
             }
-            String model = body.path("model").asText("");
-            JsonNode messages = body.path("messages");
-            if (model.isEmpty() || !messages.isArray() || messages.isEmpty()) {
-                error(exchange, 400, "invalid_request_error", "missing_required_parameter",
-                        "'model' and a non-empty 'messages' array are required.");
-                return;
+            Answer answer = chatAnswer(body, true);
+            if (answer.status() == 200) {
+                count(billed, Endpoint.CHAT, exchange);
             }
-            if (!servedOrAnswered(exchange, model) || !paidCallAllowed(exchange)) {
-                return;
-            }
-            String userText = lastUserText(messages);
-            SimulatorSettings s = settings;
-            if (userText.contains(s.refusalMarker())) {
-                error(exchange, 400, "invalid_request_error", "content_policy_violation",
-                        "Your request was rejected as a result of our safety system.");
-                return;
-            }
-            pause(s.chatLatency(), s.jitter());
-            // The prompt-worker escapes < and > in the data it puts between tags; a model reads them as what they stand for.
-            String keyword = unescape(tag(userText, "keyword").orElse(userText).trim());
-            String style = tag(userText, "style").map(OpenAiSimulator::unescape).orElse(null);
-            String prompt = writePrompt(keyword, style);
-            long promptTokens = tokens(messages.toString());
-            long completionTokens = tokens(prompt);
-
-            ObjectNode answer = JSON.createObjectNode();
-            answer.put("id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""));
-            answer.put("object", "chat.completion");
-            answer.put("created", Instant.now().getEpochSecond());
-            answer.put("model", model);
-            ObjectNode choice = answer.putArray("choices").addObject();
-            choice.put("index", 0);
-            ObjectNode message = choice.putObject("message");
-            message.put("role", "assistant");
-            message.put("content", prompt);
-            message.putNull("refusal");
-            message.putArray("annotations");
-            choice.putNull("logprobs");
-            choice.put("finish_reason", "stop");
-            ObjectNode usage = answer.putObject("usage");
-            usage.put("prompt_tokens", promptTokens);
-            usage.put("completion_tokens", completionTokens);
-            usage.put("total_tokens", promptTokens + completionTokens);
-            usage.putObject("prompt_tokens_details").put("cached_tokens", 0).put("audio_tokens", 0);
-            usage.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
-                    .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
-            answer.put("service_tier", "default");
-            answer.put("system_fingerprint", "fp_travelart_simulator");
-            count(billed, Endpoint.CHAT, exchange);
-            send(exchange, 200, answer);
+            send(exchange, answer.status(), answer.body());
         } catch (RuntimeException e) {
             log.error("simulator chat handler failed", e);
         }
+    }
+
+    /**
+     * What {@code /v1/chat/completions} answers to a body, for the endpoint itself ({@code live}: with its
+     * latency) or a batch line (the batch has a duration of its own).
+     */
+    Answer chatAnswer(JsonNode body, boolean live) {
+        String model = body.path("model").asText("");
+        JsonNode messages = body.path("messages");
+        if (model.isEmpty() || !messages.isArray() || messages.isEmpty()) {
+            return Answer.error(400, "invalid_request_error", "missing_required_parameter",
+                    "'model' and a non-empty 'messages' array are required.");
+        }
+        Optional<Answer> refused = notServed(model).or(this::quotaRefusal);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        String userText = lastUserText(messages);
+        SimulatorSettings s = settings;
+        if (userText.contains(s.refusalMarker())) {
+            return Answer.error(400, "invalid_request_error", "content_policy_violation",
+                    "Your request was rejected as a result of our safety system.");
+        }
+        if (live) {
+            pause(s.chatLatency(), s.jitter());
+        }
+        // The prompt-worker escapes < and > in the data it puts between tags; a model reads them as what they stand for.
+        String keyword = unescape(tag(userText, "keyword").orElse(userText).trim());
+        String style = tag(userText, "style").map(OpenAiSimulator::unescape).orElse(null);
+        String prompt = writePrompt(keyword, style);
+        long promptTokens = tokens(messages.toString());
+        long completionTokens = tokens(prompt);
+
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""));
+        answer.put("object", "chat.completion");
+        answer.put("created", Instant.now().getEpochSecond());
+        answer.put("model", model);
+        ObjectNode choice = answer.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        message.put("content", prompt);
+        message.putNull("refusal");
+        message.putArray("annotations");
+        choice.putNull("logprobs");
+        choice.put("finish_reason", "stop");
+        ObjectNode usage = answer.putObject("usage");
+        usage.put("prompt_tokens", promptTokens);
+        usage.put("completion_tokens", completionTokens);
+        usage.put("total_tokens", promptTokens + completionTokens);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", 0).put("audio_tokens", 0);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
+                .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
+        answer.put("service_tier", "default");
+        answer.put("system_fingerprint", "fp_travelart_simulator");
+        return new Answer(200, answer);
     }
 
     private static String lastUserText(JsonNode messages) {
@@ -252,14 +269,14 @@ public final class OpenAiSimulator implements AutoCloseable {
         return text;
     }
 
-    private static java.util.Optional<String> tag(String text, String name) {
+    private static Optional<String> tag(String text, String name) {
         Matcher m = TAG.matcher(text);
         while (m.find()) {
             if (m.group(1).equals(name)) {
-                return java.util.Optional.of(m.group(2));
+                return Optional.of(m.group(2));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     private static String unescape(String data) {
@@ -314,90 +331,100 @@ public final class OpenAiSimulator implements AutoCloseable {
             if (body == null) {
                 return;
             }
-            String model = body.path("model").asText("dall-e-2");
-            String prompt = body.path("prompt").asText("");
-            if (prompt.isBlank()) {
-                error(exchange, 400, "invalid_request_error", "missing_required_parameter", "'prompt' is required.");
-                return;
+            Answer answer = imageAnswer(body, true);
+            if (answer.status() == 200) {
+                count(billed, Endpoint.IMAGES, exchange);
             }
-            if (!servedOrAnswered(exchange, model)) {
-                return;
-            }
-            String size = body.path("size").asText("1024x1024");
-            if ("auto".equals(size)) {
-                size = "1024x1024";
-            }
-            Matcher sizeMatch = SIZE.matcher(size);
-            if (!sizeMatch.matches()) {
-                error(exchange, 400, "invalid_request_error", "invalid_value", "Invalid value for 'size': " + size);
-                return;
-            }
-            int n = body.path("n").asInt(1);
-            if (n != 1) {
-                error(exchange, 400, "invalid_request_error", "invalid_value", "This simulator supports n=1 only.");
-                return;
-            }
-            String invalid = ImageParameters.invalid(model, body, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)));
-            if (invalid != null) {
-                error(exchange, 400, "invalid_request_error", "invalid_value", invalid);
-                return;
-            }
-            if (!paidCallAllowed(exchange)) {
-                return;
-            }
-            SimulatorSettings s = settings;
-            if (prompt.contains(s.refusalMarker())) {
-                error(exchange, 400, "image_generation_user_error", "content_policy_violation",
-                        "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.");
-                return;
-            }
-            boolean dalle = model.startsWith("dall-e");
-            String format = body.path("response_format").asText(
-                    dalle || s.imageMode() == SimulatorSettings.ImageMode.URL ? "url" : "b64_json");
-            pause(s.imageLatency(), s.jitter());
-            int width = Integer.parseInt(sizeMatch.group(1));
-            int height = Integer.parseInt(sizeMatch.group(2));
-            String outputFormat = body.path("output_format").asText("png");
-            String quality = body.path("quality").asText("auto");
-            byte[] png = s.reuseImages()
-                    ? reused.computeIfAbsent(size + "." + outputFormat, k -> ImageRenderer.render("Travelart simulator", width, height, outputFormat))
-                    : ImageRenderer.render(prompt, width, height, outputFormat);
-
-            ObjectNode answer = JSON.createObjectNode();
-            answer.put("created", Instant.now().getEpochSecond());
-            ArrayNode data = answer.putArray("data");
-            ObjectNode image = data.addObject();
-            if ("url".equals(format)) {
-                String id = UUID.randomUUID().toString();
-                files.put(id, new StoredFile(png, Instant.now().plus(s.urlTtl())));
-                image.put("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/simulator/files/" + id + "." + outputFormat);
-            } else {
-                image.put("b64_json", Base64.getEncoder().encodeToString(png));
-            }
-            if (dalle) {
-                image.put("revised_prompt", prompt + " Highly detailed.");
-            } else {
-                answer.put("background", "opaque");
-                answer.put("output_format", outputFormat);
-                String answered = "auto".equals(quality) ? "medium" : quality;
-                // OpenAI's published description (August 2026) knows low, medium and high only; the SDK checks it.
-                if (List.of("low", "medium", "high").contains(answered)) {
-                    answer.put("quality", answered);
-                }
-                answer.put("size", size);
-                long input = tokens(prompt);
-                long output = ImageParameters.outputTokens(quality, width, height);
-                ObjectNode usage = answer.putObject("usage");
-                usage.put("input_tokens", input);
-                usage.putObject("input_tokens_details").put("image_tokens", 0).put("text_tokens", input);
-                usage.put("output_tokens", output);
-                usage.put("total_tokens", input + output);
-            }
-            count(billed, Endpoint.IMAGES, exchange);
-            send(exchange, 200, answer);
+            send(exchange, answer.status(), answer.body());
         } catch (RuntimeException e) {
             log.error("simulator images handler failed", e);
         }
+    }
+
+    /**
+     * What {@code /v1/images/generations} answers to a body, for the endpoint itself ({@code live}: with its
+     * latency, and URL answers where asked) or a batch line (base64, no latency of its own).
+     */
+    Answer imageAnswer(JsonNode body, boolean live) {
+        String model = body.path("model").asText("dall-e-2");
+        String prompt = body.path("prompt").asText("");
+        if (prompt.isBlank()) {
+            return Answer.error(400, "invalid_request_error", "missing_required_parameter", "'prompt' is required.");
+        }
+        Optional<Answer> notServed = notServed(model);
+        if (notServed.isPresent()) {
+            return notServed.get();
+        }
+        String size = body.path("size").asText("1024x1024");
+        if ("auto".equals(size)) {
+            size = "1024x1024";
+        }
+        Matcher sizeMatch = SIZE.matcher(size);
+        if (!sizeMatch.matches()) {
+            return Answer.error(400, "invalid_request_error", "invalid_value", "Invalid value for 'size': " + size);
+        }
+        int n = body.path("n").asInt(1);
+        if (n != 1) {
+            return Answer.error(400, "invalid_request_error", "invalid_value", "This simulator supports n=1 only.");
+        }
+        String invalid = ImageParameters.invalid(model, body, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)));
+        if (invalid != null) {
+            return Answer.error(400, "invalid_request_error", "invalid_value", invalid);
+        }
+        Optional<Answer> noQuota = quotaRefusal();
+        if (noQuota.isPresent()) {
+            return noQuota.get();
+        }
+        SimulatorSettings s = settings;
+        if (prompt.contains(s.refusalMarker())) {
+            return Answer.error(400, "image_generation_user_error", "content_policy_violation",
+                    "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.");
+        }
+        boolean dalle = model.startsWith("dall-e");
+        String format = live ? body.path("response_format").asText(
+                dalle || s.imageMode() == SimulatorSettings.ImageMode.URL ? "url" : "b64_json") : "b64_json";
+        if (live) {
+            pause(s.imageLatency(), s.jitter());
+        }
+        int width = Integer.parseInt(sizeMatch.group(1));
+        int height = Integer.parseInt(sizeMatch.group(2));
+        String outputFormat = body.path("output_format").asText("png");
+        String quality = body.path("quality").asText("auto");
+        byte[] png = s.reuseImages()
+                ? reused.computeIfAbsent(size + "." + outputFormat, k -> ImageRenderer.render("Travelart simulator", width, height, outputFormat))
+                : ImageRenderer.render(prompt, width, height, outputFormat);
+
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("created", Instant.now().getEpochSecond());
+        ArrayNode data = answer.putArray("data");
+        ObjectNode image = data.addObject();
+        if ("url".equals(format)) {
+            String id = UUID.randomUUID().toString();
+            files.put(id, new StoredFile(png, Instant.now().plus(s.urlTtl())));
+            image.put("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/simulator/files/" + id + "." + outputFormat);
+        } else {
+            image.put("b64_json", Base64.getEncoder().encodeToString(png));
+        }
+        if (dalle) {
+            image.put("revised_prompt", prompt + " Highly detailed.");
+        } else {
+            answer.put("background", "opaque");
+            answer.put("output_format", outputFormat);
+            String answered = "auto".equals(quality) ? "medium" : quality;
+            // OpenAI's published description (August 2026) knows low, medium and high only; the SDK checks it.
+            if (List.of("low", "medium", "high").contains(answered)) {
+                answer.put("quality", answered);
+            }
+            answer.put("size", size);
+            long input = tokens(prompt);
+            long output = ImageParameters.outputTokens(quality, width, height);
+            ObjectNode usage = answer.putObject("usage");
+            usage.put("input_tokens", input);
+            usage.putObject("input_tokens_details").put("image_tokens", 0).put("text_tokens", input);
+            usage.put("output_tokens", output);
+            usage.put("total_tokens", input + output);
+        }
+        return new Answer(200, answer);
     }
 
     private void file(HttpExchange exchange) throws IOException {
@@ -465,24 +492,22 @@ public final class OpenAiSimulator implements AutoCloseable {
         return body;
     }
 
-    /** Answers 404 model_not_found for a model that is unknown or shut down, as OpenAI does; true when it is served. */
-    private boolean servedOrAnswered(HttpExchange exchange, String model) throws IOException {
+    /** 404 model_not_found for a model that is unknown or shut down, as OpenAI answers; empty when it is served. */
+    private Optional<Answer> notServed(String model) {
         if (models.served(model).isPresent()) {
-            return true;
+            return Optional.empty();
         }
-        error(exchange, 404, "invalid_request_error", "model_not_found",
-                "The model `" + model + "` does not exist or you do not have access to it.");
-        return false;
+        return Optional.of(Answer.error(404, "invalid_request_error", "model_not_found",
+                "The model `" + model + "` does not exist or you do not have access to it."));
     }
 
-    /** Answers 429 insufficient_quota while the quota is exhausted; true when a paid call may go on. */
-    private boolean paidCallAllowed(HttpExchange exchange) throws IOException {
+    /** 429 insufficient_quota while the quota is exhausted; empty when a paid call may go on. */
+    private Optional<Answer> quotaRefusal() {
         if (!quotaExhausted) {
-            return true;
+            return Optional.empty();
         }
-        error(exchange, 429, "insufficient_quota", "insufficient_quota",
-                "You exceeded your current quota, please check your plan and billing details.");
-        return false;
+        return Optional.of(Answer.error(429, "insufficient_quota", "insufficient_quota",
+                "You exceeded your current quota, please check your plan and billing details."));
     }
 
     // ---- models ----
@@ -547,7 +572,9 @@ public final class OpenAiSimulator implements AutoCloseable {
                 return;
             }
             String model = body.path("model").asText("omni-moderation-latest");
-            if (!servedOrAnswered(exchange, model)) {
+            Optional<Answer> notServed = notServed(model);
+            if (notServed.isPresent()) {
+                send(exchange, notServed.get().status(), notServed.get().body());
                 return;
             }
             JsonNode input = body.path("input");
@@ -623,6 +650,46 @@ public final class OpenAiSimulator implements AutoCloseable {
         }
     }
 
+    // ---- the Batch API ----
+
+    /** How long a batch takes from creation to completion (2 s unless set); its lines run evenly over it. */
+    public void batchDuration(Duration duration) {
+        batches.duration(duration);
+    }
+
+    /** Fault: batches expire half way through their duration, with half their lines run. */
+    public void expireBatchesHalfDone(boolean expire) {
+        batches.expireHalfDone(expire);
+    }
+
+    /** Fault: {@code /v1/files} answers 503 for this long from now. */
+    public void filesDownFor(Duration outage) {
+        batches.filesDownFor(outage);
+    }
+
+    /** Batch lines for a request id ({@code custom_id}) that ran and answered 200: each is billed, at half price. */
+    public long billedInBatch(Endpoint endpoint, String requestId) {
+        return batches.billed(endpoint == Endpoint.CHAT ? "/v1/chat/completions" : "/v1/images/generations", requestId);
+    }
+
+    /** Whether a batch created so far holds this request id as a line's custom_id. */
+    public boolean inSubmittedBatch(String requestId) {
+        return batches.submitted(requestId);
+    }
+
+    /** Batches created so far. */
+    public int batchesCreated() {
+        return batches.created();
+    }
+
+    private void withKey(HttpExchange exchange, com.sun.net.httpserver.HttpHandler handler) throws IOException {
+        if (!authorized(exchange)) {
+            exchange.close();
+            return;
+        }
+        handler.handle(exchange);
+    }
+
     /** Calls answered 429 because of {@link SimulatorSettings#imagesPerMinute()}. */
     public long rateLimitedCalls() {
         return rateLimited.get();
@@ -672,17 +739,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     }
 
     private void error(HttpExchange exchange, int status, String type, String code, String message) throws IOException {
-        ObjectNode body = JSON.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("message", message);
-        error.put("type", type);
-        error.putNull("param");
-        if (code == null) {
-            error.putNull("code");
-        } else {
-            error.put("code", code);
-        }
-        send(exchange, status, body);
+        send(exchange, status, Answer.error(status, type, code, message).body());
     }
 
     private void send(HttpExchange exchange, int status, JsonNode body) throws IOException {

@@ -42,13 +42,14 @@ final class CardHtml {
         } else {
             html.append("<div class=\"frame missing\">no http(s) URL</div>");
         }
-        double cost = prices.requestCost(e.getPromptModel(), e.getPromptUsage(), e.getImageModel(), e.getImageUsage());
+        double cost = prices.requestCost(e);
         long total = Duration.between(e.getRequest().getRequestedAt(), e.getCreatedAt()).toMillis();
         html.append("<div class=\"meta\"><h3 class=\"keyword\">").append(keyword).append("</h3>")
                 .append("<p class=\"prompt\" title=\"").append(Html.escape(e.getPrompt())).append("\">")
                 .append(Html.escape(e.getPrompt())).append("</p><dl>")
                 .append(row("models", e.getPromptModel() + " · " + e.getImageModel()))
                 .append(row("cost", String.format(Locale.ROOT, "$%.4f estimated", cost)))
+                .append(row("lane", "batch".equals(e.getLane()) ? "batch (half price)" : "interactive"))
                 .append(row("took", String.format(Locale.ROOT, "%s (prompt %s, image %s)", seconds(total),
                         seconds(e.getPromptLatencyMs()), seconds(e.getImageLatencyMs()))))
                 .append(row("size", e.getWidth() + "×" + e.getHeight() + " " + e.getContentType()));

@@ -9,6 +9,7 @@ import io.travelart.core.failure.StageNames;
 import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;
+import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.TokenUsage;
 import org.slf4j.Logger;
@@ -39,6 +40,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     private final ImageSize defaultSize;
     private final String defaultQuality;
     private final ImageLinks links;
+    private final Optional<String> batchTopic;
     private final String generatorModel;
     private final ConcurrentHashMap<String, CompletableFuture<Outcome<ImageReady>>> running = new ConcurrentHashMap<>();
 
@@ -49,6 +51,13 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
      */
     public ImageStage(ImageGenerator generator, String generatorModel, ImageStore store, ImageLinks links, Executor executor,
                       Clock clock, ImageSize defaultSize, String defaultQuality) {
+        this(generator, generatorModel, store, links, executor, clock, defaultSize, defaultQuality, Optional.empty());
+    }
+
+    /** @param batchTopic where requests of priority batch go, for the batch lane to answer; empty: they are drawn at once */
+    public ImageStage(ImageGenerator generator, String generatorModel, ImageStore store, ImageLinks links, Executor executor,
+                      Clock clock, ImageSize defaultSize, String defaultQuality, Optional<String> batchTopic) {
+        this.batchTopic = batchTopic;
         this.generatorModel = generatorModel;
         this.defaultQuality = defaultQuality;
         this.generator = generator;
@@ -97,6 +106,10 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
                 .map(p -> "imageSize " + p).or(() -> ImageModels.qualityProblem(generatorModel, quality));
         if (problem.isPresent()) {
             return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT, problem.get())));
+        }
+        if (batchTopic.isPresent() && Priorities.BATCH.equals(Priorities.of(input.getRequest()))) {
+            // It can wait: handed to the batch lane now, so that its offset is not held for hours.
+            return CompletableFuture.completedFuture(Outcome.forwarded(batchTopic.get(), input));
         }
         CompletableFuture<Outcome<ImageReady>> mine = new CompletableFuture<>();
         CompletableFuture<Outcome<ImageReady>> theirs = running.putIfAbsent(input.getRequestId(), mine);
@@ -159,25 +172,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
 
     private ImageReady ready(PromptCreated input, StoredImage stored, String revisedPrompt, String model, TokenUsage usage,
                              long latencyMs) {
-        return ImageReady.newBuilder()
-                .setRequestId(input.getRequestId())
-                .setRequest(input.getRequest())
-                .setPrompt(input.getPrompt())
-                .setRevisedPrompt(revisedPrompt)
-                .setImageUrl(links.url(stored))
-                .setImageLocation(stored.address())
-                .setContentType(stored.contentType())
-                .setSizeBytes(stored.sizeBytes())
-                .setSha256(stored.sha256())
-                .setWidth(stored.format().width())
-                .setHeight(stored.format().height())
-                .setPromptModel(input.getModel())
-                .setImageModel(model)
-                .setPromptUsage(input.getUsage())
-                .setImageUsage(usage)
-                .setPromptLatencyMs(input.getPromptLatencyMs())
-                .setImageLatencyMs(latencyMs)
-                .setCreatedAt(clock.instant())
-                .build();
+        return ReadyEvents.of(input, stored, links.url(stored), revisedPrompt, model, usage, latencyMs, clock.instant(),
+                Priorities.INTERACTIVE);
     }
 }

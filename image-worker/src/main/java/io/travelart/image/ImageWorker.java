@@ -15,6 +15,14 @@ import io.travelart.core.worker.StartupException;
 import io.travelart.core.worker.Worker;
 import io.travelart.events.ImageReady;
 import io.travelart.events.PromptCreated;
+import io.travelart.image.batch.BatchLane;
+import io.travelart.image.batch.BatchLaneConfig;
+import io.travelart.image.batch.OpenAiBatches;
+import io.travelart.core.kafka.TopicSetup;
+import io.travelart.core.registry.SchemaRegistryClient;
+import io.travelart.core.serde.EventSerde;
+import java.time.Duration;
+import java.util.Optional;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -75,18 +83,48 @@ public final class ImageWorker implements Running {
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
         var images = new RateLimiter("images", config.imagesPerMinute(), clock);
         metrics.bind(images, "images");
+        OpenAiImageGenerator openai = new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),
+                config.compression(), config.openai().timeout());
         ImageGenerator generator = new GuardedImageGenerator(
-                new MeteredImageGenerator(new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),
-                        config.compression(), config.openai().timeout()), config.imageModel(), metrics, OpenAiErrors.INSTANCE),
+                new MeteredImageGenerator(openai, config.imageModel(), metrics, OpenAiErrors.INSTANCE),
                 retry, images, gate, OpenAiErrors.INSTANCE);
         var storeRetry = new RetryPolicy(config.worker().retry(), RetryingImageStore.ERRORS, clock,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
-        ImageStage stage = new ImageStage(generator, config.imageModel(), new RetryingImageStore(store, storeRetry), links, calls, clock,
-                config.defaultSize(), config.quality());
+        ImageStore retrying = new RetryingImageStore(store, storeRetry);
+        Optional<String> batchTopic = Optional.empty();
+        if (config.batch().enabled()) {
+            BatchLane lane = startLane(config, new BatchLane.Drawing(openai, config.imageModel(), config.defaultSize(), config.quality(),
+                    retrying, links), client, metrics, clock);
+            resources.add(0, lane);
+            batchTopic = Optional.of(config.batch().pendingTopic());
+        }
+        ImageStage stage = new ImageStage(generator, config.imageModel(), retrying, links, calls, clock,
+                config.defaultSize(), config.quality(), batchTopic);
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
                 clock, metrics, gate, resources.toArray(AutoCloseable[]::new));
         return new ImageWorker(worker);
+    }
+
+    /**
+     * The batch lane, on its topics (made when missing: the pending one with as many partitions as prompt-created and
+     * a week's retention, as a batch may take a day; the batches one compacted).
+     */
+    private static BatchLane startLane(ImageWorkerConfig config, BatchLane.Drawing drawing, com.openai.client.OpenAIClient client,
+                                       WorkerMetrics metrics, Time time) {
+        BatchLaneConfig lane = config.batch();
+        try (TopicSetup setup = new TopicSetup(config.worker().kafka(), Duration.ofSeconds(30))) {
+            int partitions = setup.partitionCount(config.worker().topics().promptCreated());
+            setup.ensure(lane.pendingTopic(), partitions, Map.of("retention.ms", Long.toString(Duration.ofDays(7).toMillis())));
+            setup.ensure(lane.batchesTopic(), 1, Map.of("cleanup.policy", "compact"));
+        }
+        EventSerde serde = new EventSerde(new SchemaRegistryClient(config.worker().registry(), time),
+                config.worker().registry().autoRegister());
+        BatchLane started = new BatchLane(lane, config.worker().kafka(), config.worker().instanceId(),
+                config.worker().topics().imageReady(), config.worker().topics().requestFailed(), serde,
+                new OpenAiBatches(client, time), drawing, metrics, time);
+        started.start();
+        return started;
     }
 
     private static String describe(ImageWorkerConfig config) {

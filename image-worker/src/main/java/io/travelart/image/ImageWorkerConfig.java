@@ -6,6 +6,7 @@ import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.image.batch.BatchLaneConfig;
 
 import java.util.Optional;
 
@@ -20,12 +21,12 @@ import java.util.Optional;
  * worker's image server; {@code TRAVELART_IMAGE_PUBLIC_BASE_URL}, the base of the published image URLs (directory
  * store: {@code <base>/images/<name>}, default http://HOST:PORT with localhost for 0.0.0.0; S3 store:
  * {@code <base>/<key>}, presigned URLs when unset), and this
- * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit).
+ * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit), and the batch lane ({@link BatchLaneConfig}).
  */
 public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String imageModel, ImageSize defaultSize,
                                 String quality, String outputFormat, Optional<Integer> compression,
                                 ImageStoreConfig store, String httpHost, int httpPort, Optional<String> publicBaseUrl,
-                                int imagesPerMinute, ModelLifecycle.Config modelCheck) {
+                                int imagesPerMinute, ModelLifecycle.Config modelCheck, BatchLaneConfig batch) {
 
     public static final String DEFAULT_IMAGE_MODEL = "gpt-image-2.6-flare";
     public static final String DEFAULT_QUALITY = "medium";
@@ -67,6 +68,7 @@ public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String
                 settings.intValue("TRAVELART_IMAGE_HTTP_PORT", 8080, 0, 65535),
                 settings.optional("TRAVELART_IMAGE_PUBLIC_BASE_URL"),
                 settings.intValue("TRAVELART_IMAGES_PER_MINUTE", 0, 0, 10_000_000),
-                ModelLifecycle.Config.from(settings));
+                ModelLifecycle.Config.from(settings),
+                BatchLaneConfig.from(settings));
     }
 }

@@ -50,6 +50,11 @@ public final class OpenAiImageGenerator implements ImageGenerator {
 
     @Override
     public GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality) {
+        return image(client.images().generate(params(requestId, prompt, size, quality)));
+    }
+
+    /** The request for one image: what the synchronous call sends, and the body of a batch line. */
+    public ImageGenerateParams params(String requestId, String prompt, ImageSize size, String quality) {
         ImageGenerateParams.Builder params = ImageGenerateParams.builder()
                 .model(model)
                 .prompt(prompt)
@@ -62,7 +67,11 @@ public final class OpenAiImageGenerator implements ImageGenerator {
                     .outputFormat(ImageGenerateParams.OutputFormat.of(outputFormat));
             compression.ifPresent(c -> params.outputCompression(c.longValue()));
         }
-        ImagesResponse response = client.images().generate(params.build());
+        return params.build();
+    }
+
+    /** The image of an answer: from the synchronous call, or from a batch line's response body. */
+    public GeneratedImage image(ImagesResponse response) {
         Image image = response.data().filter(d -> !d.isEmpty()).map(d -> d.get(0))
                 .orElseThrow(() -> new OpenAIInvalidDataException("the images answer holds no image"));
         byte[] bytes;

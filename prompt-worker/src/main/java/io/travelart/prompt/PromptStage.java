@@ -7,6 +7,7 @@ import io.travelart.core.engine.Outcome;
 import io.travelart.core.openai.ImageModels;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.KeywordRequested;
+import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
 
 import java.time.Clock;
@@ -87,7 +88,7 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
                 return problem.get();
             }
         }
-        return null;
+        return Priorities.problem(request).orElse(null);
     }
 
     private Outcome<PromptCreated> write(KeywordRequested request) {

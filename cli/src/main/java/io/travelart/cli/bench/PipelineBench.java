@@ -11,6 +11,7 @@ import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
+import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.admin.Admin;
@@ -49,11 +50,18 @@ public final class PipelineBench {
 
     public record Options(int requests, int warmup, int partitions, Duration chatLatency, Duration imageLatency, double jitter,
                           int maxInFlight, int imagesPerMinute, double publishRate, String workerHeap,
-                          Optional<Duration> commitInterval, Path dataDir) {
+                          Optional<Duration> commitInterval, Path dataDir, double batchShare) {
+
+        /** Whether request i of a run is one of priority batch: every request whose share crosses a whole number. */
+        boolean batch(int i) {
+            return Math.floor((i + 1) * batchShare) > Math.floor(i * batchShare);
+        }
     }
 
+    /** The stage figures are the interactive requests'; {@code batch} is the batch requests' end to end (null without any). */
     public record Result(Options options, StageFigures prompt, StageFigures image, StageFigures endToEnd, Latencies overhead,
-                  long failed, long rateLimited, long imageCalls, Map<String, Long> peakRss, Map<String, Integer> exitCodes) {
+                  long failed, long rateLimited, long imageCalls, Map<String, Long> peakRss, Map<String, Integer> exitCodes,
+                  StageFigures batch) {
     }
 
     private final Options o;
@@ -83,6 +91,9 @@ public final class PipelineBench {
             env.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
             env.put("TRAVELART_MANAGEMENT_PORT", "0");
             o.commitInterval().ifPresent(interval -> env.put("TRAVELART_COMMIT_INTERVAL", interval.toMillis() + "ms"));
+            // The batch lane gathers for 2 s and asks every half second; the simulator takes 2 s per batch.
+            env.put("TRAVELART_BATCH_MAX_AGE", "2s");
+            env.put("TRAVELART_BATCH_POLL_INTERVAL", "500ms");
             progress.printf("Stack up. Starting prompt-worker and image-worker (max in flight %d, heap %s)...%n",
                     o.maxInFlight(), o.workerHeap());
             Map<String, Long> peakRss = new LinkedHashMap<>();
@@ -94,23 +105,26 @@ public final class PipelineBench {
                 if (o.warmup() > 0) {
                     // JIT, class loading and first connections make the first calls slow: not what a steady service sees.
                     progress.printf("Warming up with %d requests (not counted)...%n", o.warmup());
-                    measure(kafka, topics, serde, stack.simulator().orElseThrow(), "warmup-", o.warmup());
+                    measure(kafka, topics, serde, stack.simulator().orElseThrow(), "warmup-", o.warmup(), false);
                 }
                 progress.printf("Measuring %d requests...%n", o.requests());
-                Result partial = measure(kafka, topics, serde, stack.simulator().orElseThrow(), "bench-", o.requests());
+                Result partial = measure(kafka, topics, serde, stack.simulator().orElseThrow(), "bench-", o.requests(), true);
                 for (WorkerProcess w : List.of(prompt, image)) {
                     w.peakRssBytes().ifPresent(rss -> peakRss.put(w.name(), rss));
                     exits.put(w.name(), w.stop());
                 }
                 return new Result(o, partial.prompt(), partial.image(), partial.endToEnd(), partial.overhead(), partial.failed(),
-                        partial.rateLimited(), partial.imageCalls(), peakRss, exits);
+                        partial.rateLimited(), partial.imageCalls(), peakRss, exits, partial.batch());
             }
         }
     }
 
     private Result measure(KafkaConfig kafka, Topics topics, EventSerde serde, OpenAiSimulator simulator, String prefix,
-                           int requests) throws Exception {
+                           int requests, boolean withBatch) throws Exception {
         Map<String, Long> published = new ConcurrentHashMap<>();
+        java.util.Set<String> batchIds = ConcurrentHashMap.newKeySet();
+        Map<String, Long> batchReady = new HashMap<>();
+        Latencies batchLatency = new Latencies();
         Map<String, Long> prompted = new HashMap<>();
         Map<String, Long> ready = new HashMap<>();
         Latencies promptLatency = new Latencies();
@@ -132,14 +146,24 @@ public final class PipelineBench {
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
 
-            Thread publisher = new Thread(() -> publish(kafka, topics, serde, published, prefix, requests), "bench-publisher");
+            Thread publisher = new Thread(() -> publish(kafka, topics, serde, published, batchIds, prefix, requests, withBatch),
+                    "bench-publisher");
             publisher.start();
             long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             long lastReport = System.nanoTime();
-            while (ready.size() + failed < requests && System.nanoTime() < deadline) {
+            while (ready.size() + batchReady.size() + failed < requests && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
                     long now = System.nanoTime();
                     String topic = record.topic();
+                    if (batchIds.contains(record.key())) {
+                        // A batch request: only when it ended counts, and not in the interactive figures.
+                        if (topic.equals(topics.imageReady()) && batchReady.putIfAbsent(record.key(), now) == null) {
+                            batchLatency.record(now - published.get(record.key()));
+                        } else if (topic.equals(topics.requestFailed())) {
+                            failed++;
+                        }
+                        continue;
+                    }
                     if (topic.equals(topics.promptCreated())) {
                         PromptCreated p = serde.deserialize(record.value(), PromptCreated.class);
                         prompted.putIfAbsent(p.getRequestId(), now);
@@ -169,16 +193,17 @@ public final class PipelineBench {
                 }
                 if (System.nanoTime() - lastReport > 2_000_000_000L) {
                     lastReport = System.nanoTime();
-                    progress.printf("  %d published, %d prompts, %d images, %d failed%n", published.size(), prompted.size(),
-                            ready.size(), failed);
+                    progress.printf("  %d published, %d prompts, %d images, %d batch images, %d failed%n", published.size(),
+                            prompted.size(), ready.size(), batchReady.size(), failed);
                 }
             }
             publisher.join();
         }
-        if (ready.size() + failed < requests) {
-            throw new IllegalStateException("bench timed out: " + ready.size() + " of " + requests + " ready");
+        if (ready.size() + batchReady.size() + failed < requests) {
+            throw new IllegalStateException("bench timed out: " + (ready.size() + batchReady.size()) + " of " + requests + " ready");
         }
-        long firstSent = published.values().stream().mapToLong(Long::longValue).min().orElse(0);
+        long firstSent = published.entrySet().stream().filter(e -> !batchIds.contains(e.getKey()))
+                .mapToLong(Map.Entry::getValue).min().orElse(0);
         long firstPrompt = prompted.values().stream().mapToLong(Long::longValue).min().orElse(0);
         long lastPrompt = prompted.values().stream().mapToLong(Long::longValue).max().orElse(0);
         long lastReady = ready.values().stream().mapToLong(Long::longValue).max().orElse(0);
@@ -191,8 +216,10 @@ public final class PipelineBench {
         StageFigures prompt = StageFigures.of("prompt", prompted.size(), firstSent, lastPrompt, chatLimit, promptLatency);
         StageFigures image = StageFigures.of("image", ready.size(), firstPrompt, lastReady, imageLimit, imageLatency);
         StageFigures e2e = StageFigures.of("end to end", ready.size(), firstSent, lastReady, Math.min(chatLimit, imageLimit), endToEnd);
+        StageFigures batch = batchIds.isEmpty() ? null : StageFigures.of("batch e2e", batchReady.size(), firstSent,
+                batchReady.values().stream().mapToLong(Long::longValue).max().orElse(0), Double.NaN, batchLatency);
         return new Result(o, prompt, image, e2e, overhead, failed, simulator.rateLimitedCalls() - rateLimitedBefore,
-                simulator.totalCalls(OpenAiSimulator.Endpoint.IMAGES) - imageCallsBefore, Map.of(), Map.of());
+                simulator.totalCalls(OpenAiSimulator.Endpoint.IMAGES) - imageCallsBefore, Map.of(), Map.of(), batch);
     }
 
     private static double secs(Duration d) {
@@ -200,8 +227,8 @@ public final class PipelineBench {
     }
 
     /** Publishes the requests, all at once or at {@code publishRate} per second. */
-    private void publish(KafkaConfig kafka, Topics topics, EventSerde serde, Map<String, Long> published, String prefix,
-                         int requests) {
+    private void publish(KafkaConfig kafka, Topics topics, EventSerde serde, Map<String, Long> published, java.util.Set<String> batchIds,
+                         String prefix, int requests, boolean withBatch) {
         try (var producer = new KafkaProducer<>(kafka.with(Map.of(ProducerConfig.LINGER_MS_CONFIG, "1")),
                 new StringSerializer(), new ByteArraySerializer())) {
             long start = System.nanoTime();
@@ -214,8 +241,13 @@ public final class PipelineBench {
                     }
                 }
                 String id = prefix + i;
+                boolean batch = withBatch && o.batchShare() > 0 && o.batch(i);
                 KeywordRequested request = KeywordRequested.newBuilder().setRequestId(id)
-                        .setKeyword(KEYWORDS[i % KEYWORDS.length]).setRequestedAt(Instant.now()).setSourceSystem("bench").build();
+                        .setKeyword(KEYWORDS[i % KEYWORDS.length]).setRequestedAt(Instant.now()).setSourceSystem("bench")
+                        .setPriority(batch ? Priorities.BATCH : null).build();
+                if (batch) {
+                    batchIds.add(id);
+                }
                 byte[] value = serde.serialize(topics.keywordRequested(), request);
                 published.put(id, System.nanoTime());
                 producer.send(new ProducerRecord<>(topics.keywordRequested(), id, value));

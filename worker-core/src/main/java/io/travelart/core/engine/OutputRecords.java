@@ -50,8 +50,9 @@ final class OutputRecords {
      */
     <O extends SpecificRecord> Output of(ConsumerRecord<byte[], byte[]> input, Outcome<O> outcome, Request request, Instant now) {
         try {
-            return outcome.fold(event -> published(input, event, request, now),
-                    failure -> failed(input, stageName, failure, request, now));
+            return outcome.fold(event -> published(input, outputTopic, event, request, now),
+                    failure -> failed(input, stageName, failure, request, now),
+                    forwarded -> published(input, forwarded.topic(), forwarded.event(), request, now));
         } catch (RuntimeException e) {
             // Serializing needs the registry only for a schema id not yet cached; keep the request anyway.
             return failedOrUnpublishable(input, stageName,
@@ -74,10 +75,10 @@ final class OutputRecords {
         }
     }
 
-    private Output published(ConsumerRecord<byte[], byte[]> input, SpecificRecord event, Request request, Instant now) {
+    private Output published(ConsumerRecord<byte[], byte[]> input, String topic, SpecificRecord event, Request request, Instant now) {
         String type = event.getSchema().getFullName();
         var headers = outputHeaders.computeIfAbsent(type, t -> new EventHeaders.Template(t, source));
-        return new Output.Send(new ProducerRecord<>(outputTopic, null, request.requestId(), serde.serialize(outputTopic, event),
+        return new Output.Send(new ProducerRecord<>(topic, null, request.requestId(), serde.serialize(topic, event),
                 headers.forOutput(input.headers(), request.requestId(), now)), false);
     }
 

@@ -26,6 +26,8 @@ public final class ErrorCodes {
     public static final String NETWORK = "NETWORK";
     /** The provider answered, but not with what we asked for (empty, several paragraphs, too long, undecodable). */
     public static final String INVALID_ANSWER = "INVALID_ANSWER";
+    /** The request was in a batch that expired or was cancelled before its line ran (retriable: a replay submits it again). */
+    public static final String BATCH_EXPIRED = "BATCH_EXPIRED";
     /** Storing or fetching the image failed. */
     public static final String STORAGE = "STORAGE";
     /** The worker stopped while the call waited to be retried; a replay picks it up. */

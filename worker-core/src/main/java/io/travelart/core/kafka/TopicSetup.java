@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -75,6 +76,26 @@ public final class TopicSetup implements AutoCloseable {
         }
         awaitReady(topics);
         return result.stream().map(c -> c.existed() ? new Created(c.topic(), partitionCount(c.topic()), true) : c).toList();
+    }
+
+    /**
+     * Creates a topic a worker keeps for itself (a compacted state topic, say) when it is missing, with its own
+     * settings and the brokers' default replication, and waits until it is usable.
+     */
+    public void ensure(String topic, int partitions, Map<String, String> configs) {
+        if (!existing().contains(topic)) {
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(configs)))
+                        .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw failure("creating topic " + topic, e.getCause());
+                }
+            } catch (TimeoutException | InterruptedException e) {
+                throw failure("creating topic " + topic, e);
+            }
+        }
+        awaitReady(List.of(topic));
     }
 
     /** Throws a {@link KafkaSetupException} naming every topic that does not exist. */

@@ -93,6 +93,13 @@ public final class PriceTable {
         return cost;
     }
 
+    /** The estimated cost of a finished request; its image at half price when it was drawn in a batch. */
+    public double requestCost(io.travelart.events.ImageReady ready) {
+        double prompt = requestCost(ready.getPromptModel(), ready.getPromptUsage(), null, null);
+        double image = requestCost(null, null, ready.getImageModel(), ready.getImageUsage());
+        return prompt + (io.travelart.events.Priorities.BATCH.equals(ready.getLane()) ? image / 2 : image);
+    }
+
     /** The model's price; a dated snapshot ({@code gpt-5.4-mini-2026-03-17}) is priced as its model. */
     public Optional<Price> of(String model) {
         if (model == null) {

@@ -76,12 +76,12 @@ class EventSerdeTest {
 
     @Test
     void readsWhatANewerProducerWroteIgnoringFieldsItDoesNotKnow() throws Exception {
-        Schema newer = essentials().name("priority").type().intType().intDefault(0).endRecord();
+        Schema newer = essentials().name("urgency").type().intType().intDefault(0).endRecord();
         GenericRecord record = new GenericData.Record(newer);
         record.put("requestId", "new-1");
         record.put("keyword", "Santorini");
         record.put("requestedAt", 1L);
-        record.put("priority", 5);
+        record.put("urgency", 5);
 
         KeywordRequested read = serde.deserialize(confluent(registry.register(topic() + "-value", newer), newer, record),
                 KeywordRequested.class);

@@ -1,0 +1,27 @@
+package io.travelart.image.batch;
+
+import io.travelart.core.config.Settings;
+
+import java.time.Duration;
+
+/**
+ * The batch lane's settings: {@code TRAVELART_BATCH_LANE} (true; false draws batch requests at once like any
+ * other), {@code TRAVELART_BATCH_MAX_REQUESTS} (500: a batch is submitted when it holds this many),
+ * {@code TRAVELART_BATCH_MAX_AGE} (10m: or when its oldest request has waited this long),
+ * {@code TRAVELART_BATCH_POLL_INTERVAL} (1m: how often an open batch is asked about), and its two topics,
+ * {@code TRAVELART_TOPIC_BATCH_PENDING} (image-batch-pending: requests waiting for a batch) and
+ * {@code TRAVELART_TOPIC_BATCHES} (image-batches, compacted: the batches submitted, by id).
+ */
+public record BatchLaneConfig(boolean enabled, int maxRequests, Duration maxAge, Duration pollInterval,
+                              String pendingTopic, String batchesTopic) {
+
+    public static BatchLaneConfig from(Settings settings) {
+        return new BatchLaneConfig(
+                settings.bool("TRAVELART_BATCH_LANE", true),
+                settings.intValue("TRAVELART_BATCH_MAX_REQUESTS", 500, 1, 50_000),
+                settings.duration("TRAVELART_BATCH_MAX_AGE", Duration.ofMinutes(10)),
+                settings.duration("TRAVELART_BATCH_POLL_INTERVAL", Duration.ofMinutes(1)),
+                settings.string("TRAVELART_TOPIC_BATCH_PENDING", "image-batch-pending"),
+                settings.string("TRAVELART_TOPIC_BATCHES", "image-batches"));
+    }
+}
