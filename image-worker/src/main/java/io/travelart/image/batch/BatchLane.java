@@ -138,6 +138,7 @@ public final class BatchLane implements AutoCloseable {
                         .min(Instant::compareTo).orElse(null))).baseUnit("seconds")
                 .description("How long the oldest open batch has been open").register(metrics.registry());
         this.thread = new Thread(this::run, "image-batch-lane");
+        this.thread.setDaemon(true);
     }
 
     private static KafkaConsumer<String, byte[]> reader(KafkaConfig kafka, String clientId) {
@@ -190,6 +191,14 @@ public final class BatchLane implements AutoCloseable {
             // closing
         } catch (RuntimeException e) {
             log.error("the batch lane stopped: {}", e.toString(), e);
+        } finally {
+            // The clients are closed by the thread that used them: Kafka's clients are not for two threads at once.
+            // A static member stays in the group on close unless told: hand the pending partitions on now.
+            pending.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(2)));
+            batches.close(Duration.ofSeconds(2));
+            range.close(Duration.ofSeconds(2));
+            producer.close(Duration.ofSeconds(2));
         }
     }
 
@@ -467,15 +476,13 @@ public final class BatchLane implements AutoCloseable {
         running.set(false);
         pending.wakeup();
         try {
-            thread.join(10_000);
+            // A turn ends within a poll or one API call; the lane's thread then closes its clients.
+            thread.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // A static member stays in the group on close unless told: hand the pending partitions on now.
-        pending.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(Duration.ofSeconds(2)));
-        batches.close(Duration.ofSeconds(2));
-        range.close(Duration.ofSeconds(2));
-        producer.close(Duration.ofSeconds(2));
+        if (thread.isAlive()) {
+            log.warn("the batch lane did not stop within 30 s; leaving it to the JVM's exit");
+        }
     }
 }
