@@ -24,10 +24,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -141,7 +137,7 @@ class BatchLaneTest {
                 full += prices.of(ready.getImageModel()).orElseThrow()
                         .of(ready.getImageUsage().getInputTokens(), ready.getImageUsage().getOutputTokens());
             }
-            double batchCost = metric("travelart_cost_estimated_usd_total", "lane=\"batch\"");
+            double batchCost = MetricsScrape.sum(pipeline.managementUrls().get("image-worker"), "travelart_cost_estimated_usd_total", "lane=\"batch\"");
             System.out.printf("batch lane: 200 requests, 200 image-ready in %d batches of at most %d, each billed once; "
                     + "estimated cost $%.4f (interactive would be $%.4f)%n", batches, MAX_REQUESTS, batchCost, full);
             assertThat(batches).isBetween(200 / MAX_REQUESTS, 200);
@@ -215,13 +211,5 @@ class BatchLaneTest {
             assertThat(l.path("estimatedCostUsd").asDouble()).isGreaterThanOrEqualTo(0);
         });
         assertThat(lines.stream().mapToInt(l -> l.path("ready").asInt()).sum()).isGreaterThanOrEqualTo(10);
-    }
-
-    private double metric(String name, String label) throws Exception {
-        String url = pipeline.managementUrls().get("image-worker") + "/metrics";
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return body.lines().filter(l -> l.startsWith(name + "{") && l.contains(label))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

@@ -103,7 +103,7 @@ class S3EndToEndTest extends EndToEndScenarios {
             long lost = ids.stream().filter(id -> !ready.containsKey(id)).count();
             long duplicated = ready.values().stream().filter(events -> events.size() > 1).count();
             long paidTwice = ids.stream().filter(id -> simulator.billed(Endpoint.IMAGES, id) > 1).count();
-            double storageRetries = storageRetries();
+            double storageRetries = MetricsScrape.sum(pipeline.managementUrls().get("image-worker"), "travelart_retries_total", "code=\"STORAGE\"");
             System.out.printf("fault S3 store away (%d ms to restart, %d images paid for from its stop on, %.0f store retries, %d ready before): "
                             + "%d requests, %d image-ready, %d lost, %d duplicated, %d images paid twice%n",
                     downMs, paidWhileAway, storageRetries, readyBeforeRestart, ids.size(), ready.size(), lost, duplicated, paidTwice);
@@ -127,14 +127,6 @@ class S3EndToEndTest extends EndToEndScenarios {
         } finally {
             simulator.settings(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100)));
         }
-    }
-
-    /** The image-worker's retries of the store, from its /metrics. */
-    private double storageRetries() throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(pipeline.managementUrls().get("image-worker") + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        return body.lines().filter(l -> l.startsWith("travelart_retries_total{") && l.contains("code=\"STORAGE\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static long billed(io.travelart.devstack.OpenAiSimulator simulator, List<String> ids) {

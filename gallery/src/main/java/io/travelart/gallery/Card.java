@@ -4,7 +4,6 @@ import io.travelart.events.ImageReady;
 import io.travelart.events.RequestFailed;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 /**
  * A finished request as the gallery holds it: its result, the order in which the gallery saw it, and its
@@ -34,13 +33,6 @@ record Card(long seq, RequestResult result, String sourceSystem) {
             return failed.getKeyword();
         }
         return failed.getOriginalKey() == null ? null : StandardCharsets.UTF_8.decode(failed.getOriginalKey().duplicate()).toString();
-    }
-
-    Instant at() {
-        if (result instanceof RequestResult.Ready r) {
-            return r.event().getCreatedAt();
-        }
-        return ((RequestResult.Failed) result).event().getLastFailureAt();
     }
 
     ImageReady readyEvent() {

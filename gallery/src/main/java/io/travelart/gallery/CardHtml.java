@@ -5,7 +5,6 @@ import io.travelart.events.ImageReady;
 import io.travelart.events.RequestFailed;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -103,9 +102,5 @@ final class CardHtml {
 
     private static String seconds(long millis) {
         return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
-    }
-
-    static String isoTime(Instant instant) {
-        return TIME.format(instant);
     }
 }
