@@ -4,7 +4,10 @@ import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.core.openai.ImageProvider;
+import io.travelart.devstack.ComfyUiSimulator;
 import io.travelart.devstack.SimulatorSettings;
+import io.travelart.image.comfyui.ComfyUiConfig;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
@@ -71,6 +74,11 @@ final class DemoCommand implements Callable<Integer> {
             + "with the real API a batch may take up to 24 hours, so raise --timeout).")
     String priority;
 
+    @Option(names = "--image-provider", defaultValue = "openai", description = "openai (default: OpenAI's images API, or its "
+            + "simulator) or comfyui: Stable Diffusion through a ComfyUI server, the one at TRAVELART_COMFYUI_URL when set, "
+            + "else the built-in ComfyUI simulator.")
+    String imageProvider;
+
     @Option(names = "--style", description = "Preferred art style for every keyword.")
     String style;
 
@@ -114,8 +122,21 @@ final class DemoCommand implements Callable<Integer> {
             overrides.putIfAbsent("TRAVELART_BATCH_POLL_INTERVAL", "500ms");
         }
         PriceTable prices = WorkerConfig.prices(Settings.of(env));
+        boolean comfyUi = switch (imageProvider) {
+            case "openai" -> false;
+            case "comfyui" -> true;
+            default -> throw new ParameterException(spec.commandLine(), "--image-provider '" + imageProvider + "' is not one of openai, comfyui");
+        };
+        boolean comfyUiSimulator = comfyUi && env.getOrDefault("TRAVELART_COMFYUI_URL", "").isBlank();
+        if (comfyUi) {
+            overrides.put(ImageProvider.SETTING, ImageProvider.COMFYUI.id());
+        }
+        String imageModel = comfyUi
+                ? overrides.getOrDefault("TRAVELART_IMAGE_MODEL", workflowModel(overrides)) + " on "
+                        + (comfyUiSimulator ? "the built-in ComfyUI simulator" : "ComfyUI at " + env.get("TRAVELART_COMFYUI_URL"))
+                : env.getOrDefault("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL);
         progress.println("Models: chat " + env.getOrDefault("TRAVELART_CHAT_MODEL", PromptWorkerConfig.DEFAULT_CHAT_MODEL)
-                + ", image " + env.getOrDefault("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL));
+                + ", image " + imageModel);
         progress.println("Starting Kafka, the schema registry and both workers...");
         progress.flush();
 
@@ -123,6 +144,7 @@ final class DemoCommand implements Callable<Integer> {
         deleteRecursively(runDir.resolve("kafka"));
         long started = System.nanoTime();
         try (UntilStopped stop = gallery ? UntilStopped.install() : null;
+             ComfyUiSimulator comfy = comfyUiSimulator ? startComfyUi(overrides) : null;
              LocalPipeline pipeline = LocalPipeline.start(runDir, partitions,
                 realApi ? Optional.empty() : Optional.of(SimulatorSettings.defaults()), overrides);
              ResultWatcher watcher = pipeline.watcher(false);
@@ -275,5 +297,20 @@ final class DemoCommand implements Callable<Integer> {
         public Duration convert(String value) {
             return io.travelart.core.config.Settings.parseDuration(value);
         }
+    }
+
+    /** The built-in ComfyUI simulator, for the demo's image-worker (its URL goes into the workers' settings). */
+    private static ComfyUiSimulator startComfyUi(Map<String, String> overrides) {
+        ComfyUiSimulator simulator = ComfyUiSimulator.start(ComfyUiSimulator.Settings.defaults());
+        overrides.put("TRAVELART_COMFYUI_URL", simulator.baseUrl());
+        return simulator;
+    }
+
+    /** The model file the configured (or built-in) workflow loads, as the image-worker names it. */
+    private static String workflowModel(Map<String, String> overrides) {
+        Map<String, String> settings = new HashMap<>(overrides);
+        settings.putIfAbsent("TRAVELART_COMFYUI_URL", "http://127.0.0.1:8188");
+        Settings values = Settings.of(settings);
+        return ComfyUiConfig.from(values).model(values);
     }
 }

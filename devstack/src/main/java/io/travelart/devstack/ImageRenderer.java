@@ -34,7 +34,12 @@ final class ImageRenderer {
 
     /** The picture as {@code png}, {@code jpeg} or {@code webp} (the images API's output formats). */
     static byte[] render(String prompt, int width, int height, String format) {
-        Random random = new Random(seed(prompt));
+        return render(prompt, 0, width, height, format);
+    }
+
+    /** As {@link #render(String, int, int, String)}, with a sampler's seed: the same prompt and seed give the same picture. */
+    static byte[] render(String prompt, long seed, int width, int height, String format) {
+        Random random = new Random(seed(prompt) ^ seed);
         String lower = prompt.toLowerCase();
         boolean night = lower.contains("night") || lower.contains("midnight") || lower.contains("moon");
         float hue = random.nextFloat();

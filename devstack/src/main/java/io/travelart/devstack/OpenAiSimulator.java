@@ -351,6 +351,9 @@ public final class OpenAiSimulator implements AutoCloseable {
         if (prompt.isBlank()) {
             return Answer.error(400, "invalid_request_error", "missing_required_parameter", "'prompt' is required.");
         }
+        if (settings.dialect() != SimulatorSettings.Dialect.OPENAI) {
+            return compatibleImageAnswer(body, prompt, live, settings);
+        }
         Optional<Answer> notServed = notServed(model);
         if (notServed.isPresent()) {
             return notServed.get();
@@ -423,6 +426,42 @@ public final class OpenAiSimulator implements AutoCloseable {
             usage.putObject("input_tokens_details").put("image_tokens", 0).put("text_tokens", input);
             usage.put("output_tokens", output);
             usage.put("total_tokens", input + output);
+        }
+        return new Answer(200, answer);
+    }
+
+    /**
+     * An OpenAI-compatible server's answer (LocalAI, vLLM-Omni): any model name, {@code quality} and {@code output_format}
+     * ignored, PNG, and the answer in that server's documented shape.
+     */
+    private Answer compatibleImageAnswer(JsonNode body, String prompt, boolean live, SimulatorSettings s) {
+        Matcher sizeMatch = SIZE.matcher(body.path("size").asText("512x512"));
+        if (!sizeMatch.matches()) {
+            return Answer.error(400, "invalid_request_error", "invalid_value", "Invalid value for 'size': " + body.path("size").asText());
+        }
+        if (live) {
+            pause(s.imageLatency(), s.jitter());
+        }
+        byte[] png = ImageRenderer.render(prompt, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)), "png");
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("created", Instant.now().getEpochSecond());
+        ObjectNode image = answer.putArray("data").addObject();
+        if (s.dialect() == SimulatorSettings.Dialect.LOCALAI) {
+            answer.put("id", UUID.randomUUID().toString());
+            image.putArray("embedding");
+            image.put("index", 0);
+            if ("b64_json".equals(body.path("response_format").asText())) {
+                image.put("b64_json", Base64.getEncoder().encodeToString(png));
+            } else {
+                String id = UUID.randomUUID().toString();
+                files.put(id, new StoredFile(png, Instant.now().plus(s.urlTtl())));
+                image.put("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/simulator/files/" + id + ".png");
+            }
+            answer.putObject("usage").put("prompt_tokens", 0).put("completion_tokens", 0).put("total_tokens", 0);
+        } else {
+            image.put("b64_json", Base64.getEncoder().encodeToString(png));
+            image.putNull("url");
+            image.putNull("revised_prompt");
         }
         return new Answer(200, answer);
     }

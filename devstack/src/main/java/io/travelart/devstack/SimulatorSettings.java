@@ -18,12 +18,29 @@ import java.time.Duration;
  *                          one second's share at once ({@code imagesPerMinute / 60}, at least 1), refilled evenly
  * @param reuseImages       draw one image per size and answer every call with it, so that a benchmark measures the
  *                          pipeline, not the simulator's drawing (50-100 ms of CPU per 1024x1024 image)
+ * @param dialect           whose images answer to give: OpenAI's, or that of a server that speaks its API its own way
  */
 public record SimulatorSettings(Duration chatLatency, Duration imageLatency, double jitter, ImageMode imageMode,
                                 Duration urlTtl, String refusalMarker, int faultStatus, double faultRate,
-                                Duration retryAfter, int imagesPerMinute, boolean reuseImages) {
+                                Duration retryAfter, int imagesPerMinute, boolean reuseImages, Dialect dialect) {
 
     public enum ImageMode { B64_JSON, URL }
+
+    /**
+     * How {@code /v1/images/generations} answers, after the servers' documented shapes. OpenAI-compatible servers take
+     * any model name and ignore {@code quality} and {@code output_format}.
+     */
+    public enum Dialect {
+        /** OpenAI: base64 for GPT image models, token usage ({@code input_tokens}, {@code output_tokens}). */
+        OPENAI,
+        /**
+         * LocalAI: a URL to the image under {@code /generated-images/} unless {@code response_format} is b64_json, an
+         * {@code id} and an {@code embedding} per image, and a chat-style usage ({@code prompt_tokens}) of zeros.
+         */
+        LOCALAI,
+        /** vLLM-Omni: base64 only, {@code url} and {@code revised_prompt} null, no usage. */
+        VLLM_OMNI
+    }
 
     public static final String DEFAULT_REFUSAL_MARKER = "#content-policy";
     /** Text containing this is flagged (category violence) by {@code POST /v1/moderations}. */
@@ -31,7 +48,7 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
 
     public static SimulatorSettings defaults() {
         return new SimulatorSettings(Duration.ofMillis(200), Duration.ofMillis(500), 0.2, ImageMode.B64_JSON,
-                Duration.ofHours(1), DEFAULT_REFUSAL_MARKER, 0, 0.0, Duration.ofSeconds(1), 0, false);
+                Duration.ofHours(1), DEFAULT_REFUSAL_MARKER, 0, 0.0, Duration.ofSeconds(1), 0, false, Dialect.OPENAI);
     }
 
     /** No simulated latency: for tests that care about behaviour, not time. */
@@ -41,26 +58,31 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
 
     public SimulatorSettings withLatency(Duration chat, Duration image) {
         return new SimulatorSettings(chat, image, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter,
-                imagesPerMinute, reuseImages);
+                imagesPerMinute, reuseImages, dialect);
     }
 
     public SimulatorSettings withJitter(double share) {
         return new SimulatorSettings(chatLatency, imageLatency, share, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
-                retryAfter, imagesPerMinute, reuseImages);
+                retryAfter, imagesPerMinute, reuseImages, dialect);
     }
 
     public SimulatorSettings withFaults(int status, double rate) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, status, rate, retryAfter,
-                imagesPerMinute, reuseImages);
+                imagesPerMinute, reuseImages, dialect);
     }
 
     public SimulatorSettings withImagesPerMinute(int limit) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
-                retryAfter, limit, reuseImages);
+                retryAfter, limit, reuseImages, dialect);
     }
 
     public SimulatorSettings withReusedImages(boolean reuse) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
-                retryAfter, imagesPerMinute, reuse);
+                retryAfter, imagesPerMinute, reuse, dialect);
+    }
+
+    public SimulatorSettings withDialect(Dialect answers) {
+        return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
+                retryAfter, imagesPerMinute, reuseImages, answers);
     }
 }

@@ -11,7 +11,6 @@ import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;
 import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
-import io.travelart.events.TokenUsage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,7 +140,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         if (existing.isPresent()) {
             // Redelivered or replayed: the image was bought already.
             log.info("request {}: reusing the stored image {}", input.getRequestId(), existing.get().address());
-            return Outcome.published(ready(input, existing.get(), null, generatorModel, null, 0));
+            return Outcome.published(ready(input, existing.get(), null, 0));
         }
         Instant started = clock.instant();
         GeneratedImage image;
@@ -166,13 +165,12 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
             log.warn("request {}: the image was generated but could not be stored: {}", input.getRequestId(), e.getMessage());
             return Outcome.failed(e.failure());
         }
-        return Outcome.published(ready(input, stored, image.revisedPrompt(), image.model(), image.usage(),
-                generated.toEpochMilli() - started.toEpochMilli()));
+        return Outcome.published(ready(input, stored, image, generated.toEpochMilli() - started.toEpochMilli()));
     }
 
-    private ImageReady ready(PromptCreated input, StoredImage stored, String revisedPrompt, String model, TokenUsage usage,
-                             long latencyMs) {
-        return ReadyEvents.of(input, stored, links.url(stored), revisedPrompt, model, usage, latencyMs, clock.instant(),
+    /** @param image the image as generated, or null for one found in the store */
+    private ImageReady ready(PromptCreated input, StoredImage stored, GeneratedImage image, long latencyMs) {
+        return ReadyEvents.of(input, stored, links.url(stored), image, generatorModel, latencyMs, clock.instant(),
                 Priorities.INTERACTIVE);
     }
 }

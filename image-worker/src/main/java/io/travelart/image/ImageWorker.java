@@ -1,5 +1,6 @@
 package io.travelart.image;
 
+import com.openai.client.OpenAIClient;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.call.RetryPolicy;
 import io.travelart.core.time.Time;
@@ -18,6 +19,12 @@ import io.travelart.events.PromptCreated;
 import io.travelart.image.batch.BatchLane;
 import io.travelart.image.batch.BatchLaneConfig;
 import io.travelart.image.batch.OpenAiBatches;
+import io.travelart.image.comfyui.ComfyUiClient;
+import io.travelart.image.comfyui.ComfyUiConfig;
+import io.travelart.image.comfyui.ComfyUiException;
+import io.travelart.image.comfyui.ComfyUiImageGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
@@ -33,10 +40,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.random.RandomGenerator;
 
-/** The running image-worker: its stage, which owns the image store (and the directory store's server) and the API client. */
+/**
+ * The running image-worker: its stage, which owns the image store (and the directory store's server) and the image
+ * server's client (OpenAI's, or ComfyUI's).
+ */
 public final class ImageWorker implements Running {
 
     public static final String NAME = "image-worker";
+    private static final Logger log = LoggerFactory.getLogger(ImageWorker.class);
 
     private final Worker<PromptCreated, ImageReady> worker;
     private ImageWorker(Worker<PromptCreated, ImageReady> worker) {
@@ -47,14 +58,12 @@ public final class ImageWorker implements Running {
         Time clock = Time.SYSTEM;
         int inFlight = config.worker().maxInFlight();
         WorkerMetrics metrics = WorkerMetrics.prometheus(NAME, config.worker().instanceId(), config.worker().prices());
-        var client = OpenAiClients.create(config.openai(), inFlight);
-        var lifecycle = new ModelLifecycle(client, Map.of("TRAVELART_IMAGE_MODEL", config.imageModel()), config.modelCheck(),
-                clock, metrics.registry());
+        List<AutoCloseable> resources = new ArrayList<>();
+        Backend backend = config.comfyui().isPresent() ? comfyUi(config, config.comfyui().get(), clock)
+                : openAi(config, inFlight, clock, metrics);
         ImageStore store;
         ImageLinks links;
-        List<AutoCloseable> resources = new ArrayList<>();
         try {
-            lifecycle.requireUsable();
             if (config.store() instanceof ImageStoreConfig.S3 bucket) {
                 S3ImageStore s3 = S3ImageStore.open(bucket);
                 store = s3;
@@ -68,33 +77,34 @@ public final class ImageWorker implements Running {
                 store = files;
             }
         } catch (IOException e) {
-            lifecycle.close();
-            client.close();
+            backend.close();
             throw new StartupException("image store: cannot start " + describe(config) + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            lifecycle.close();
-            client.close();
+            backend.close();
             throw e;
         }
         ExecutorService calls = CallPool.create("image-call", inFlight);
-        resources.addAll(List.of(calls::shutdownNow, client::close, store, lifecycle));
-        StageGate gate = Worker.gate(StageNames.IMAGE, config.worker(), lifecycle.probe(), metrics, resources);
+        resources.add(calls::shutdownNow);
+        resources.addAll(backend.resources());
+        resources.add(store);
+        StageGate gate = Worker.gate(StageNames.IMAGE, config.worker(), backend.probe(), metrics, resources);
         var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
         var images = new RateLimiter("images", config.imagesPerMinute(), clock);
         metrics.bind(images, "images");
-        OpenAiImageGenerator openai = new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),
-                config.compression(), config.openai().timeout());
+        // OpenAiErrors reads OpenAI's exceptions, and any backend's that know their failure (Classified).
         ImageGenerator generator = new GuardedImageGenerator(
-                new MeteredImageGenerator(openai, config.imageModel(), metrics, OpenAiErrors.INSTANCE),
+                new MeteredImageGenerator(backend.generator(), config.imageModel(), metrics, OpenAiErrors.INSTANCE),
                 retry, images, gate, OpenAiErrors.INSTANCE);
         var storeRetry = new RetryPolicy(config.worker().retry(), RetryingImageStore.ERRORS, clock,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
         ImageStore retrying = new RetryingImageStore(store, storeRetry);
         Optional<String> batchTopic = Optional.empty();
         if (config.batch().enabled()) {
+            // ImageWorkerConfig allows the lane only with OpenAI, whose Batch API it uses.
+            OpenAiImageGenerator openai = (OpenAiImageGenerator) backend.generator();
             BatchLane lane = startLane(config, new BatchLane.Drawing(openai, config.imageModel(), config.defaultSize(), config.quality(),
-                    retrying, links), client, metrics, clock);
+                    retrying, links), backend.openAiClient().orElseThrow(), metrics, clock);
             resources.add(0, lane);
             batchTopic = Optional.of(config.batch().pendingTopic());
         }
@@ -107,10 +117,62 @@ public final class ImageWorker implements Running {
     }
 
     /**
+     * The image server's side of the worker: the generator for one attempt, the free probe a paused stage asks, and what
+     * closes with the worker.
+     */
+    private record Backend(ImageGenerator generator, StageGate.Probe probe, List<AutoCloseable> resources,
+                           Optional<OpenAIClient> openAiClient) {
+        void close() {
+            for (AutoCloseable resource : resources) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    // closing after a failed start: the start's own exception is the one to report
+                }
+            }
+        }
+    }
+
+    /** OpenAI or a server that speaks its images API; the model lifecycle check first (a model gone stops the start). */
+    private static Backend openAi(ImageWorkerConfig config, int inFlight, Time clock, WorkerMetrics metrics) {
+        OpenAIClient client = OpenAiClients.create(config.openai(), inFlight);
+        var lifecycle = new ModelLifecycle(client, Map.of("TRAVELART_IMAGE_MODEL", config.imageModel()), config.modelCheck(),
+                clock, metrics.registry());
+        try {
+            lifecycle.requireUsable();
+        } catch (RuntimeException e) {
+            lifecycle.close();
+            client.close();
+            throw e;
+        }
+        OpenAiImageGenerator generator = new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),
+                config.compression(), config.openai().timeout());
+        return new Backend(generator, lifecycle.probe(), List.of(client::close, lifecycle), Optional.of(client));
+    }
+
+    /**
+     * A ComfyUI server. It has no models endpoint, so there is no lifecycle check, and a paused stage (a model file
+     * missing on the server) probes with a record of its backlog. A server not up yet is said at start, not fatal: the
+     * first calls wait for it within the retry budget.
+     */
+    private static Backend comfyUi(ImageWorkerConfig config, ComfyUiConfig comfy, Time clock) {
+        ComfyUiClient client = new ComfyUiClient(comfy.url(), comfy.callTimeout());
+        try {
+            var stats = client.systemStats().path("system");
+            log.info("ComfyUI {} at {} (version {}), workflow {}, model {}", stats.path("os").asText("?"), comfy.url(),
+                    stats.path("comfyui_version").asText("unknown"), comfy.workflow(), config.imageModel());
+        } catch (ComfyUiException e) {
+            log.warn("ComfyUI at {} cannot be reached yet ({}); jobs wait for it within the retry budget", comfy.url(), e.getMessage());
+        }
+        var generator = new ComfyUiImageGenerator(client, comfy, config.imageModel(), "travelart-" + config.worker().instanceId(), clock);
+        return new Backend(generator, StageGate.Probe.NONE, List.of(), Optional.empty());
+    }
+
+    /**
      * The batch lane, on its topics (made when missing: the pending one with as many partitions as prompt-created and
      * a week's retention, as a batch may take a day; the batches one compacted).
      */
-    private static BatchLane startLane(ImageWorkerConfig config, BatchLane.Drawing drawing, com.openai.client.OpenAIClient client,
+    private static BatchLane startLane(ImageWorkerConfig config, BatchLane.Drawing drawing, OpenAIClient client,
                                        WorkerMetrics metrics, Time time) {
         BatchLaneConfig lane = config.batch();
         try (TopicSetup setup = new TopicSetup(config.worker().kafka(), Duration.ofSeconds(30))) {

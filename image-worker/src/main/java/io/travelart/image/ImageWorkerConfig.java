@@ -4,6 +4,8 @@ import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.openai.ImageModels;
+import io.travelart.core.openai.ImageProvider;
+import io.travelart.image.comfyui.ComfyUiConfig;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiConfig;
 import io.travelart.image.batch.BatchLaneConfig;
@@ -11,8 +13,9 @@ import io.travelart.image.batch.BatchLaneConfig;
 import java.util.Optional;
 
 /**
- * The image-worker's settings: the shared worker settings, OpenAI, and
- * {@code TRAVELART_IMAGE_MODEL} (gpt-image-2.6-flare), {@code TRAVELART_IMAGE_SIZE} (1024x1024),
+ * The image-worker's settings: the shared worker settings, the image server ({@code TRAVELART_IMAGE_PROVIDER}: openai,
+ * the default, for OpenAI and servers that speak its images API; or comfyui, with {@link ComfyUiConfig}), OpenAI, and
+ * {@code TRAVELART_IMAGE_MODEL} (gpt-image-2.6-flare; for ComfyUI the workflow's model file), {@code TRAVELART_IMAGE_SIZE} (1024x1024),
  * {@code TRAVELART_IMAGE_QUALITY} (medium; a request's own quality wins), {@code TRAVELART_IMAGE_FORMAT} (png, webp or jpeg)
  * with {@code TRAVELART_IMAGE_COMPRESSION} (0-100, for webp and jpeg; the provider's default when unset), the model
  * lifecycle check ({@link ModelLifecycle.Config}),
@@ -23,7 +26,8 @@ import java.util.Optional;
  * {@code <base>/<key>}, presigned URLs when unset), and this
  * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit), and the batch lane ({@link BatchLaneConfig}).
  */
-public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String imageModel, ImageSize defaultSize,
+public record ImageWorkerConfig(WorkerConfig worker, ImageProvider provider, Optional<ComfyUiConfig> comfyui, OpenAiConfig openai,
+                                String imageModel, ImageSize defaultSize,
                                 String quality, String outputFormat, Optional<Integer> compression,
                                 ImageStoreConfig store, String httpHost, int httpPort, Optional<String> publicBaseUrl,
                                 int imagesPerMinute, ModelLifecycle.Config modelCheck, BatchLaneConfig batch) {
@@ -33,10 +37,16 @@ public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String
 
     public static ImageWorkerConfig from(Settings settings) {
         String size = settings.string("TRAVELART_IMAGE_SIZE", "1024x1024");
-        String model = settings.string("TRAVELART_IMAGE_MODEL", DEFAULT_IMAGE_MODEL);
+        ImageProvider provider = ImageProvider.from(settings);
+        Optional<ComfyUiConfig> comfyui = provider == ImageProvider.COMFYUI ? Optional.of(ComfyUiConfig.from(settings)) : Optional.empty();
+        if (comfyui.isEmpty() && settings.optional("TRAVELART_IMAGE_SEED").isPresent()) {
+            throw new ConfigException("TRAVELART_IMAGE_SEED is for seeded backends (TRAVELART_IMAGE_PROVIDER=comfyui); "
+                    + "OpenAI's images API takes no seed");
+        }
+        String model = comfyui.map(c -> c.model(settings)).orElseGet(() -> settings.string("TRAVELART_IMAGE_MODEL", DEFAULT_IMAGE_MODEL));
         ImageSize defaultSize = ImageSize.parse(size).orElseThrow(() -> new ConfigException(
                 "TRAVELART_IMAGE_SIZE=" + size + " is not accepted: expected WIDTHxHEIGHT, e.g. 1024x1024"));
-        ImageModels.sizeProblem(model, defaultSize.width(), defaultSize.height()).ifPresent(problem -> {
+        ImageModels.sizeProblem(provider, model, defaultSize.width(), defaultSize.height()).ifPresent(problem -> {
             throw new ConfigException("TRAVELART_IMAGE_SIZE=" + problem);
         });
         String quality = settings.string("TRAVELART_IMAGE_QUALITY", DEFAULT_QUALITY);
@@ -47,6 +57,10 @@ public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String
         if (!ImageModels.FORMATS.contains(format)) {
             throw new ConfigException("TRAVELART_IMAGE_FORMAT=" + format + " is not accepted: expected png, webp or jpeg");
         }
+        if (!format.equals("png") && comfyui.isPresent()) {
+            throw new ConfigException("TRAVELART_IMAGE_FORMAT=" + format + " is for OpenAI's GPT image models; "
+                    + "a ComfyUI workflow saves what its output node saves (SaveImage: png)");
+        }
         if (!format.equals("png") && !ImageModels.gptImage(model)) {
             throw new ConfigException("TRAVELART_IMAGE_FORMAT=" + format + " needs a GPT image model; " + model + " answers png");
         }
@@ -55,8 +69,15 @@ public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String
         if (compression.isPresent() && format.equals("png")) {
             throw new ConfigException("TRAVELART_IMAGE_COMPRESSION is for webp and jpeg; TRAVELART_IMAGE_FORMAT is png");
         }
+        BatchLaneConfig batch = BatchLaneConfig.from(settings, comfyui.isEmpty());
+        if (comfyui.isPresent() && batch.enabled()) {
+            throw new ConfigException("TRAVELART_BATCH_LANE=true needs OpenAI's Batch API; with TRAVELART_IMAGE_PROVIDER=comfyui "
+                    + "requests of priority batch are drawn as they come (unset TRAVELART_BATCH_LANE)");
+        }
         return new ImageWorkerConfig(
                 WorkerConfig.from(settings),
+                provider,
+                comfyui,
                 OpenAiConfig.from(settings),
                 model,
                 defaultSize,
@@ -69,6 +90,6 @@ public record ImageWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String
                 settings.optional("TRAVELART_IMAGE_PUBLIC_BASE_URL"),
                 settings.intValue("TRAVELART_IMAGES_PER_MINUTE", 0, 0, 10_000_000),
                 ModelLifecycle.Config.from(settings),
-                BatchLaneConfig.from(settings));
+                batch);
     }
 }

@@ -22,7 +22,7 @@ public final class MeteredImageGenerator implements ImageGenerator {
     @Override
     public GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality) {
         GeneratedImage image = metrics.timed(StageNames.IMAGE, model, classifier, () -> generator.generate(requestId, prompt, size, quality));
-        metrics.image(model, size.toString(), image.usage());
+        metrics.image(model, size.toString(), image.usage(), image.computeMs());
         metrics.tokens(StageNames.IMAGE, model, image.usage());
         return image;
     }

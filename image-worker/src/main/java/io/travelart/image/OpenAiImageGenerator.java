@@ -19,8 +19,9 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * Calls the images API. gpt-image models answer base64 only; DALL·E-style providers may answer with
- * a URL that expires within about an hour, so such an image is downloaded at once.
+ * Calls the images API, of OpenAI or of a server that speaks it (LocalAI, vLLM-Omni). gpt-image models answer base64
+ * only; DALL·E-style providers and LocalAI may answer with a URL that expires, so such an image is downloaded at once.
+ * {@code quality} and {@code output_format} go to GPT image models only: other servers ignore or refuse them.
  */
 public final class OpenAiImageGenerator implements ImageGenerator {
 
@@ -82,10 +83,20 @@ public final class OpenAiImageGenerator implements ImageGenerator {
         } else {
             throw new OpenAIInvalidDataException("the image has neither b64_json nor url");
         }
-        TokenUsage usage = response.usage()
-                .map(u -> new TokenUsage(u.inputTokens(), u.outputTokens(), u.totalTokens()))
-                .orElse(null);
+        TokenUsage usage = response.usage().flatMap(OpenAiImageGenerator::tokens).orElse(null);
         return new GeneratedImage(bytes, image.revisedPrompt().orElse(null), model, usage);
+    }
+
+    /**
+     * OpenAI's usage, or empty for a server that answers another shape (LocalAI sends a chat-style
+     * {@code prompt_tokens}/{@code completion_tokens} of zeros): such an image is priced per image instead of failing.
+     */
+    private static Optional<TokenUsage> tokens(ImagesResponse.Usage usage) {
+        try {
+            return Optional.of(new TokenUsage(usage.inputTokens(), usage.outputTokens(), usage.totalTokens()));
+        } catch (OpenAIInvalidDataException e) {
+            return Optional.empty();
+        }
     }
 
     private byte[] fetch(String url) {

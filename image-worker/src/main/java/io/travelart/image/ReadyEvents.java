@@ -2,7 +2,6 @@ package io.travelart.image;
 
 import io.travelart.events.ImageReady;
 import io.travelart.events.PromptCreated;
-import io.travelart.events.TokenUsage;
 
 import java.time.Instant;
 
@@ -12,14 +11,18 @@ public final class ReadyEvents {
     private ReadyEvents() {
     }
 
-    /** @param lane {@code interactive} or {@code batch} ({@link io.travelart.events.Priorities}) */
-    public static ImageReady of(PromptCreated input, StoredImage stored, String url, String revisedPrompt, String model,
-                                TokenUsage usage, long imageLatencyMs, Instant createdAt, String lane) {
+    /**
+     * @param image what the provider said of the image (model, usage, seed, compute time); null for an image found in the
+     *              store, of which only the model is known
+     * @param lane  {@code interactive} or {@code batch} ({@link io.travelart.events.Priorities})
+     */
+    public static ImageReady of(PromptCreated input, StoredImage stored, String url, GeneratedImage image, String model,
+                                long imageLatencyMs, Instant createdAt, String lane) {
         return ImageReady.newBuilder()
                 .setRequestId(input.getRequestId())
                 .setRequest(input.getRequest())
                 .setPrompt(input.getPrompt())
-                .setRevisedPrompt(revisedPrompt)
+                .setRevisedPrompt(image == null ? null : image.revisedPrompt())
                 .setImageUrl(url)
                 .setImageLocation(stored.address())
                 .setContentType(stored.contentType())
@@ -28,9 +31,11 @@ public final class ReadyEvents {
                 .setWidth(stored.format().width())
                 .setHeight(stored.format().height())
                 .setPromptModel(input.getModel())
-                .setImageModel(model)
+                .setImageModel(image == null ? model : image.model())
                 .setPromptUsage(input.getUsage())
-                .setImageUsage(usage)
+                .setImageUsage(image == null ? null : image.usage())
+                .setSeed(image == null ? null : image.seed())
+                .setImageComputeMs(image == null ? null : image.computeMs())
                 .setPromptLatencyMs(input.getPromptLatencyMs())
                 .setImageLatencyMs(imageLatencyMs)
                 .setCreatedAt(createdAt)

@@ -5,6 +5,7 @@ import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.openai.ImageModels;
+import io.travelart.core.openai.ImageProvider;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
@@ -32,15 +33,18 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
     private final int keywordMaxLength;
     private final PromptCheck check;
     private final Moderator moderator;
+    private final ImageProvider imageProvider;
     private final String imageModel;
 
     /**
      * @param moderator  the free check before the paid calls ({@link Moderator#OFF} for none)
-     * @param imageModel the pipeline's image model: a request's size and quality must be ones it accepts
+     * @param imageProvider the pipeline's image server and {@code imageModel} its model: a request's size and quality must
+     *                      be ones it accepts
      */
-    public PromptStage(PromptWriter writer, Moderator moderator, String imageModel, Executor executor, Clock clock,
-                       int keywordMaxLength, int promptMaxLength) {
+    public PromptStage(PromptWriter writer, Moderator moderator, ImageProvider imageProvider, String imageModel, Executor executor,
+                       Clock clock, int keywordMaxLength, int promptMaxLength) {
         this.writer = writer;
+        this.imageProvider = imageProvider;
         this.moderator = moderator;
         this.imageModel = imageModel;
         this.executor = executor;
@@ -76,7 +80,7 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
             if (!matcher.matches()) {
                 return "imageSize '" + size + "' is not WIDTHxHEIGHT, e.g. 1024x1024";
             }
-            var problem = ImageModels.sizeProblem(imageModel, Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)));
+            var problem = ImageModels.sizeProblem(imageProvider, imageModel, Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)));
             if (problem.isPresent()) {
                 return "imageSize " + problem.get();
             }

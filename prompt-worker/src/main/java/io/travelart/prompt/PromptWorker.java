@@ -59,7 +59,7 @@ public final class PromptWorker {
         // The free check shares the retry policy and the gate (a refused key pauses the stage here too), not the chat limits.
         Moderator guardedModerator = request -> retry.call(() -> gate.watch(OpenAiErrors.INSTANCE::classify,
                 () -> moderator.flagged(request)));
-        PromptStage stage = new PromptStage(writer, config.moderation() ? guardedModerator : Moderator.OFF, config.imageModel(),
+        PromptStage stage = new PromptStage(writer, config.moderation() ? guardedModerator : Moderator.OFF, config.imageProvider(), config.imageModel(),
                 calls, clock, config.keywordMaxLength(), config.promptMaxLength());
         return Worker.start(NAME, config.worker(), stage, config.worker().topics().keywordRequested(),
                 config.worker().topics().promptCreated(), PromptCreated.getClassSchema(), clock, metrics, gate,

@@ -2,6 +2,7 @@ package io.travelart.prompt;
 
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.openai.ImageProvider;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiConfig;
 
@@ -10,12 +11,13 @@ import io.travelart.core.openai.OpenAiConfig;
  * {@code TRAVELART_CHAT_MODEL} (default gpt-5.4-mini), {@code TRAVELART_KEYWORD_MAX_LENGTH} (200),
  * {@code TRAVELART_PROMPT_MAX_LENGTH} (1200), this instance's chat rate limits
  * {@code TRAVELART_CHAT_REQUESTS_PER_MINUTE} and {@code TRAVELART_CHAT_TOKENS_PER_MINUTE} (0, the default, means none),
- * {@code TRAVELART_IMAGE_MODEL} (the pipeline's image model, whose sizes and qualities a request is checked against
- * before anything is paid), the free moderation check {@code TRAVELART_MODERATION} (true) with
+ * {@code TRAVELART_IMAGE_PROVIDER} and {@code TRAVELART_IMAGE_MODEL} (the pipeline's image server and model, whose sizes
+ * and qualities a request is checked against before anything is paid), the free moderation check {@code TRAVELART_MODERATION} (true) with
  * {@code TRAVELART_MODERATION_MODEL} (omni-moderation-latest), and the model lifecycle check.
  */
 public record PromptWorkerConfig(WorkerConfig worker, OpenAiConfig openai, String chatModel, int keywordMaxLength,
-                                 int promptMaxLength, int requestsPerMinute, int tokensPerMinute, String imageModel,
+                                 int promptMaxLength, int requestsPerMinute, int tokensPerMinute,
+                                 ImageProvider imageProvider, String imageModel,
                                  boolean moderation, String moderationModel, ModelLifecycle.Config modelCheck) {
 
     public static final String DEFAULT_CHAT_MODEL = "gpt-5.4-mini";
@@ -42,6 +44,7 @@ public record PromptWorkerConfig(WorkerConfig worker, OpenAiConfig openai, Strin
                 settings.intValue("TRAVELART_PROMPT_MAX_LENGTH", 1200, 100, 32_000),
                 settings.intValue("TRAVELART_CHAT_REQUESTS_PER_MINUTE", 0, 0, 100_000_000),
                 settings.intValue("TRAVELART_CHAT_TOKENS_PER_MINUTE", 0, 0, 2_000_000_000),
+                ImageProvider.from(settings),
                 // The same setting and default as the image-worker's: both workers of a pipeline are given the same value.
                 settings.string("TRAVELART_IMAGE_MODEL", DEFAULT_IMAGE_MODEL),
                 settings.bool("TRAVELART_MODERATION", true),

@@ -395,10 +395,10 @@ public final class BatchLane implements AutoCloseable {
             throw new IllegalStateException("storing the image of " + input.getRequestId() + " failed: " + e.getMessage(), e);
         }
         double cost = metrics.tokens(StageNames.IMAGE, image.model(), image.usage(), WorkerMetrics.BATCH);
-        metrics.image(image.model(), size(input).toString(), image.usage());
+        metrics.image(image.model(), size(input).toString(), image.usage(), null);
         long latency = Duration.between(input.getCreatedAt(), now).toMillis();
-        return new Outcome(ReadyEvents.of(input, stored, drawing.links().url(stored), image.revisedPrompt(), image.model(),
-                image.usage(), latency, now, Priorities.BATCH), null, cost);
+        return new Outcome(ReadyEvents.of(input, stored, drawing.links().url(stored), image, image.model(),
+                latency, now, Priorities.BATCH), null, cost);
     }
 
     private static Failure failure(JsonNode line, String status) {

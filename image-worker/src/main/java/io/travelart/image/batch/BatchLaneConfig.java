@@ -5,7 +5,7 @@ import io.travelart.core.config.Settings;
 import java.time.Duration;
 
 /**
- * The batch lane's settings: {@code TRAVELART_BATCH_LANE} (true; false draws batch requests at once like any
+ * The batch lane's settings: {@code TRAVELART_BATCH_LANE} (true for OpenAI, false for ComfyUI; false draws batch requests at once like any
  * other), {@code TRAVELART_BATCH_MAX_REQUESTS} (500: a batch is submitted when it holds this many),
  * {@code TRAVELART_BATCH_MAX_AGE} (10m: or when its oldest request has waited this long),
  * {@code TRAVELART_BATCH_POLL_INTERVAL} (1m: how often an open batch is asked about), and its two topics,
@@ -16,8 +16,13 @@ public record BatchLaneConfig(boolean enabled, int maxRequests, Duration maxAge,
                               String pendingTopic, String batchesTopic) {
 
     public static BatchLaneConfig from(Settings settings) {
+        return from(settings, true);
+    }
+
+    /** @param byDefault whether the lane is on when TRAVELART_BATCH_LANE is unset: off for backends without a Batch API */
+    public static BatchLaneConfig from(Settings settings, boolean byDefault) {
         return new BatchLaneConfig(
-                settings.bool("TRAVELART_BATCH_LANE", true),
+                settings.bool("TRAVELART_BATCH_LANE", byDefault),
                 settings.intValue("TRAVELART_BATCH_MAX_REQUESTS", 500, 1, 50_000),
                 settings.duration("TRAVELART_BATCH_MAX_AGE", Duration.ofMinutes(10)),
                 settings.duration("TRAVELART_BATCH_POLL_INTERVAL", Duration.ofMinutes(1)),

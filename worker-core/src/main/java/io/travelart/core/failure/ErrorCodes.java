@@ -28,6 +28,11 @@ public final class ErrorCodes {
     public static final String INVALID_ANSWER = "INVALID_ANSWER";
     /** The request was in a batch that expired or was cancelled before its line ran (retriable: a replay submits it again). */
     public static final String BATCH_EXPIRED = "BATCH_EXPIRED";
+    /**
+     * A self-hosted image server (ComfyUI) dropped the job: interrupted there, or lost when the server restarted (its
+     * queue lives in memory). Retriable: queueing it again draws it.
+     */
+    public static final String JOB_LOST = "JOB_LOST";
     /** Storing or fetching the image failed. */
     public static final String STORAGE = "STORAGE";
     /** The worker stopped while the call waited to be retried; a replay picks it up. */

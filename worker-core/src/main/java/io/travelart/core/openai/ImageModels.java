@@ -15,7 +15,9 @@ import java.util.Set;
  *   <li>earlier GPT image models: 1024x1024, 1536x1024, 1024x1536; quality low/medium/high/auto; output formats;</li>
  *   <li>DALL·E 3: 1024x1024, 1792x1024, 1024x1792; DALL·E 2: 256, 512 or 1024 square; neither takes our
  *       qualities nor an output format;</li>
- *   <li>any other name (an OpenAI-compatible server): any size, and neither parameter is sent.</li>
+ *   <li>any other name (an OpenAI-compatible server): any size, and neither parameter is sent;</li>
+ *   <li>a ComfyUI workflow (Stable Diffusion): both edges divisible by 8, from 16 to 16384, as ComfyUI's
+ *       {@code EmptyLatentImage} node takes them; quality is not sent.</li>
  * </ul>
  */
 public final class ImageModels {
@@ -36,7 +38,22 @@ public final class ImageModels {
         return model.startsWith("gpt-image") || model.startsWith("chatgpt-image");
     }
 
-    /** Why the model cannot draw this size, or empty when it can. */
+    /** Why the provider's model cannot draw this size, or empty when it can. */
+    public static Optional<String> sizeProblem(ImageProvider provider, String model, int width, int height) {
+        if (provider == ImageProvider.COMFYUI) {
+            String size = width + "x" + height;
+            if (width % 8 != 0 || height % 8 != 0) {
+                return Optional.of(size + ": Stable Diffusion (ComfyUI) needs both edges divisible by 8");
+            }
+            if (Math.min(width, height) < 16 || Math.max(width, height) > 16384) {
+                return Optional.of(size + ": ComfyUI draws edges from 16 to 16384");
+            }
+            return Optional.empty();
+        }
+        return sizeProblem(model, width, height);
+    }
+
+    /** Why the OpenAI (or OpenAI-compatible) model cannot draw this size, or empty when it can. */
     public static Optional<String> sizeProblem(String model, int width, int height) {
         String size = width + "x" + height;
         if (model.startsWith("gpt-image-2")) {

@@ -37,9 +37,21 @@ class PriceTableTest {
     void anOverrideReplacesAModelAndAddsOthers() {
         PriceTable prices = PriceTable.parse(" gpt-5.4-mini input=1 output=2 ;my-model image=0.5");
 
-        assertThat(prices.of("gpt-5.4-mini").orElseThrow()).isEqualTo(new PriceTable.Price(1, 2, 0));
+        assertThat(prices.of("gpt-5.4-mini").orElseThrow()).isEqualTo(new PriceTable.Price(1, 2, 0, 0));
         assertThat(prices.of("my-model").orElseThrow().perImage()).isEqualTo(0.5);
         assertThat(prices.of("gpt-image-1-mini")).isPresent();
+    }
+
+    @Test
+    void aSelfHostedModelCostsNothingUnlessPricedPerImageOrPerGpuSecond() {
+        assertThat(PriceTable.parse(null).of("sd_xl_base_1.0")).isEmpty();
+        PriceTable prices = PriceTable.parse("sd_xl_base_1.0 gpu_second=0.0008; flux-dev image=0.001 gpu_second=0.002");
+
+        // 2.5 GPU-seconds at $0.0008
+        assertThat(prices.requestCost(null, null, "sd_xl_base_1.0", null)).isZero();
+        assertThat(prices.of("sd_xl_base_1.0").orElseThrow().ofImage(2_500L)).isCloseTo(0.002, within(1e-12));
+        assertThat(prices.of("flux-dev").orElseThrow().ofImage(1_000L)).isCloseTo(0.003, within(1e-12));
+        assertThat(prices.of("flux-dev").orElseThrow().ofImage(null)).isCloseTo(0.001, within(1e-12));
     }
 
     @Test
