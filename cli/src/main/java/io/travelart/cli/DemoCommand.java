@@ -229,7 +229,9 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  image:  " + e.getImageUrl() + "  (" + e.getWidth() + "x" + e.getHeight() + " "
                         + e.getContentType() + ", " + e.getSizeBytes() + " bytes, sha256 " + e.getSha256().substring(0, 12) + "…)");
                 out.println("  file:   " + imageFile(result));
-                out.printf("  models: %s, %s; estimated cost $%.4f%s%n", e.getPromptModel(), e.getImageModel(),
+                out.printf("  models: %s, %s%s; estimated cost $%.4f%s%n", e.getPromptModel(), e.getImageModel(),
+                        e.getSeed() == null ? "" : " (seed " + e.getSeed() + (e.getImageComputeMs() == null ? ""
+                                : String.format(", %.1f GPU-s", e.getImageComputeMs() / 1000.0)) + ")",
                         prices.requestCost(e), "batch".equals(e.getLane()) ? " (batch lane: the image at half price)" : "");
             } else if (result instanceof RequestResult.Failed failed) {
                 RequestFailed e = failed.event();

@@ -39,6 +39,7 @@ final class ResultView {
             double cost = prices.requestCost(event);
             node.put("estimatedCostUsd", Math.round(cost * 1e6) / 1e6);
             node.put("lane", event.getLane() == null ? "interactive" : event.getLane());
+            node.put("seed", event.getSeed());
         } else {
             RequestFailed event = ((RequestResult.Failed) result).event();
             node.put("keyword", event.getKeyword() != null ? event.getKeyword() : keyword);
@@ -51,6 +52,7 @@ final class ResultView {
             node.putNull("imageModel");
             node.putNull("estimatedCostUsd");
             node.putNull("lane");
+            node.putNull("seed");
         }
         return node.toString();
     }

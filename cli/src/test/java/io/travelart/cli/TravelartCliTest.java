@@ -108,7 +108,7 @@ class TravelartCliTest {
         JsonNode event = new ObjectMapper().readTree(json.lines().get(0));
         assertThat(event.fieldNames()).toIterable()
                 .containsExactlyInAnyOrder("requestId", "keyword", "status", "prompt", "imageUrl", "imageFile", "errorCode",
-                        "promptModel", "imageModel", "estimatedCostUsd", "lane");
+                        "promptModel", "imageModel", "estimatedCostUsd", "lane", "seed");
         assertThat(event.get("status").asText()).isIn("ready", "failed");
         if (event.get("status").asText().equals("ready")) {
             assertThat(event.get("imageModel").asText()).isEqualTo("gpt-image-2.6-flare");
@@ -305,5 +305,25 @@ class TravelartCliTest {
         assertThat(blank.get("errorCode").asText()).isEqualTo("INVALID_INPUT");
         assertThat(run.err()).contains("Using the built-in OpenAI simulator");
         assertThat(Files.list(dir.resolve("demo/images"))).hasSize(1);
+    }
+
+    @Test
+    void demoDrawsWithStableDiffusionOnTheBuiltInComfyUiSimulator(@TempDir Path dir) throws Exception {
+        Run run = run("demo", "--simulator", "--image-provider", "comfyui", "--json", "--data-dir", dir.toString(), "Kyoto in autumn rain");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("image sd_xl_base_1.0 on the built-in ComfyUI simulator");
+        JsonNode kyoto = new ObjectMapper().readTree(run.lines().get(0));
+        assertThat(kyoto.get("status").asText()).isEqualTo("ready");
+        assertThat(kyoto.get("imageModel").asText()).isEqualTo("sd_xl_base_1.0");
+        assertThat(kyoto.get("seed").isIntegralNumber()).isTrue();
+        // the chat call is priced; the self-hosted image costs nothing unless TRAVELART_PRICES says so
+        assertThat(kyoto.get("estimatedCostUsd").asDouble()).isPositive().isLessThan(0.01);
+        Path file = Path.of(kyoto.get("imageFile").asText());
+        assertThat(javax.imageio.ImageIO.read(file.toFile()).getWidth()).isEqualTo(1024);
+
+        Run bad = run("demo", "--image-provider", "midjourney");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--image-provider 'midjourney' is not one of openai, comfyui");
     }
 }
