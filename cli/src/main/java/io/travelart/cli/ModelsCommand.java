@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.core.config.Settings;
+import io.travelart.core.openai.ImageProvider;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
@@ -45,7 +46,11 @@ final class ModelsCommand implements Callable<Integer> {
         OpenAiConfig openai = OpenAiConfig.from(settings);
         Map<String, String> models = new LinkedHashMap<>();
         models.put("TRAVELART_CHAT_MODEL", settings.string("TRAVELART_CHAT_MODEL", PromptWorkerConfig.DEFAULT_CHAT_MODEL));
-        models.put("TRAVELART_IMAGE_MODEL", settings.string("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL));
+        // A ComfyUI workflow's model is a file on the GPU server, which OpenAI's models endpoint knows nothing of.
+        boolean openAiImages = ImageProvider.from(settings) == ImageProvider.OPENAI;
+        if (openAiImages) {
+            models.put("TRAVELART_IMAGE_MODEL", settings.string("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL));
+        }
         if (settings.bool("TRAVELART_MODERATION", true)) {
             models.put("TRAVELART_MODERATION_MODEL", settings.string("TRAVELART_MODERATION_MODEL", OpenAiModerator.DEFAULT_MODEL));
         }
@@ -68,6 +73,9 @@ final class ModelsCommand implements Callable<Integer> {
                         s.replacement().orElse("-"));
             }
             statuses.stream().filter(s -> s.state() != ModelLifecycle.State.SERVED).forEach(s -> out.println(s.describe()));
+            if (!openAiImages) {
+                out.println("TRAVELART_IMAGE_PROVIDER=comfyui: the image model is the workflow's, on the ComfyUI server; not checked here");
+            }
         }
         out.flush();
         return statuses.stream().anyMatch(ModelLifecycle.Status::unusable) ? 1 : 0;
