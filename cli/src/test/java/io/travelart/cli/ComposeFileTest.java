@@ -74,6 +74,23 @@ class ComposeFileTest {
         return list;
     }
 
+    /** The Compose Specification's own JSON schema, from ../shared/compose-spec (not in this repository). */
+    private static final Path COMPOSE_SPEC = ROOT.resolve("../shared/compose-spec/compose-spec.json");
+
+    @Test
+    void theComposeFileIsValidUnderTheComposeSpecificationsSchema() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(COMPOSE_SPEC),
+                COMPOSE_SPEC.toAbsolutePath().normalize() + " is not there: the compose file is not checked against the specification's schema");
+        var factory = com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V7);
+        // Read from its file, so that its relative $id resolves.
+        var schema = factory.getSchema(COMPOSE_SPEC.toAbsolutePath().normalize().toUri());
+
+        assertThat(schema.validate(compose)).as("docker-compose.yml against the Compose Specification").isEmpty();
+        // The check can fail: a misspelt key is refused.
+        JsonNode misspelt = YAML.readTree("services:\n  worker:\n    image: x\n    enviroment:\n      A: b\n");
+        assertThat(schema.validate(misspelt)).anySatisfy(m -> assertThat(m.getMessage()).contains("enviroment"));
+    }
+
     @Test
     void everyVariableTheComposeFileGivesAWorkerIsOneItReadsAndAccepts() {
         Map<String, Function<Settings, WorkerConfig>> workers = Map.of(
@@ -108,7 +125,7 @@ class ComposeFileTest {
 
     private Map<String, String> scrapeTarget(String job) {
         try {
-            JsonNode prometheus = YAML.readTree(ROOT.resolve("ops/prometheus.yml").toFile());
+            JsonNode prometheus = YAML.readTree(ROOT.resolve("ops/prometheus/prometheus.yml").toFile());
             for (JsonNode config : prometheus.path("scrape_configs")) {
                 if (config.path("job_name").asText().equals(job)) {
                     JsonNode sd = config.path("dns_sd_configs").get(0);
@@ -119,7 +136,7 @@ class ComposeFileTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        throw new AssertionError("ops/prometheus.yml has no job " + job);
+        throw new AssertionError("ops/prometheus/prometheus.yml has no job " + job);
     }
 
     @Test

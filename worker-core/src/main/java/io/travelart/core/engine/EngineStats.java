@@ -23,6 +23,7 @@ public final class EngineStats {
     public static final String REBALANCES = "travelart.engine.rebalances";
     public static final String POLLS = "travelart.engine.polls";
     public static final String LAG = "travelart.consumer.lag";
+    public static final String FAILURES = "travelart.requests.failed";
 
     final Counter polls;
     final Counter consumed;
@@ -32,8 +33,12 @@ public final class EngineStats {
     final Counter pauses;
     final Counter rebalances;
     final AtomicInteger inFlight = new AtomicInteger();
+    private final MeterRegistry registry;
+    private final String stage;
 
     EngineStats(MeterRegistry registry, String stage) {
+        this.registry = registry;
+        this.stage = stage;
         polls = Counter.builder(POLLS).description("Polls made, including those that returned nothing").tag("stage", stage).register(registry);
         consumed = Counter.builder(CONSUMED).description("Records read from the input topic").tag("stage", stage).register(registry);
         published = Counter.builder(PUBLISHED).description("Events committed, by outcome: the stage's output or request-failed")
@@ -46,6 +51,12 @@ public final class EngineStats {
         rebalances = Counter.builder(REBALANCES).description("Partition revocations and losses seen").tag("stage", stage).register(registry);
         Gauge.builder(IN_FLIGHT, inFlight, AtomicInteger::get).description("Stage calls started and not yet finished")
                 .tag("stage", stage).register(registry);
+    }
+
+    /** request-failed events committed with this error code. */
+    Counter failures(String code) {
+        return Counter.builder(FAILURES).description("request-failed events committed, by error code").tags("stage", stage, "code", code)
+                .register(registry);
     }
 
     /** Polls made, including those that returned nothing. */

@@ -6,7 +6,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 sealed interface Output permits Output.Send, Output.Unpublishable {
 
     /** The stage's output or its failure event ({@code failed}), ready to send. */
-    record Send(ProducerRecord<String, byte[]> record, boolean failed) implements Output {
+    /** @param failureCode the error code of a request-failed event; null for the stage's output */
+    record Send(ProducerRecord<String, byte[]> record, String failureCode) implements Output {
+        public boolean failed() {
+            return failureCode != null;
+        }
+
     }
 
     /**

@@ -79,7 +79,7 @@ final class OutputRecords {
         String type = event.getSchema().getFullName();
         var headers = outputHeaders.computeIfAbsent(type, t -> new EventHeaders.Template(t, source));
         return new Output.Send(new ProducerRecord<>(topic, null, request.requestId(), serde.serialize(topic, event),
-                headers.forOutput(input.headers(), request.requestId(), now)), false);
+                headers.forOutput(input.headers(), request.requestId(), now)), null);
     }
 
     private Output failed(ConsumerRecord<byte[], byte[]> input, String stage, Failure failure, Request request, Instant now) {
@@ -88,7 +88,7 @@ final class OutputRecords {
         // An undecodable record has no request id: its failure keeps the key it came with.
         String key = request.requestId() != null ? request.requestId() : rawKey(input);
         return new Output.Send(new ProducerRecord<>(failedTopic, null, key, serde.serialize(failedTopic, event),
-                failedHeaders.forOutput(input.headers(), key, now)), true);
+                failedHeaders.forOutput(input.headers(), key, now)), failure.code());
     }
 
     static String rawKey(ConsumerRecord<byte[], byte[]> record) {

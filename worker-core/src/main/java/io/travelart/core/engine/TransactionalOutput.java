@@ -46,6 +46,7 @@ final class TransactionalOutput {
     private long openedAt;
     private long sentPublished;
     private long sentFailed;
+    private final java.util.Map<String, Integer> sentFailures = new java.util.HashMap<>();
     /** The commit in flight, if any; {@code open} stays true until it is {@link #endCommit ended}. */
     private CompletableFuture<Long> commit;
 
@@ -99,6 +100,7 @@ final class TransactionalOutput {
         producer.send(output.record());
         if (output.failed()) {
             sentFailed++;
+            sentFailures.merge(output.failureCode(), 1, Integer::sum);
         } else {
             sentPublished++;
         }
@@ -163,8 +165,10 @@ final class TransactionalOutput {
         open = false;
         stats.published.increment(sentPublished);
         stats.failed.increment(sentFailed);
+        sentFailures.forEach((code, n) -> stats.failures(code).increment(n));
         sentPublished = 0;
         sentFailed = 0;
+        sentFailures.clear();
         stats.transactions.record(took, TimeUnit.NANOSECONDS);
         return true;
     }
@@ -176,6 +180,7 @@ final class TransactionalOutput {
         }
         sentPublished = 0;
         sentFailed = 0;
+        sentFailures.clear();
         if (!open) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.travelart.core.worker;
 
+import io.micrometer.core.instrument.Gauge;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.engine.Stage;
@@ -34,6 +35,16 @@ import java.util.concurrent.CompletableFuture;
 public final class Worker<I extends SpecificRecord, O extends SpecificRecord> implements Running {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    /** The readiness gauge: 1 while {@code /health/ready} would answer 200. */
+    public static final String READY = "travelart.ready";
+    /** The instance's TRAVELART_MAX_IN_FLIGHT, by stage. */
+    public static final String MAX_IN_FLIGHT = "travelart.calls.max";
+
+    /** The consumer group of a worker's stage (the group KEDA's lag trigger names). */
+    public static String groupId(String workerName) {
+        return "travelart-" + workerName;
+    }
 
     /** How long a registry check counts for the readiness probe: probes come every few seconds. */
     private static final Duration REGISTRY_CHECK_VALID = Duration.ofSeconds(5);
@@ -133,11 +144,17 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         }
         var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
                 config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace(), config.offsetMetadataMaxBytes());
-        var identity = new EngineClients.Identity("travelart-" + name, name + "-" + config.instanceId(),
+        var identity = new EngineClients.Identity(groupId(name), name + "-" + config.instanceId(),
                 "travelart-" + name + "-" + config.instanceId());
         StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, EngineClients.connect(config.kafka(), identity, metrics.registry()),
                 serde, time, gate, metrics.registry());
         Worker<I, O> worker = new Worker<>(engine, registry, gate, time);
+        // For dashboards and alerts: readiness as a gauge (what /health/ready answers), and the capacity the calls in
+        // flight are measured against.
+        Gauge.builder(READY, worker, w -> w.health().notReady().isEmpty() ? 1 : 0)
+                .description("1 while the instance is ready (GET /health/ready answers 200), else 0").register(metrics.registry());
+        Gauge.builder(MAX_IN_FLIGHT, config, WorkerConfig::maxInFlight).description("TRAVELART_MAX_IN_FLIGHT: the calls one instance runs at most")
+                .tag("stage", stage.name()).register(metrics.registry());
         try {
             worker.management = ManagementServer.start(config.managementHost(), config.managementPort(), metrics, worker::health);
         } catch (IOException e) {
