@@ -8,7 +8,6 @@ import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.worker.ManagementServer;
 import io.travelart.image.ImageStoreConfig;
 import io.travelart.image.ImageWorkerConfig;
-import io.travelart.prompt.PromptWorkerConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -23,7 +22,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -93,17 +91,9 @@ class ComposeFileTest {
 
     @Test
     void everyVariableTheComposeFileGivesAWorkerIsOneItReadsAndAccepts() {
-        Map<String, Function<Settings, WorkerConfig>> workers = Map.of(
-                "prompt-worker", s -> PromptWorkerConfig.from(s).worker(),
-                "image-worker", s -> ImageWorkerConfig.from(s).worker());
-        workers.forEach((service, load) -> {
+        WorkerSettings.WORKERS.keySet().forEach(service -> {
             Map<String, String> env = environment(service);
-            Settings settings = Settings.of(env);
-            WorkerConfig config = load.apply(settings);
-            Set<String> read = settings.namesRead();
-            assertThat(env.keySet()).as("variables %s reads", service).allSatisfy(name ->
-                    assertThat(read.contains(name) || (name.startsWith("KAFKA_") && read.contains("KAFKA_*")))
-                            .as("%s reads %s", service, name).isTrue());
+            WorkerConfig config = WorkerSettings.readsAll(service, env);
 
             // Kafka and the registry: hosts are services of this file, ports are where those listen.
             String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");

@@ -20,12 +20,9 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.travelart.core.config.Settings;
 import io.travelart.core.config.Topics;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.worker.ManagementServer;
-import io.travelart.image.ImageWorkerConfig;
-import io.travelart.prompt.PromptWorkerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -41,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -260,19 +256,11 @@ class KubernetesManifestsTest {
     @Test
     void eachWorkerReadsEverySettingItIsGivenServesItsProbesAndIsNamedByItsPod() throws IOException {
         Map<String, Object> resources = build(BASE);
-        Map<String, Function<Settings, WorkerConfig>> workers = Map.of(
-                "prompt-worker", s -> PromptWorkerConfig.from(s).worker(),
-                "image-worker", s -> ImageWorkerConfig.from(s).worker());
-        workers.forEach((worker, load) -> {
+        WorkerSettings.WORKERS.keySet().forEach(worker -> {
             StatefulSet set = get(resources, "apps/v1/StatefulSet", "travelart-" + worker, StatefulSet.class);
             Container container = set.getSpec().getTemplate().getSpec().getContainers().get(0);
             Map<String, String> env = environment(resources, container);
-            Settings settings = Settings.of(env);
-            WorkerConfig config = load.apply(settings);
-            Set<String> read = settings.namesRead();
-            assertThat(env.keySet()).as("settings given to %s", worker).allSatisfy(name ->
-                    assertThat(read.contains(name) || (name.startsWith("KAFKA_") && read.contains("KAFKA_*")))
-                            .as("%s reads %s", worker, name).isTrue());
+            WorkerConfig config = WorkerSettings.readsAll(worker, env);
 
             // The instance id is the pod's name: stable across restarts, unique per pod.
             EnvVar id = container.getEnv().stream().filter(e -> e.getName().equals("TRAVELART_INSTANCE_ID")).findFirst().orElseThrow();

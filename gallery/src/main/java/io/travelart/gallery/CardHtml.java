@@ -52,6 +52,10 @@ final class CardHtml {
                 .append(row("took", String.format(Locale.ROOT, "%s (prompt %s, image %s)", seconds(total),
                         seconds(e.getPromptLatencyMs()), seconds(e.getImageLatencyMs()))))
                 .append(row("size", e.getWidth() + "×" + e.getHeight() + " " + e.getContentType()));
+        if (e.getSeed() != null) {
+            // Self-hosted Stable Diffusion (ComfyUI): the seed redraws the image; the GPU time prices it.
+            html.append(row("seed", e.getSeed() + (e.getImageComputeMs() == null ? "" : " · " + seconds(e.getImageComputeMs()) + " on the GPU")));
+        }
         if (e.getRequest().getSourceSystem() != null) {
             html.append(row("source", e.getRequest().getSourceSystem()));
         }

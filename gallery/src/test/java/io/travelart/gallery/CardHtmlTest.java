@@ -25,6 +25,17 @@ class CardHtmlTest {
     }
 
     @Test
+    void aStableDiffusionImageShowsItsSeedAndGpuTimeAndOnlyThen() {
+        RequestResult.Ready openai = (RequestResult.Ready) GalleryStateTest.ready("r4", "Oslo", null, "http://i/r4");
+        assertThat(html.render(new Card(4, openai, null))).doesNotContain("<dt>seed</dt>");
+        openai.event().setImageModel("sd_xl_base_1.0");
+        openai.event().setSeed(4_242L);
+        openai.event().setImageComputeMs(2_500L);
+        assertThat(html.render(new Card(5, openai, null))).contains("<dt>seed</dt><dd>4242 · 2.5 s on the GPU</dd>")
+                .contains("gpt-5.4-mini · sd_xl_base_1.0");
+    }
+
+    @Test
     void anImageUrlThatIsNotHttpGetsNoLink() {
         String card = html.render(new Card(1, GalleryStateTest.ready("r1", "Paris", null, "javascript:alert(1)"), null));
         assertThat(card).doesNotContain("javascript:").contains("no http(s) URL");
