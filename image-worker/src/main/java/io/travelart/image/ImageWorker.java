@@ -102,9 +102,9 @@ public final class ImageWorker implements Running {
         Optional<String> batchTopic = Optional.empty();
         if (config.batch().enabled()) {
             // ImageWorkerConfig allows the lane only with OpenAI, whose Batch API it uses.
-            OpenAiImageGenerator openai = (OpenAiImageGenerator) backend.generator();
-            BatchLane lane = startLane(config, new BatchLane.Drawing(openai, config.imageModel(), config.defaultSize(), config.quality(),
-                    retrying, links), backend.openAiClient().orElseThrow(), metrics, clock);
+            BatchApi api = backend.batchApi().orElseThrow(() -> new IllegalStateException("the batch lane needs OpenAI's Batch API"));
+            BatchLane lane = startLane(config, new BatchLane.Drawing(api.images(), config.imageModel(), config.defaultSize(), config.quality(),
+                    retrying, links), api.client(), metrics, clock);
             resources.add(0, lane);
             batchTopic = Optional.of(config.batch().pendingTopic());
         }
@@ -117,11 +117,11 @@ public final class ImageWorker implements Running {
     }
 
     /**
-     * The image server's side of the worker: the generator for one attempt, the free probe a paused stage asks, and what
-     * closes with the worker.
+     * The image server's side of the worker: the generator for one attempt, the free probe a paused stage asks, what
+     * closes with the worker, and the Batch API where the server has one (OpenAI).
      */
     private record Backend(ImageGenerator generator, StageGate.Probe probe, List<AutoCloseable> resources,
-                           Optional<OpenAIClient> openAiClient) {
+                           Optional<BatchApi> batchApi) {
         void close() {
             for (AutoCloseable resource : resources) {
                 try {
@@ -131,6 +131,10 @@ public final class ImageWorker implements Running {
                 }
             }
         }
+    }
+
+    /** What the batch lane draws with: the images request of one line, and the client of OpenAI's Files and Batches APIs. */
+    private record BatchApi(OpenAiImageGenerator images, OpenAIClient client) {
     }
 
     /** OpenAI or a server that speaks its images API; the model lifecycle check first (a model gone stops the start). */
@@ -147,7 +151,7 @@ public final class ImageWorker implements Running {
         }
         OpenAiImageGenerator generator = new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),
                 config.compression(), config.openai().timeout());
-        return new Backend(generator, lifecycle.probe(), List.of(client::close, lifecycle), Optional.of(client));
+        return new Backend(generator, lifecycle.probe(), List.of(client::close, lifecycle), Optional.of(new BatchApi(generator, client)));
     }
 
     /**
