@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.Optional;
 
 import java.io.IOException;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -15,7 +15,6 @@ import io.travelart.core.worker.Worker;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

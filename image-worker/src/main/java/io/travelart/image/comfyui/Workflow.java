@@ -179,9 +179,4 @@ public final class Workflow {
     public String toString() {
         return source + " (placeholders " + used + ")";
     }
-
-    /** For tests and messages: the graph as it was read. */
-    JsonNode graph() {
-        return graph;
-    }
 }
