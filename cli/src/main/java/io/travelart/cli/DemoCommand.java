@@ -132,7 +132,7 @@ final class DemoCommand implements Callable<Integer> {
             overrides.put(ImageProvider.SETTING, ImageProvider.COMFYUI.id());
         }
         String imageModel = comfyUi
-                ? overrides.getOrDefault("TRAVELART_IMAGE_MODEL", workflowModel(overrides)) + " on "
+                ? workflowModel(overrides) + " on "
                         + (comfyUiSimulator ? "the built-in ComfyUI simulator" : "ComfyUI at " + env.get("TRAVELART_COMFYUI_URL"))
                 : env.getOrDefault("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL);
         progress.println("Models: chat " + env.getOrDefault("TRAVELART_CHAT_MODEL", PromptWorkerConfig.DEFAULT_CHAT_MODEL)
@@ -310,9 +310,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The model file the configured (or built-in) workflow loads, as the image-worker names it. */
     private static String workflowModel(Map<String, String> overrides) {
-        Map<String, String> settings = new HashMap<>(overrides);
-        settings.putIfAbsent("TRAVELART_COMFYUI_URL", "http://127.0.0.1:8188");
-        Settings values = Settings.of(settings);
-        return ComfyUiConfig.from(values).model(values);
+        Settings values = Settings.of(overrides);
+        return ComfyUiConfig.model(values, ComfyUiConfig.workflow(values));
     }
 }

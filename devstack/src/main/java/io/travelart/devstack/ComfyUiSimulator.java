@@ -504,16 +504,7 @@ public final class ComfyUiSimulator implements AutoCloseable {
 
     private void queue(HttpExchange exchange) throws IOException {
         if (exchange.getRequestMethod().equals("POST")) {
-            JsonNode body = JSON.readTree(exchange.getRequestBody());
-            synchronized (lock) {
-                if (body.path("clear").asBoolean(false)) {
-                    pending.clear();
-                }
-                for (JsonNode id : body.path("delete")) {
-                    pending.removeIf(job -> job.promptId().equals(id.asText()));
-                }
-            }
-            send(exchange, 200, "application/json", new byte[0]);
+            clearOrDelete(exchange, pending::clear, id -> pending.removeIf(job -> job.promptId().equals(id)));
             return;
         }
         ObjectNode answer = JSON.createObjectNode();
@@ -524,6 +515,20 @@ public final class ComfyUiSimulator implements AutoCloseable {
             pending.forEach(job -> waiting.add(item(job)));
         }
         sendJson(exchange, 200, answer);
+    }
+
+    /** {@code POST /queue} and {@code POST /history} take the same body: {@code {"clear": true}} and/or {@code {"delete": [ids]}}. */
+    private void clearOrDelete(HttpExchange exchange, Runnable clear, java.util.function.Consumer<String> delete) throws IOException {
+        JsonNode body = JSON.readTree(exchange.getRequestBody());
+        synchronized (lock) {
+            if (body.path("clear").asBoolean(false)) {
+                clear.run();
+            }
+            for (JsonNode id : body.path("delete")) {
+                delete.accept(id.asText());
+            }
+        }
+        send(exchange, 200, "application/json", new byte[0]);
     }
 
     private static ArrayNode item(Job job) {
@@ -540,16 +545,7 @@ public final class ComfyUiSimulator implements AutoCloseable {
 
     private void history(HttpExchange exchange) throws IOException {
         if (exchange.getRequestMethod().equals("POST")) {
-            JsonNode body = JSON.readTree(exchange.getRequestBody());
-            synchronized (lock) {
-                if (body.path("clear").asBoolean(false)) {
-                    history.clear();
-                }
-                for (JsonNode id : body.path("delete")) {
-                    history.remove(id.asText());
-                }
-            }
-            send(exchange, 200, "application/json", new byte[0]);
+            clearOrDelete(exchange, history::clear, history::remove);
             return;
         }
         String path = exchange.getRequestURI().getPath();

@@ -179,18 +179,23 @@ public final class OpenAiSimulator implements AutoCloseable {
     // ---- chat ----
 
     private void chat(HttpExchange exchange) throws IOException {
+        paid(exchange, Endpoint.CHAT, body -> chatAnswer(body, true));
+    }
+
+    /** A paid endpoint's call: admitted (key, quota, limits, faults), answered, and billed when the answer is 200. */
+    private void paid(HttpExchange exchange, Endpoint endpoint, java.util.function.Function<JsonNode, Answer> answering) throws IOException {
         try (exchange) {
-            JsonNode body = admit(exchange, Endpoint.CHAT);
+            JsonNode body = admit(exchange, endpoint);
             if (body == null) {
                 return;
             }
-            Answer answer = chatAnswer(body, true);
+            Answer answer = answering.apply(body);
             if (answer.status() == 200) {
-                count(billed, Endpoint.CHAT, exchange);
+                count(billed, endpoint, exchange);
             }
             send(exchange, answer.status(), answer.body());
         } catch (RuntimeException e) {
-            log.error("simulator chat handler failed", e);
+            log.error("simulator {} handler failed", endpoint, e);
         }
     }
 
@@ -325,19 +330,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     // ---- images ----
 
     private void images(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            JsonNode body = admit(exchange, Endpoint.IMAGES);
-            if (body == null) {
-                return;
-            }
-            Answer answer = imageAnswer(body, true);
-            if (answer.status() == 200) {
-                count(billed, Endpoint.IMAGES, exchange);
-            }
-            send(exchange, answer.status(), answer.body());
-        } catch (RuntimeException e) {
-            log.error("simulator images handler failed", e);
-        }
+        paid(exchange, Endpoint.IMAGES, body -> imageAnswer(body, true));
     }
 
     /**

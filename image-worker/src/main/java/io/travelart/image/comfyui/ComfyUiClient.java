@@ -151,20 +151,12 @@ public final class ComfyUiClient {
     /** An output image's bytes. */
     public byte[] view(ImageRef image) {
         String query = "filename=" + encode(image.filename()) + "&subfolder=" + encode(image.subfolder()) + "&type=" + encode(image.type());
-        try {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(base.resolve("view?" + query)).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                throw ComfyUiException.status("GET /view of " + image.filename(), response.statusCode(), "");
-            }
-            return response.body();
-        } catch (IOException e) {
-            throw ComfyUiException.io("fetching " + image.filename(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new io.travelart.core.failure.CallFailedException(io.travelart.core.failure.Failure.retriable(
-                    io.travelart.core.failure.ErrorCodes.INTERRUPTED, "the worker stopped while fetching the image"), e);
+        HttpResponse<byte[]> response = send("fetching " + image.filename(), HttpRequest.newBuilder(base.resolve("view?" + query)).GET(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw ComfyUiException.status("GET /view of " + image.filename(), response.statusCode(), "");
         }
+        return response.body();
     }
 
     /** {@code GET /system_stats}: the server's version and devices. */
@@ -181,8 +173,12 @@ public final class ComfyUiClient {
     }
 
     private HttpResponse<String> send(String what, HttpRequest.Builder request) {
+        return send(what, request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private <T> HttpResponse<T> send(String what, HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {
         try {
-            return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request.timeout(timeout).build(), body);
         } catch (IOException e) {
             throw ComfyUiException.io(what, e);
         } catch (InterruptedException e) {

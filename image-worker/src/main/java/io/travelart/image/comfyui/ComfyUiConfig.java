@@ -41,7 +41,7 @@ public record ComfyUiConfig(URI url, Workflow workflow, String negativePrompt, D
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
             throw new ConfigException("TRAVELART_COMFYUI_URL=" + url + " is not an http(s) URL, e.g. http://127.0.0.1:8188");
         }
-        Workflow workflow = settings.optional("TRAVELART_COMFYUI_WORKFLOW").map(ComfyUiConfig::readWorkflow).orElseGet(ComfyUiConfig::builtIn);
+        Workflow workflow = workflow(settings);
         Optional<Long> seed = settings.optional("TRAVELART_IMAGE_SEED").filter(v -> !v.strip().equals("request")).map(v -> {
             try {
                 long value = Long.parseLong(v.strip());
@@ -64,7 +64,17 @@ public record ComfyUiConfig(URI url, Workflow workflow, String negativePrompt, D
 
     /** The model named in image-ready and priced: TRAVELART_IMAGE_MODEL, else the workflow's model file, else "comfyui". */
     public String model(Settings settings) {
+        return model(settings, workflow);
+    }
+
+    /** As {@link #model(Settings)}, for a workflow read on its own (before anything else is configured). */
+    public static String model(Settings settings, Workflow workflow) {
         return settings.optional("TRAVELART_IMAGE_MODEL").orElseGet(() -> workflow.modelName().orElse("comfyui"));
+    }
+
+    /** TRAVELART_COMFYUI_WORKFLOW's workflow, or the built-in one. */
+    public static Workflow workflow(Settings settings) {
+        return settings.optional("TRAVELART_COMFYUI_WORKFLOW").map(ComfyUiConfig::readWorkflow).orElseGet(ComfyUiConfig::builtIn);
     }
 
     private static Workflow readWorkflow(String file) {

@@ -45,7 +45,7 @@ final class TransactionalOutput {
     private boolean open;
     private long openedAt;
     private long sentPublished;
-    private long sentFailed;
+    /** request-failed events sent in the open transaction, by error code. */
     private final java.util.Map<String, Integer> sentFailures = new java.util.HashMap<>();
     /** The commit in flight, if any; {@code open} stays true until it is {@link #endCommit ended}. */
     private CompletableFuture<Long> commit;
@@ -99,7 +99,6 @@ final class TransactionalOutput {
         }
         producer.send(output.record());
         if (output.failed()) {
-            sentFailed++;
             sentFailures.merge(output.failureCode(), 1, Integer::sum);
         } else {
             sentPublished++;
@@ -164,10 +163,11 @@ final class TransactionalOutput {
         }
         open = false;
         stats.published.increment(sentPublished);
-        stats.failed.increment(sentFailed);
-        sentFailures.forEach((code, n) -> stats.failures(code).increment(n));
+        sentFailures.forEach((code, n) -> {
+            stats.failed.increment(n);
+            stats.failures(code).increment(n);
+        });
         sentPublished = 0;
-        sentFailed = 0;
         sentFailures.clear();
         stats.transactions.record(took, TimeUnit.NANOSECONDS);
         return true;
@@ -179,7 +179,6 @@ final class TransactionalOutput {
             throw new IllegalStateException("aborting while a commit is in flight");
         }
         sentPublished = 0;
-        sentFailed = 0;
         sentFailures.clear();
         if (!open) {
             return;
