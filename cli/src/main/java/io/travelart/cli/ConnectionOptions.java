@@ -5,6 +5,7 @@ import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.Topics;
 import io.travelart.core.registry.SchemaRegistryClient;
+import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.serde.EventSerde;
 import picocli.CommandLine.Option;
 
@@ -70,7 +71,7 @@ public final class ConnectionOptions {
     }
 
     EventSerde serde() {
-        return new EventSerde(registry(), RegistryConfig.from(settings()).autoRegister());
+        return new EventSerde(registry(), RegistryConfig.from(settings()).autoRegister(), WorkerConfig.maxRecordBytes(settings()));
     }
 
     /** {@code KEY=value} lines that both this command and a shell ({@code set -a; . dev.env}) can read. */

@@ -93,8 +93,8 @@ final class FailedCommand implements Callable<Integer> {
         Map<String, List<RequestFailed>> groups = failed.stream().collect(Collectors.groupingBy(
                 f -> f.getStage() + " " + f.getErrorCode(), TreeMap::new, Collectors.toList()));
         out.printf("%-7s %-16s %6s  %-20s  %-20s%n", "STAGE", "CODE", "COUNT", "FIRST FAILED", "LAST FAILED");
-        groups.values().forEach(group -> out.printf("%-7s %-16s %6d  %-20s  %-20s%n", group.get(0).getStage(),
-                group.get(0).getErrorCode(), group.size(),
+        groups.values().forEach(group -> out.printf("%-7s %-16s %6d  %-20s  %-20s%n", Terminal.safe(group.get(0).getStage()),
+                Terminal.safe(group.get(0).getErrorCode()), group.size(),
                 when(group.stream().map(RequestFailed::getFirstFailureAt).min(Comparator.naturalOrder()).orElseThrow()),
                 when(group.stream().map(RequestFailed::getLastFailureAt).max(Comparator.naturalOrder()).orElseThrow())));
         out.printf("%d failed request(s)%s%n", failed.size(), failed.isEmpty() ? "" : "; 'travelart failed show REQUEST_ID' for one");
@@ -167,7 +167,7 @@ final class FailedCommand implements Callable<Integer> {
                 if (json) {
                     out.println(JSON.writeValueAsString(m));
                 } else {
-                    m.forEach((k, v) -> out.printf("%-19s %s%n", k + ":", v));
+                    m.forEach((k, v) -> out.printf("%-19s %s%n", k + ":", Terminal.safe(String.valueOf(v))));
                     out.println();
                 }
             }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.time.Time;
+import io.travelart.image.batch.BatchLaneConfig;
 import io.travelart.events.OriginalHeader;
+import io.travelart.events.RequestBounds;
 import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -94,8 +96,11 @@ final class ReplayCommand implements Callable<Integer> {
         Set<String> ready = CommittedRecords.keyCounts(connection.kafka(), connection.topics().imageReady()).keySet();
         int most = limit == null ? Integer.MAX_VALUE : limit;
         FailedRequests.Filter filter = filters.filter(spec);
-        List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filter, ready, Map.of(), includePermanent, max, most);
-        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filter, ready, republished(candidates), includePermanent, max, most);
+        Set<String> inputTopics = Set.of(connection.topics().keywordRequested(), connection.topics().promptCreated(),
+                BatchLaneConfig.from(connection.settings()).pendingTopic());
+        List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filter, ready, Map.of(), includePermanent, max, most, inputTopics);
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filter, ready, republished(candidates), includePermanent, max, most,
+                inputTopics);
 
         Map<ReplayPlan.Verdict, Integer> counts = new EnumMap<>(ReplayPlan.Verdict.class);
         RateLimiter pace = new RateLimiter("replay", rate * 60L, Time.SYSTEM);
@@ -113,12 +118,20 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         int replayed = counts.getOrDefault(ReplayPlan.Verdict.REPLAY, 0);
-        out.printf("%s %d of %d failed request(s): %d already ready, %d pending, %d permanent, %d at the replay maximum (%d), %d over --limit%n",
+        out.printf("%s %d of %d failed request(s): %d already ready, %d pending, %d permanent, %d at the replay maximum (%d), %d over --limit%s%n",
                 dryRun ? "would replay" : "replayed", replayed, plan.size(),
                 counts.getOrDefault(ReplayPlan.Verdict.ALREADY_READY, 0), counts.getOrDefault(ReplayPlan.Verdict.PENDING, 0),
                 counts.getOrDefault(ReplayPlan.Verdict.PERMANENT, 0),
-                counts.getOrDefault(ReplayPlan.Verdict.AT_MAXIMUM, 0), max, counts.getOrDefault(ReplayPlan.Verdict.OVER_LIMIT, 0));
+                counts.getOrDefault(ReplayPlan.Verdict.AT_MAXIMUM, 0), max, counts.getOrDefault(ReplayPlan.Verdict.OVER_LIMIT, 0),
+                refusals(counts));
         return 0;
+    }
+
+    /** The refusals that only hostile or oversized records cause, named only when there are some. */
+    private static String refusals(Map<ReplayPlan.Verdict, Integer> counts) {
+        int truncated = counts.getOrDefault(ReplayPlan.Verdict.TRUNCATED, 0);
+        int foreign = counts.getOrDefault(ReplayPlan.Verdict.FOREIGN_TOPIC, 0);
+        return (truncated > 0 ? ", " + truncated + " truncated" : "") + (foreign > 0 ? ", " + foreign + " naming another topic" : "");
     }
 
     /**
@@ -188,8 +201,11 @@ final class ReplayCommand implements Callable<Integer> {
             case PERMANENT -> "skipped: not retriable (--include-permanent to replay it)";
             case AT_MAXIMUM -> "refused: replayed " + entry.replays() + " time(s) already, the maximum (--max-replays)";
             case OVER_LIMIT -> "left: over --limit";
+            case TRUNCATED -> "refused: the record was too large to carry whole; it is at " + f.getOriginTopic() + "-"
+                    + f.getOriginPartition() + "@" + f.getOriginOffset();
+            case FOREIGN_TOPIC -> "refused: " + RequestBounds.shown(f.getOriginTopic()) + " is not a topic the stages read";
         };
-        out.printf("%-36s %-6s %-16s %s%n", name(f), f.getStage(), f.getErrorCode(), what);
+        out.printf("%-36s %-6s %-16s %s%n", Terminal.safe(name(f)), Terminal.safe(f.getStage()), Terminal.safe(f.getErrorCode()), what);
         out.flush();
     }
 

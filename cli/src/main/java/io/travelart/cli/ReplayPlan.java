@@ -30,7 +30,14 @@ final class ReplayPlan {
         /** Replayed as often as allowed already. */
         AT_MAXIMUM,
         /** Beyond {@code --limit}: left for another run. */
-        OVER_LIMIT
+        OVER_LIMIT,
+        /** Its failure event holds only part of the record (it was too large to carry whole): nothing whole to republish. */
+        TRUNCATED,
+        /**
+         * Its origin topic is not one the stages read: whoever could write that failure event could otherwise have
+         * replay write anything anywhere with the operator's credentials.
+         */
+        FOREIGN_TOPIC
     }
 
     /** One failed request and what the replay does with it; {@code replays} is how often it was replayed before. */
@@ -63,9 +70,11 @@ final class ReplayPlan {
      * @param includePermanent replay failures that are not retriable too
      * @param maxReplays       a request replayed this often is refused
      * @param limit            at most this many are replayed
+     * @param inputTopics      the topics the stages read, the only ones a replay writes to
      */
     static List<Entry> of(List<RequestFailed> failures, FailedRequests.Filter filter, Set<String> ready,
-                          Map<Republished, Integer> replayed, boolean includePermanent, int maxReplays, int limit) {
+                          Map<Republished, Integer> replayed, boolean includePermanent, int maxReplays, int limit,
+                          Set<String> inputTopics) {
         Map<String, RequestFailed> latest = new LinkedHashMap<>();
         for (RequestFailed f : failures) {
             latest.put(identity(f), f);
@@ -78,7 +87,11 @@ final class ReplayPlan {
             }
             int replays = replays(f);
             Verdict verdict;
-            if (f.getRequestId() != null && ready.contains(f.getRequestId())) {
+            if (!inputTopics.contains(f.getOriginTopic())) {
+                verdict = Verdict.FOREIGN_TOPIC;
+            } else if (f.getOriginalTruncated()) {
+                verdict = Verdict.TRUNCATED;
+            } else if (f.getRequestId() != null && ready.contains(f.getRequestId())) {
                 verdict = Verdict.ALREADY_READY;
             } else if (replayed.getOrDefault(Republished.of(f), 0) > replays) {
                 verdict = Verdict.PENDING;

@@ -61,7 +61,12 @@ final class ResultView {
         return String.format("%-8s %-6s %-11s %-36s %-24s %s", "TIME", "STATUS", "LANE", "REQUEST ID", "KEYWORD", "IMAGE URL / ERROR");
     }
 
+    /** One line per result, whatever the event's text holds: control characters are shown, not sent to the terminal. */
     static String tableRow(RequestResult result) {
+        return Terminal.safe(rawRow(result));
+    }
+
+    private static String rawRow(RequestResult result) {
         if (result instanceof RequestResult.Ready ready) {
             ImageReady e = ready.event();
             return String.format("%-8s %-6s %-11s %-36s %s %s", time(e.getCreatedAt()), "ready",

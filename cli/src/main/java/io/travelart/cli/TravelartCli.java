@@ -1,5 +1,6 @@
 package io.travelart.cli;
 
+import io.travelart.core.http.HttpServers;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.registry.RegistryException;
@@ -19,6 +20,8 @@ public final class TravelartCli {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "travelart-cli-logback.xml");
         }
+        // Before any HTTP server of this JVM starts (the simulators', the gallery's, in-process workers').
+        HttpServers.limitRequestTime();
         System.exit(commandLine().execute(args));
     }
 

@@ -160,10 +160,27 @@ final class ProcessPipeline implements AutoCloseable {
 
     /** Publishes bytes as they are under this key, as a broken producer would; returns the key. */
     String send(String key, byte[] value) {
-        try (RequestPublisher publisher = new RequestPublisher(kafka, serde, topics.keywordRequested())) {
+        return send(topics.keywordRequested(), key, value);
+    }
+
+    /** Publishes bytes as they are under this key to a topic; returns the key. */
+    String send(String topic, String key, byte[] value) {
+        try (RequestPublisher publisher = new RequestPublisher(kafka, serde, topic)) {
             publisher.send(key, value);
         }
         return key;
+    }
+
+    EventSerde serde() {
+        return serde;
+    }
+
+    KafkaConfig kafka() {
+        return kafka;
+    }
+
+    Topics topics() {
+        return topics;
     }
 
     /** The request ids of the committed prompt-created events. */

@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReplayPlanTest {
 
     private static final FailedRequests.Filter ALL = FailedRequests.Filter.NONE;
+    private static final Set<String> INPUTS = Set.of("keyword-requested", "prompt-created");
 
     private static RequestFailed failure(String id, String stage, String code, boolean retriable, int replays, long offset) {
         List<OriginalHeader> headers = replays == 0 ? List.of()
@@ -41,7 +42,7 @@ class ReplayPlanTest {
         var prompt = failure("a", "PROMPT", "RATE_LIMITED", true, 0, 1);
         var image = failure("a", "IMAGE", "UPSTREAM_5XX", true, 1, 2);
 
-        List<ReplayPlan.Entry> plan = ReplayPlan.of(List.of(prompt, image), ALL, Set.of(), Map.of(), false, 3, Integer.MAX_VALUE);
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(List.of(prompt, image), ALL, Set.of(), Map.of(), false, 3, Integer.MAX_VALUE, INPUTS);
         assertThat(plan).singleElement().satisfies(e -> {
             assertThat(e.failure()).isSameAs(image);
             assertThat(e.replays()).isEqualTo(1);
@@ -50,7 +51,7 @@ class ReplayPlanTest {
 
         // Selecting the older failure's code selects nothing: replaying it would redo the prompt that succeeded.
         var byOldCode = new FailedRequests.Filter(null, "RATE_LIMITED", null, null, null);
-        assertThat(ReplayPlan.of(List.of(prompt, image), byOldCode, Set.of(), Map.of(), false, 3, Integer.MAX_VALUE)).isEmpty();
+        assertThat(ReplayPlan.of(List.of(prompt, image), byOldCode, Set.of(), Map.of(), false, 3, Integer.MAX_VALUE, INPUTS)).isEmpty();
     }
 
     @Test
@@ -62,9 +63,9 @@ class ReplayPlanTest {
                 failure("one", "PROMPT", "TIMEOUT", true, 2, 4),
                 failure("two", "IMAGE", "RATE_LIMITED", true, 0, 5));
 
-        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), Map.of(), false, 3, 1)))
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), Map.of(), false, 3, 1, INPUTS)))
                 .containsExactly(ALREADY_READY, PERMANENT, AT_MAXIMUM, REPLAY, OVER_LIMIT);
-        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), Map.of(), true, 4, Integer.MAX_VALUE)))
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), Map.of(), true, 4, Integer.MAX_VALUE, INPUTS)))
                 .containsExactly(ALREADY_READY, REPLAY, REPLAY, REPLAY, REPLAY);
     }
 
@@ -79,7 +80,7 @@ class ReplayPlanTest {
                 ReplayPlan.Republished.of("waiting".getBytes(), "v2".getBytes()), 2,
                 ReplayPlan.Republished.of("fresh".getBytes(), "other value".getBytes()), 5);
 
-        assertThat(verdicts(ReplayPlan.of(List.of(once, waiting, fresh), ALL, Set.of(), republished, false, 3, 2)))
+        assertThat(verdicts(ReplayPlan.of(List.of(once, waiting, fresh), ALL, Set.of(), republished, false, 3, 2, INPUTS)))
                 .containsExactly(REPLAY, PENDING, REPLAY);
     }
 
@@ -92,8 +93,18 @@ class ReplayPlanTest {
         var first = RequestFailed.newBuilder(failure("x", "INGEST", "INVALID_INPUT", false, 0, 7)).setRequestId(null).build();
         var second = RequestFailed.newBuilder(failure("x", "INGEST", "INVALID_INPUT", false, 0, 8)).setRequestId(null).build();
 
-        assertThat(ReplayPlan.of(List.of(first, second), ALL, Set.of(), Map.of(), true, 3, Integer.MAX_VALUE)).hasSize(2)
+        assertThat(ReplayPlan.of(List.of(first, second), ALL, Set.of(), Map.of(), true, 3, Integer.MAX_VALUE, INPUTS)).hasSize(2)
                 .allSatisfy(e -> assertThat(e.verdict()).isEqualTo(REPLAY));
+    }
+
+    @Test
+    void aFailureNamingATopicTheStagesDoNotReadOrHoldingOnlyPartOfItsRecordIsRefused() {
+        var forged = RequestFailed.newBuilder(failure("forged", "PROMPT", "UPSTREAM_5XX", true, 0, 1)).setOriginTopic("image-ready").build();
+        var cut = RequestFailed.newBuilder(failure("cut", "INGEST", "INGEST", true, 0, 2)).setOriginalTruncated(true).build();
+        var fine = failure("fine", "PROMPT", "UPSTREAM_5XX", true, 0, 3);
+
+        assertThat(verdicts(ReplayPlan.of(List.of(forged, cut, fine), ALL, Set.of(), Map.of(), true, 3, Integer.MAX_VALUE, INPUTS)))
+                .containsExactly(ReplayPlan.Verdict.FOREIGN_TOPIC, ReplayPlan.Verdict.TRUNCATED, REPLAY);
     }
 
     @Test

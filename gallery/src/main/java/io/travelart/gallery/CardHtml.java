@@ -91,7 +91,8 @@ final class CardHtml {
     /** The command that would send the request through again (or, for input without an id, show it). */
     static String replayLine(RequestFailed e) {
         if (e.getRequestId() == null) {
-            return "travelart failed --stage " + e.getStage() + " --code " + e.getErrorCode() + "   # unreadable input: no id to replay";
+            return "travelart failed --stage " + shellQuote(e.getStage()) + " --code " + shellQuote(e.getErrorCode())
+                    + "   # unreadable input: no id to replay";
         }
         return "travelart replay --request-id " + shellQuote(e.getRequestId()) + (e.getRetriable() ? "" : " --include-permanent");
     }

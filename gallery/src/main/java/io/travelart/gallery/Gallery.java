@@ -71,7 +71,7 @@ public final class Gallery implements AutoCloseable {
             while (true) {
                 var results = watcher.poll(Duration.ofMillis(500));
                 for (RequestResult result : results) {
-                    state.add(result, sourceSystem(result, serde, topics));
+                    state.add(withoutOriginal(result), sourceSystem(result, serde, topics));
                 }
                 if (results.isEmpty()) {
                     caughtUp.countDown();
@@ -84,6 +84,19 @@ public final class Gallery implements AutoCloseable {
         } finally {
             watcher.close();
         }
+    }
+
+    /**
+     * What the page keeps of a result: a failure without the original value and headers it carries (up to 80 KiB each,
+     * never shown; the key, at most 1 KiB, names an unreadable input's card), so that the newest 10,000 failures hold
+     * their cards, not their inputs.
+     */
+    private static RequestResult withoutOriginal(RequestResult result) {
+        if (result instanceof RequestResult.Failed failed && failed.event().getOriginalValue() != null) {
+            return new RequestResult.Failed(RequestFailed.newBuilder(failed.event()).setOriginalValue(null)
+                    .setOriginalHeaders(java.util.List.of()).build());
+        }
+        return result;
     }
 
     /** A failure carries the original request's bytes: its source system is read from them. */

@@ -2,6 +2,7 @@ package io.travelart.gallery;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.travelart.core.http.HttpServers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,11 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,6 +39,8 @@ final class GalleryServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GalleryServer.class);
     static final int MAX_STREAMS = 32;
+    /** A browser opens at most six connections to a host: more streams from one address are not one viewer's tabs. */
+    static final int MAX_STREAMS_PER_CLIENT = 6;
     static final int PAGE = 60;
     private static final int KEEP_ALIVE_SECONDS = 15;
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Z_]+)}}");
@@ -49,6 +50,7 @@ final class GalleryServer implements AutoCloseable {
     private final GalleryState state;
     private final CardHtml html;
     private final Semaphore streams = new Semaphore(MAX_STREAMS);
+    private final Map<java.net.InetAddress, Integer> streamsByClient = new HashMap<>();
     private final String template = resource("page.html");
     private final byte[] css = resource("gallery.css").getBytes(StandardCharsets.UTF_8);
     private final byte[] js = resource("gallery.js").getBytes(StandardCharsets.UTF_8);
@@ -61,13 +63,10 @@ final class GalleryServer implements AutoCloseable {
     }
 
     static GalleryServer start(String host, int port, GalleryState state, CardHtml html) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService executor = Executors.newFixedThreadPool(MAX_STREAMS + 8, r -> {
-            Thread t = new Thread(r, "gallery-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        // Room for every stream and as many page requests beside them; a request still sending its headers after
+        // HttpServers.REQUEST_SECONDS is cut off.
+        ExecutorService executor = HttpServers.executor("gallery", 2 * MAX_STREAMS);
         server.setExecutor(executor);
         GalleryServer gallery = new GalleryServer(server, executor, state, html);
         server.createContext("/", gallery::handle);
@@ -146,7 +145,15 @@ final class GalleryServer implements AutoCloseable {
     }
 
     private void events(HttpExchange exchange, Map<String, String> query, Filter filter) throws IOException {
+        java.net.InetAddress client = exchange.getRemoteAddress().getAddress();
+        if (!openStream(client)) {
+            exchange.getResponseHeaders().set("Retry-After", "10");
+            send(exchange, 429, "text/plain; charset=utf-8", ("more than " + MAX_STREAMS_PER_CLIENT
+                    + " open streams from one address\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         if (!streams.tryAcquire()) {
+            closeStream(client);
             exchange.getResponseHeaders().set("Retry-After", "10");
             send(exchange, 503, "text/plain; charset=utf-8", "too many open streams\n".getBytes(StandardCharsets.UTF_8));
             return;
@@ -187,7 +194,21 @@ final class GalleryServer implements AutoCloseable {
         } finally {
             state.unlisten(listener);
             streams.release();
+            closeStream(client);
         }
+    }
+
+    private synchronized boolean openStream(java.net.InetAddress client) {
+        int open = streamsByClient.getOrDefault(client, 0);
+        if (open >= MAX_STREAMS_PER_CLIENT) {
+            return false;
+        }
+        streamsByClient.put(client, open + 1);
+        return true;
+    }
+
+    private synchronized void closeStream(java.net.InetAddress client) {
+        streamsByClient.computeIfPresent(client, (c, open) -> open > 1 ? open - 1 : null);
     }
 
     private void write(OutputStream out, Card card) throws IOException {

@@ -2,6 +2,7 @@ package io.travelart.image;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.travelart.core.http.HttpServers;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Serves the directory image store over HTTP: {@code GET /images/<name>} (and HEAD). The JDK server; start the
@@ -26,13 +26,13 @@ public final class ImageServer implements AutoCloseable {
         this.executor = executor;
     }
 
+    /** Downloads served at once. */
+    static final int MAX_CONNECTIONS = 64;
+
     public static ImageServer start(String host, int port, FileSystemImageStore store) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
-        ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "image-http");
-            t.setDaemon(true);
-            return t;
-        });
+        // A thread per download up to the cap: a slow reader holds its own, and stalled requests are cut off.
+        ExecutorService executor = HttpServers.executor("image", MAX_CONNECTIONS);
         server.setExecutor(executor);
         server.createContext("/images/", exchange -> serve(exchange, store));
         server.start();

@@ -11,6 +11,7 @@ import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;
 import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestBounds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,14 +90,15 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
 
     @Override
     public CompletableFuture<Outcome<ImageReady>> process(PromptCreated input) {
+        Optional<String> outOfBounds = RequestBounds.problem(input);
+        if (outOfBounds.isPresent()) {
+            return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT, outOfBounds.get())));
+        }
         String requested = input.getRequest().getImageSize();
         Optional<ImageSize> size = requested == null || requested.isBlank() ? Optional.of(defaultSize) : ImageSize.parse(requested);
         if (size.isEmpty()) {
             return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT,
-                    "imageSize '" + requested + "' is not WIDTHxHEIGHT, e.g. 1024x1024")));
-        }
-        if (input.getPrompt() == null || input.getPrompt().isBlank()) {
-            return CompletableFuture.completedFuture(Outcome.failed(Failure.permanent(ErrorCodes.INVALID_INPUT, "prompt is blank")));
+                    "imageSize " + RequestBounds.shown(requested) + " is not WIDTHxHEIGHT, e.g. 1024x1024")));
         }
         String quality = input.getRequest().getQuality() == null || input.getRequest().getQuality().isBlank()
                 ? defaultQuality : input.getRequest().getQuality().strip();
@@ -154,6 +156,11 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
         if (format.isEmpty()) {
             return Outcome.failed(Failure.retriable(ErrorCodes.INVALID_ANSWER,
                     "the provider's " + image.bytes().length + " bytes are not a PNG, JPEG or WebP image"));
+        }
+        if (format.get().width() != size.width() || format.get().height() != size.height()) {
+            // Subscribers and their browsers get what the request asked for, not a provider's decompression bomb.
+            return Outcome.failed(Failure.retriable(ErrorCodes.INVALID_ANSWER, "the provider drew " + format.get().width() + "x"
+                    + format.get().height() + ", not the " + size + " asked for"));
         }
         StoredImage stored;
         try {

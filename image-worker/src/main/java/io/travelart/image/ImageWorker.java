@@ -184,7 +184,7 @@ public final class ImageWorker implements Running {
             setup.ensure(lane.batchesTopic(), 1, Map.of("cleanup.policy", "compact"));
         }
         EventSerde serde = new EventSerde(new SchemaRegistryClient(config.worker().registry(), time),
-                config.worker().registry().autoRegister());
+                config.worker().registry().autoRegister(), config.worker().maxRecordBytes());
         BatchLane started = new BatchLane(lane, config.worker().kafka(), config.worker().instanceId(),
                 config.worker().topics().imageReady(), config.worker().topics().requestFailed(), serde,
                 new OpenAiBatches(client, time), drawing, metrics, time);

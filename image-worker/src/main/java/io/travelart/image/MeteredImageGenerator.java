@@ -1,5 +1,6 @@
 package io.travelart.image;
 
+import io.travelart.core.openai.ImageModels;
 import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
@@ -22,7 +23,7 @@ public final class MeteredImageGenerator implements ImageGenerator {
     @Override
     public GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality) {
         GeneratedImage image = metrics.timed(StageNames.IMAGE, model, classifier, () -> generator.generate(requestId, prompt, size, quality));
-        metrics.image(model, size.toString(), image.usage(), image.computeMs());
+        metrics.image(model, ImageModels.sizeTag(size.toString()), image.usage(), image.computeMs());
         metrics.tokens(StageNames.IMAGE, model, image.usage());
         return image;
     }

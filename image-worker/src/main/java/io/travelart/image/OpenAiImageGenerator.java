@@ -10,6 +10,7 @@ import io.travelart.core.openai.OpenAiClients;
 import io.travelart.events.TokenUsage;
 
 import java.io.IOException;
+import io.travelart.events.RequestBounds;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,7 +47,8 @@ public final class OpenAiImageGenerator implements ImageGenerator {
         this.outputFormat = outputFormat;
         this.compression = compression;
         this.downloadTimeout = downloadTimeout;
-        this.download = HttpClient.newBuilder().connectTimeout(downloadTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        // Redirects are BoundedDownload's to follow: only to the same host.
+        this.download = HttpClient.newBuilder().connectTimeout(downloadTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     @Override
@@ -101,12 +103,21 @@ public final class OpenAiImageGenerator implements ImageGenerator {
 
     private byte[] fetch(String url) {
         try {
-            HttpResponse<byte[]> response = download.send(HttpRequest.newBuilder(URI.create(url)).timeout(downloadTimeout).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            URI uri = URI.create(url);
+            if (!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
+                throw new ImageDownloadException("the image's URL is not http(s): " + RequestBounds.shown(url), true, null);
+            }
+            HttpResponse<byte[]> response = BoundedDownload.send(download, HttpRequest.newBuilder(uri).timeout(downloadTimeout).build(),
+                    BoundedDownload.MAX_IMAGE_BYTES, downloadTimeout);
             if (response.statusCode() != 200) {
                 throw new ImageDownloadException("downloading the image answered HTTP " + response.statusCode(), null);
             }
             return response.body();
+        } catch (IllegalArgumentException e) {
+            throw new ImageDownloadException("the image's URL is not one: " + RequestBounds.shown(url), true, e);
+        } catch (BoundedDownload.DownloadException e) {
+            // Too large or sent elsewhere: what the provider answered is refused; a timeout or a broken body is the network's.
+            throw new ImageDownloadException("downloading the image failed: " + e.getMessage(), e.refused(), e);
         } catch (IOException e) {
             throw new ImageDownloadException("downloading the image failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -10,10 +10,12 @@ import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestBounds;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -63,22 +65,15 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
     }
 
     private String validate(KeywordRequested request) {
-        String keyword = request.getKeyword();
-        if (request.getRequestId() == null || request.getRequestId().isBlank()) {
-            return "requestId is blank";
-        }
-        if (keyword == null || keyword.isBlank()) {
-            return "keyword is blank";
-        }
-        int length = keyword.strip().codePointCount(0, keyword.strip().length());
-        if (length > keywordMaxLength) {
-            return "keyword has " + length + " characters, more than the limit of " + keywordMaxLength;
+        Optional<String> outOfBounds = RequestBounds.problem(request, keywordMaxLength);
+        if (outOfBounds.isPresent()) {
+            return outOfBounds.get();
         }
         String size = request.getImageSize();
         if (size != null && !size.isBlank()) {
             var matcher = SIZE.matcher(size.strip());
             if (!matcher.matches()) {
-                return "imageSize '" + size + "' is not WIDTHxHEIGHT, e.g. 1024x1024";
+                return "imageSize " + RequestBounds.shown(size) + " is not WIDTHxHEIGHT, e.g. 1024x1024";
             }
             var problem = ImageModels.sizeProblem(imageProvider, imageModel, Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)));
             if (problem.isPresent()) {

@@ -5,6 +5,7 @@ import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.openai.ImageProvider;
 import io.travelart.core.openai.ModelLifecycle;
 import io.travelart.core.openai.OpenAiConfig;
+import io.travelart.events.RequestBounds;
 
 /**
  * The prompt-worker's settings: the shared worker settings, OpenAI, and
@@ -40,7 +41,7 @@ public record PromptWorkerConfig(WorkerConfig worker, OpenAiConfig openai, Strin
                 WorkerConfig.from(settings),
                 OpenAiConfig.from(settings),
                 settings.string("TRAVELART_CHAT_MODEL", DEFAULT_CHAT_MODEL),
-                settings.intValue("TRAVELART_KEYWORD_MAX_LENGTH", DEFAULT_KEYWORD_MAX_LENGTH, 1, 10_000),
+                settings.intValue("TRAVELART_KEYWORD_MAX_LENGTH", DEFAULT_KEYWORD_MAX_LENGTH, 1, RequestBounds.KEYWORD_MAX),
                 settings.intValue("TRAVELART_PROMPT_MAX_LENGTH", 1200, 100, 32_000),
                 settings.intValue("TRAVELART_CHAT_REQUESTS_PER_MINUTE", 0, 0, 100_000_000),
                 settings.intValue("TRAVELART_CHAT_TOKENS_PER_MINUTE", 0, 0, 2_000_000_000),

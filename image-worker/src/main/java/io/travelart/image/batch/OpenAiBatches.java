@@ -101,15 +101,26 @@ public final class OpenAiBatches {
         }
         try (InputStream in = client.files().content(fileId.get()).body()) {
             for (String text : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!text.isBlank()) {
-                    JsonNode line = JSON.readTree(text);
-                    byId.putIfAbsent(line.path("custom_id").asText(), line);
-                }
+                // A line that is not a JSON object with a custom_id answers no request: its request ends as one without a result.
+                line(text).ifPresent(line -> byId.putIfAbsent(line.path("custom_id").asText(), line));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading the batch file " + fileId.get() + " failed: " + e.getMessage(), e);
         }
         return byId;
+    }
+
+    /** One line of an output or error file: a JSON object naming its request ({@code custom_id}), else empty. */
+    static Optional<JsonNode> line(String text) {
+        if (text.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode line = JSON.readTree(text);
+            return line != null && line.isObject() && line.path("custom_id").isTextual() ? Optional.of(line) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     private static String metadata(Batch batch, String key) {

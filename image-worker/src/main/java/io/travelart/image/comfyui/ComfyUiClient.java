@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
+import io.travelart.image.BoundedDownload;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -49,6 +50,9 @@ public final class ComfyUiClient {
 
     private final URI base;
     private final Duration timeout;
+    /** The most a JSON answer may hold. */
+    static final long MAX_ANSWER_BYTES = 16L << 20;
+
     private final HttpClient http;
 
     public ComfyUiClient(URI base, Duration timeout) {
@@ -151,8 +155,23 @@ public final class ComfyUiClient {
     /** An output image's bytes. */
     public byte[] view(ImageRef image) {
         String query = "filename=" + encode(image.filename()) + "&subfolder=" + encode(image.subfolder()) + "&type=" + encode(image.type());
-        HttpResponse<byte[]> response = send("fetching " + image.filename(), HttpRequest.newBuilder(base.resolve("view?" + query)).GET(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response;
+        try {
+            // The whole image within the timeout and the size cap: the server's answer must not hold or fill the worker.
+            response = BoundedDownload.send(http, HttpRequest.newBuilder(base.resolve("view?" + query)).GET().timeout(timeout).build(),
+                    BoundedDownload.MAX_IMAGE_BYTES, timeout);
+        } catch (BoundedDownload.DownloadException e) {
+            if (e.refused()) {
+                throw ComfyUiException.invalid("GET /view of " + image.filename() + ": " + e.getMessage());
+            }
+            throw ComfyUiException.io("fetching " + image.filename(), e);
+        } catch (IOException e) {
+            throw ComfyUiException.io("fetching " + image.filename(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.travelart.core.failure.CallFailedException(io.travelart.core.failure.Failure.retriable(
+                    io.travelart.core.failure.ErrorCodes.INTERRUPTED, "the worker stopped while fetching " + image.filename()), e);
+        }
         if (response.statusCode() != 200) {
             throw ComfyUiException.status("GET /view of " + image.filename(), response.statusCode(), "");
         }
@@ -172,8 +191,10 @@ public final class ComfyUiClient {
         requireOk(what, response);
     }
 
+    /** An answer of at most {@link #MAX_ANSWER_BYTES}: JSON of one job, the queue, or the server's stats. */
     private HttpResponse<String> send(String what, HttpRequest.Builder request) {
-        return send(what, request, HttpResponse.BodyHandlers.ofString());
+        return send(what, request, info -> HttpResponse.BodySubscribers.mapping(BoundedDownload.capped(info.headers(), MAX_ANSWER_BYTES),
+                bytes -> new String(bytes, StandardCharsets.UTF_8)));
     }
 
     private <T> HttpResponse<T> send(String what, HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {

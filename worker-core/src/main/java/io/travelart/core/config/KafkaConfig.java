@@ -3,6 +3,7 @@ package io.travelart.core.config;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Kafka client settings, passed through unchanged from {@code KAFKA_*} variables
@@ -12,6 +13,7 @@ import java.util.TreeMap;
 public record KafkaConfig(Map<String, String> clientProperties) {
 
     public static final String BOOTSTRAP = "bootstrap.servers";
+    private static final Pattern SECRET = Pattern.compile("password|jaas|secret|token|credential|certificate|(^|\\.)key$|keystore\\.key");
 
     public KafkaConfig {
         clientProperties = Map.copyOf(clientProperties);
@@ -43,11 +45,20 @@ public record KafkaConfig(Map<String, String> clientProperties) {
         return props;
     }
 
-    /** Secret-looking values masked, for start-up logs. */
+    /**
+     * The settings with every value that may be a secret masked, for logs: passwords, JAAS text, client secrets
+     * and tokens, and inline keys and certificates ({@code ssl.keystore.key}, {@code ssl.keystore.certificate.chain},
+     * {@code ssl.truststore.certificates}).
+     */
     public Map<String, String> describe() {
         Map<String, String> shown = new TreeMap<>();
-        clientProperties.forEach((k, v) -> shown.put(k,
-                k.contains("password") || k.contains("jaas") || k.contains("secret") ? "****" : v));
+        clientProperties.forEach((k, v) -> shown.put(k, SECRET.matcher(k).find() ? "****" : v));
         return shown;
+    }
+
+    /** The settings as {@link #describe} shows them: a record's own toString would print the JAAS text. */
+    @Override
+    public String toString() {
+        return "KafkaConfig" + describe();
     }
 }

@@ -34,7 +34,7 @@ public record RegistryConfig(String url, Optional<String> basicAuthUserInfo, boo
 
     @Override
     public String toString() {
-        return "RegistryConfig[url=" + url + ", basicAuth=" + (basicAuthUserInfo.isPresent() ? "****" : "none")
+        return "RegistryConfig[url=" + url.replaceFirst("^(https?://)[^/@]*@", "$1****@") + ", basicAuth=" + (basicAuthUserInfo.isPresent() ? "****" : "none")
                 + ", autoRegister=" + autoRegister + "]";
     }
 }

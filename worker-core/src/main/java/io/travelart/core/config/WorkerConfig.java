@@ -21,11 +21,14 @@ import java.time.Duration;
  * (5s), doubling up to {@code TRAVELART_PAUSE_PROBE_MAX} (5m); and the brokers' {@code offset.metadata.max.bytes}
  * ({@code TRAVELART_OFFSET_METADATA_MAX_BYTES}, 4096), which the answered offsets in a commit's metadata must fit.
  * {@code TRAVELART_LOG_FORMAT} (text or json) is applied by {@code LogFormat} and checked here.
+ * {@code TRAVELART_MAX_RECORD_BYTES} (1 MiB) is the largest record a worker reads or writes: a larger input is
+ * refused before it is decoded, a larger output fails its request; keep it within the producer's
+ * {@code max.request.size} and the topics' {@code max.message.bytes}.
  */
 public record WorkerConfig(KafkaConfig kafka, RegistryConfig registry, Topics topics, String instanceId,
                            int maxInFlight, int maxBuffered, Duration commitInterval, RetryConfig retry, Duration drainGrace,
                            String managementHost, int managementPort, PriceTable prices, Duration pauseFirstProbe,
-                           Duration pauseMaxProbe, int offsetMetadataMaxBytes) {
+                           Duration pauseMaxProbe, int offsetMetadataMaxBytes, int maxRecordBytes) {
 
     public static final int DEFAULT_MANAGEMENT_PORT = 9400;
 
@@ -33,6 +36,8 @@ public record WorkerConfig(KafkaConfig kafka, RegistryConfig registry, Topics to
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(20);
     /** The broker's default {@code offset.metadata.max.bytes}. */
     public static final int DEFAULT_OFFSET_METADATA_MAX_BYTES = 4096;
+    /** The largest record read or written by default: the producer's default {@code max.request.size}, 1 MiB. */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
 
     public static WorkerConfig from(Settings settings) {
         // Read by LogFormat before logging starts; checked here so that a typo is an error, not text logs.
@@ -55,7 +60,13 @@ public record WorkerConfig(KafkaConfig kafka, RegistryConfig registry, Topics to
                 prices(settings),
                 settings.duration("TRAVELART_PAUSE_PROBE_FIRST", Duration.ofSeconds(5)),
                 settings.duration("TRAVELART_PAUSE_PROBE_MAX", Duration.ofMinutes(5)),
-                settings.intValue("TRAVELART_OFFSET_METADATA_MAX_BYTES", DEFAULT_OFFSET_METADATA_MAX_BYTES, 64, 1 << 20));
+                settings.intValue("TRAVELART_OFFSET_METADATA_MAX_BYTES", DEFAULT_OFFSET_METADATA_MAX_BYTES, 64, 1 << 20),
+                maxRecordBytes(settings));
+    }
+
+    /** {@code TRAVELART_MAX_RECORD_BYTES}: the largest record value read or written, from 64 KiB to 64 MiB. */
+    public static int maxRecordBytes(Settings settings) {
+        return settings.intValue("TRAVELART_MAX_RECORD_BYTES", DEFAULT_MAX_RECORD_BYTES, 64 << 10, 64 << 20);
     }
 
     /** The price table: the defaults with {@code TRAVELART_PRICES} on top. */

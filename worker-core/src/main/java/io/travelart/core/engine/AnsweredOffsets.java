@@ -114,7 +114,10 @@ public final class AnsweredOffsets {
         while (at[0] < bytes.length) {
             long gap = readVarint(bytes, at);
             long length = at[0] < bytes.length ? readVarint(bytes, at) : -1;
-            if (gap < 0 || length <= 0) {
+            // The committed offset is the first unanswered record: a first range at it is not ours (a new owner would
+            // skip that record for good). Offsets past Long.MAX_VALUE are not ours either.
+            if (gap < 0 || length <= 0 || (ranges.isEmpty() && gap == 0)
+                    || gap > Long.MAX_VALUE - cursor || length > Long.MAX_VALUE - (cursor + gap)) {
                 return Optional.empty();
             }
             long from = cursor + gap;

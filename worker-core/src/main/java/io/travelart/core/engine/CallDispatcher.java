@@ -2,9 +2,11 @@ package io.travelart.core.engine;
 
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
+import io.travelart.core.registry.RegistryException;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
+import io.travelart.events.RequestBounds;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -140,27 +142,57 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
                 slots.release();
                 return;
             }
-            start(gate.isPaused() ? new Work(work.record(), work.ticket(), true) : work);
+            if (!start(gate.isPaused() ? new Work(work.record(), work.ticket(), true) : work)) {
+                return;
+            }
         }
     }
 
-    private void start(Work work) {
+    /**
+     * Starts one record's call. Never throws: whatever the record makes decoding or the stage's synchronous
+     * part throw (an {@link Error} included) ends that record as one failure event, and the stage goes on.
+     *
+     * @return false when the record could not be started for a reason that is not its own (the registry
+     *         cannot be reached for its schema): it waits at the front, and nothing more starts this turn
+     */
+    private boolean start(Work work) {
         ConsumerRecord<byte[], byte[]> record = work.record();
         I input;
         try {
             input = serde.deserialize(record.value(), stage.inputType());
+        } catch (RegistryException e) {
+            log.warn("{} stage: the schema of {}-{}@{} cannot be looked up; trying again shortly: {}", stage.name(),
+                    record.topic(), record.partition(), record.offset(), e.getMessage());
+            if (work.probe()) {
+                gate.probeDone();
+            }
+            waiting.addFirst(new Work(record, work.ticket(), false));
+            slots.release();
+            return false;
         } catch (DecodeException e) {
-            log.warn("undecodable record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(),
-                    OutputRecords.rawKey(record), e.getMessage());
-            complete(work, outputs.undecodable(record, e.getMessage(), time.instant()));
-            return;
+            refuse(work, e.getMessage());
+            return true;
+        } catch (Throwable e) {
+            // Bounded decoding makes this a bug, not a record's doing; still only this record's.
+            log.error("{} stage: decoding {}-{}@{} failed unexpectedly", stage.name(), record.topic(), record.partition(),
+                    record.offset(), e);
+            refuse(work, "cannot be decoded: " + e);
+            return true;
         }
-        var request = new OutputRecords.Request(stage.requestId(input), stage.keyword(input), time.instant());
+        OutputRecords.Request request;
+        try {
+            request = new OutputRecords.Request(stage.requestId(input), stage.keyword(input), time.instant());
+        } catch (Throwable e) {
+            log.error("{} stage: reading the request of {}-{}@{} failed unexpectedly", stage.name(), record.topic(),
+                    record.partition(), record.offset(), e);
+            refuse(work, "cannot be read: " + e);
+            return true;
+        }
         stats.inFlight.incrementAndGet();
         CompletableFuture<Outcome<O>> outcome;
         try (RequestContext context = RequestContext.of(request.requestId())) {
             outcome = stage.process(input);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             outcome = CompletableFuture.failedFuture(e);
         }
         outcome.whenComplete((result, error) -> {
@@ -168,13 +200,25 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
                 finish(work, result, error, request);
             }
         });
+        return true;
+    }
+
+    /** Ends a record that cannot be read as the stage's input as one INGEST failure. */
+    private void refuse(Work work, String reason) {
+        ConsumerRecord<byte[], byte[]> record = work.record();
+        log.warn("undecodable record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(),
+                RequestBounds.shown(OutputRecords.rawKey(record)), reason);
+        if (work.probe()) {
+            gate.probeDone();
+        }
+        complete(work, outputs.undecodable(record, reason, time.instant()));
     }
 
     private void finish(Work work, Outcome<O> result, Throwable error, OutputRecords.Request request) {
         stats.inFlight.decrementAndGet();
         Outcome<O> outcome = result;
         if (error != null) {
-            log.error("{} stage failed unexpectedly on request {}", stage.name(), request.requestId(), error);
+            log.error("{} stage failed unexpectedly on request {}", stage.name(), request.shownId(), error);
             outcome = Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(error)));
         }
         if (work.probe()) {
@@ -189,8 +233,8 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
             return;
         }
         if (failure != null) {
-            log.info("request {} failed at {}: {} {} (attempts {})", request.requestId(), stage.name(), failure.code(),
-                    failure.message(), failure.attempts());
+            log.info("request {} failed at {}: {} {} (attempts {})", request.shownId(), stage.name(), failure.code(),
+                    FailureEvents.cut(failure.message(), FailureEvents.MAX_MESSAGE_CHARS), failure.attempts());
         }
         complete(work, outputs.of(work.record(), outcome, request, time.instant()));
     }

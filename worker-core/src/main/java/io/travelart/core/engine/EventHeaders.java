@@ -36,6 +36,8 @@ public final class EventHeaders {
     public static final String AVRO = "application/avro";
 
     private static final Set<String> CARRIED = Set.of(REPLAY_COUNT, TRACESTATE);
+    /** W3C caps tracestate at 512 characters; a longer carried header is not carried on. */
+    private static final int MAX_CARRIED_BYTES = 512;
     private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
     private static final String NO_TRACE = "0".repeat(32);
 
@@ -73,7 +75,7 @@ public final class EventHeaders {
             String trace = null;
             String flags = "01";
             for (Header header : input) {
-                if (CARRIED.contains(header.key())) {
+                if (CARRIED.contains(header.key()) && (header.value() == null || header.value().length <= MAX_CARRIED_BYTES)) {
                     output.add(header.key(), header.value());
                 } else if (TRACEPARENT.equals(header.key()) && header.value() != null) {
                     var parent = TRACEPARENT_FORMAT.matcher(new String(header.value(), StandardCharsets.US_ASCII).trim());

@@ -4,6 +4,7 @@ import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.failure.StageNames;
 import io.travelart.core.serde.EventSerde;
+import io.travelart.events.RequestBounds;
 import io.travelart.events.RequestFailed;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,6 +25,10 @@ final class OutputRecords {
 
     /** What is known of the request an input record carries; all null for an undecodable record. */
     record Request(String requestId, String keyword, Instant startedAt) {
+        /** The request id as a log line may show it: itself when it is an id, else cut and escaped. */
+        String shownId() {
+            return FailureEvents.requestId(requestId) != null ? requestId : RequestBounds.shown(requestId);
+        }
     }
 
     private final String stageName;
@@ -78,17 +83,34 @@ final class OutputRecords {
     private Output published(ConsumerRecord<byte[], byte[]> input, String topic, SpecificRecord event, Request request, Instant now) {
         String type = event.getSchema().getFullName();
         var headers = outputHeaders.computeIfAbsent(type, t -> new EventHeaders.Template(t, source));
-        return new Output.Send(new ProducerRecord<>(topic, null, request.requestId(), serde.serialize(topic, event),
-                headers.forOutput(input.headers(), request.requestId(), now)), null);
+        var record = new ProducerRecord<>(topic, null, request.requestId(), serde.serialize(topic, event),
+                headers.forOutput(input.headers(), request.requestId(), now));
+        int size = size(record);
+        if (size > serde.maxRecordBytes()) {
+            // The producer would refuse it and abort the transaction, again at every rewind: this record fails instead.
+            return failed(input, stageName, Failure.permanent(ErrorCodes.INVALID_INPUT, "its " + type + " would be " + size
+                    + " bytes, more than the limit of " + serde.maxRecordBytes() + " (TRAVELART_MAX_RECORD_BYTES)"), request, now);
+        }
+        return new Output.Send(record, null);
     }
 
     private Output failed(ConsumerRecord<byte[], byte[]> input, String stage, Failure failure, Request request, Instant now) {
         Instant first = failure.firstFailureAt() != null ? failure.firstFailureAt() : request.startedAt();
         RequestFailed event = FailureEvents.of(input, stage, failure, request.requestId(), request.keyword(), first, now);
-        // An undecodable record has no request id: its failure keeps the key it came with.
-        String key = request.requestId() != null ? request.requestId() : rawKey(input);
+        // A record without a request id (undecodable, or not an id) keeps the key it came with, cut to a key's length.
+        String key = event.getRequestId() != null ? event.getRequestId()
+                : FailureEvents.cut(rawKey(input), RequestBounds.REQUEST_ID_MAX);
         return new Output.Send(new ProducerRecord<>(failedTopic, null, key, serde.serialize(failedTopic, event),
                 failedHeaders.forOutput(input.headers(), key, now)), failure.code());
+    }
+
+    /** What the record weighs against the producer's {@code max.request.size}, with room for the batch's own header. */
+    private static int size(ProducerRecord<String, byte[]> record) {
+        long size = 512L + record.value().length + (record.key() == null ? 0 : 4L * record.key().length());
+        for (var header : record.headers()) {
+            size += header.key().length() + (header.value() == null ? 0 : header.value().length);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, size);
     }
 
     static String rawKey(ConsumerRecord<byte[], byte[]> record) {

@@ -1,5 +1,6 @@
 package io.travelart.core.engine;
 
+import io.travelart.events.RequestBounds;
 import org.slf4j.MDC;
 
 /**
@@ -17,7 +18,8 @@ public final class RequestContext implements AutoCloseable {
         if (requestId == null) {
             MDC.remove(KEY);
         } else {
-            MDC.put(KEY, requestId);
+            // An id that is not one (a client's megabyte, a line break) is shown cut and escaped, not copied into every line.
+            MDC.put(KEY, FailureEvents.requestId(requestId) != null ? requestId : RequestBounds.shown(requestId));
         }
     }
 

@@ -95,6 +95,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private volatile boolean assigned;
     private volatile boolean stopping;
     private volatile boolean started;
+    /** The loop stopped on an error: closing commits nothing more. */
+    private volatile boolean failed;
     private volatile long stopDeadline;
     private boolean lastPollEmpty;
 
@@ -143,14 +145,19 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     @Override
     public void run() {
         started = true;
+        Throwable cause = null;
         try {
             open();
             while (!stopping) {
                 turn();
             }
             drain();
+        } catch (RuntimeException | Error e) {
+            cause = e;
+            failed = true;
+            throw e;
         } finally {
-            shut();
+            shut(cause);
         }
     }
 
@@ -368,6 +375,11 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             if (partitions.isEmpty()) {
                 return;
             }
+            if (failed) {
+                // Closing after an error: nothing is committed; the open transaction is aborted with the producer.
+                letGo(partitions);
+                return;
+            }
             settle(true);
             int abandoned = letGo(partitions);
             log.info("{} stage: partitions {} revoked; {} records not answered are left to their next owner",
@@ -419,12 +431,26 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
 
     /** Closes the clients, leaving the group. */
     void shut() {
-        if (committer instanceof ExecutorService service) {
-            service.shutdown();
-        }
+        shut(null);
+    }
+
+    /**
+     * Closes the clients, leaving the group, then the committer (closing the consumer revokes its partitions,
+     * and a normal revocation commits). When {@code cause} stopped the engine, it stays the error: a failure to
+     * close is added to it as suppressed, never thrown in its place.
+     */
+    private void shut(Throwable cause) {
         try {
             clients.close(Duration.ofSeconds(5), true);
+        } catch (RuntimeException e) {
+            if (cause == null) {
+                throw e;
+            }
+            cause.addSuppressed(e);
         } finally {
+            if (committer instanceof ExecutorService service) {
+                service.shutdown();
+            }
             assigned = false;
             stopped.countDown();
         }

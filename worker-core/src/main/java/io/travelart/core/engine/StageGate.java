@@ -134,14 +134,17 @@ public final class StageGate {
         return cause != null;
     }
 
-    /** Why the stage is paused, for the readiness probe; empty while it runs. */
+    /**
+     * Why the stage is paused, for the readiness probe; empty while it runs. The code only: the provider's own
+     * message (which may quote part of a key) is in the log, not in an answer to whoever asks.
+     */
     public synchronized Optional<String> pausedReason() {
         if (cause == null) {
             return Optional.empty();
         }
         long waitMillis = Math.max(0, nextProbeAt - clock.millis());
-        return Optional.of(stage + " stage paused since " + java.time.Instant.ofEpochMilli(pausedAt) + ": " + cause.code() + " "
-                + cause.message() + (probing ? "; probing now" : "; next probe in " + Math.max(1, (waitMillis + 999) / 1000) + " s"));
+        return Optional.of(stage + " stage paused since " + java.time.Instant.ofEpochMilli(pausedAt) + ": " + cause.code()
+                + " (the log says why)" + (probing ? "; probing now" : "; next probe in " + Math.max(1, (waitMillis + 999) / 1000) + " s"));
     }
 
     private synchronized void failed(Failure failure) {

@@ -30,7 +30,16 @@ public final class ImageModels {
     private static final Set<String> DALL_E_3_SIZES = Set.of("1024x1024", "1792x1024", "1024x1792");
     private static final Set<String> DALL_E_2_SIZES = Set.of("256x256", "512x512", "1024x1024");
 
+    /** Sizes a metric may name; a request decides its size, so any other becomes {@code other} (no unbounded series). */
+    private static final Set<String> TAGGED_SIZES = Set.of("256x256", "512x512", "768x768", "1024x1024", "1536x1024", "1024x1536",
+            "1792x1024", "1024x1792", "1024x768", "768x1024", "2048x2048", "2048x1152", "1152x2048", "3840x2160", "2160x3840");
+
     private ImageModels() {
+    }
+
+    /** The {@code size} tag of a metric: the size itself when it is a common one, else {@code other}. */
+    public static String sizeTag(String size) {
+        return TAGGED_SIZES.contains(size) ? size : "other";
     }
 
     /** GPT image models take {@code quality}, {@code output_format} and {@code output_compression}. */

@@ -1,12 +1,10 @@
 package io.travelart.core.serde;
 
+import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.registry.RegistryException;
 import io.travelart.core.registry.SchemaIds;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -25,6 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Avro binary. Subjects follow TopicNameStrategy ({@code <topic>-value}). Reading resolves the
  * writer's schema (found by id) to the reader's generated class, so older compatible producers keep
  * working.
+ *
+ * <p>Reading is bounded: a record over {@code maxRecordBytes} is refused before it is decoded, and no
+ * length or count a record declares can make the decoder allocate more than its bytes can hold
+ * ({@link BoundedDecoder}).
  */
 public final class EventSerde {
 
@@ -33,6 +35,7 @@ public final class EventSerde {
 
     private final SchemaIds registry;
     private final boolean autoRegister;
+    private final int maxRecordBytes;
     private final Map<Schema, SpecificDatumWriter<SpecificRecord>> writers = new ConcurrentHashMap<>();
     private final Map<ReaderKey, SpecificDatumReader<?>> readers = new ConcurrentHashMap<>();
 
@@ -40,8 +43,18 @@ public final class EventSerde {
     }
 
     public EventSerde(SchemaIds registry, boolean autoRegister) {
+        this(registry, autoRegister, WorkerConfig.DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** @param maxRecordBytes the largest record value {@link #deserialize} reads ({@code TRAVELART_MAX_RECORD_BYTES}) */
+    public EventSerde(SchemaIds registry, boolean autoRegister, int maxRecordBytes) {
         this.registry = registry;
         this.autoRegister = autoRegister;
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    public int maxRecordBytes() {
+        return maxRecordBytes;
     }
 
     public static String subject(String topic) {
@@ -80,6 +93,10 @@ public final class EventSerde {
         if (data == null) {
             throw new DecodeException("the record has no value");
         }
+        if (data.length > maxRecordBytes) {
+            throw new DecodeException("the record has " + data.length + " bytes, more than the limit of " + maxRecordBytes
+                    + " (TRAVELART_MAX_RECORD_BYTES)");
+        }
         if (data.length < HEADER || data[0] != MAGIC) {
             throw new DecodeException("not in the Confluent wire format: "
                     + (data.length < HEADER ? data.length + " bytes" : "magic byte " + data[0]));
@@ -97,17 +114,19 @@ public final class EventSerde {
         @SuppressWarnings("unchecked")
         SpecificDatumReader<T> reader = (SpecificDatumReader<T>) readers.computeIfAbsent(new ReaderKey(id, type),
                 key -> new SpecificDatumReader<>(writerSchema, SpecificData.get().getSchema(type)));
+        BoundedDecoder decoder = new BoundedDecoder(data, HEADER, data.length - HEADER);
+        T value;
         try {
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER, data.length - HEADER, null);
-            T value = reader.read(null, decoder);
-            if (!decoder.isEnd()) {
-                throw new DecodeException("schema id " + id + ": " + (data.length - HEADER) + " bytes hold more than one "
-                        + writerSchema.getFullName());
-            }
-            return value;
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | ClassCastException e) {
+            value = reader.read(null, decoder);
+        } catch (IOException | RuntimeException e) {
+            // Whatever the bytes make Avro throw (a bad union index, an unknown enum symbol, a cast) is the record's fault.
             throw new DecodeException("schema id " + id + " (" + writerSchema.getFullName() + "): cannot be read as "
                     + type.getSimpleName() + ": " + e.getMessage(), e);
         }
+        if (!decoder.isEnd()) {
+            throw new DecodeException("schema id " + id + ": " + (data.length - HEADER) + " bytes hold more than one "
+                    + writerSchema.getFullName() + " (" + decoder.remaining() + " left over)");
+        }
+        return value;
     }
 }

@@ -2,26 +2,32 @@ package io.travelart.core.worker;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.travelart.core.http.HttpServers;
 import io.travelart.core.metrics.WorkerMetrics;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
  * A worker's operations endpoints, on their own port: {@code GET /metrics} (Prometheus text format),
  * {@code GET /health/live} and {@code GET /health/ready} (200 or 503 with the reason, for Kubernetes
- * probes and container health checks).
+ * probes and container health checks). Every answer comes from state in memory (readiness from what a
+ * timer last found), never from a network call on the request's thread, and no client can hold the server
+ * ({@link HttpServers}).
  */
 public final class ManagementServer implements AutoCloseable {
 
     public static final String METRICS_PATH = "/metrics";
     public static final String LIVE_PATH = "/health/live";
     public static final String READY_PATH = "/health/ready";
+    /**
+     * Connections worked on at once: a probe answers within a second while this many less one stall their
+     * requests (each for at most {@link HttpServers#REQUEST_SECONDS}).
+     */
+    static final int MAX_CONNECTIONS = 64;
 
     /** What the probes ask: a reason when the answer is no. */
     public interface Health {
@@ -37,12 +43,7 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     public static ManagementServer start(String host, int port, WorkerMetrics metrics, Supplier<Health> health) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "management-http");
-            t.setDaemon(true);
-            return t;
-        }));
+        HttpServer server = HttpServers.create("management", host, port, MAX_CONNECTIONS);
         server.createContext(METRICS_PATH, exchange -> answer(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
         server.createContext(LIVE_PATH, exchange -> probe(exchange, health.get().notLive()));
         server.createContext(READY_PATH, exchange -> probe(exchange, health.get().notReady()));

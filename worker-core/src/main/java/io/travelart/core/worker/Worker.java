@@ -11,6 +11,7 @@ import io.travelart.core.engine.StageGate;
 import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.metrics.WorkerMetrics;
+import io.travelart.core.http.HttpServers;
 import io.travelart.core.registry.RegistryException;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
@@ -46,23 +47,20 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         return "travelart-" + workerName;
     }
 
-    /** How long a registry check counts for the readiness probe: probes come every few seconds. */
-    private static final Duration REGISTRY_CHECK_VALID = Duration.ofSeconds(5);
+    /** How often a timer asks the registry, for readiness: probes come every few seconds and must not wait for it. */
+    private static final Duration REGISTRY_CHECK_EVERY = Duration.ofSeconds(5);
 
     private final StageEngine<I, O> engine;
     private final SchemaRegistryClient registry;
     private final StageGate gate;
-    private final Time time;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile ManagementServer management;
-    private volatile long registryCheckedAt;
     private volatile String registryProblem;
 
-    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, StageGate gate, Time time) {
+    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, StageGate gate) {
         this.engine = engine;
         this.registry = registry;
         this.gate = gate;
-        this.time = time;
     }
 
     /**
@@ -131,7 +129,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             throw new StartupException(e.getMessage(), e);
         }
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
-        EventSerde serde = new EventSerde(registry, config.registry().autoRegister());
+        EventSerde serde = new EventSerde(registry, config.registry().autoRegister(), config.maxRecordBytes());
         try {
             // The input's subject too: a publisher in any language reads the contract from the registry alone.
             serde.schemaId(inputTopic, SpecificData.get().getSchema(stage.inputType()));
@@ -148,16 +146,26 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
                 "travelart-" + name + "-" + config.instanceId());
         StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, EngineClients.connect(config.kafka(), identity, metrics.registry()),
                 serde, time, gate, metrics.registry());
-        Worker<I, O> worker = new Worker<>(engine, registry, gate, time);
+        Worker<I, O> worker = new Worker<>(engine, registry, gate);
         // For dashboards and alerts: readiness as a gauge (what /health/ready answers), and the capacity the calls in
         // flight are measured against.
         Gauge.builder(READY, worker, w -> w.health().notReady().isEmpty() ? 1 : 0)
                 .description("1 while the instance is ready (GET /health/ready answers 200), else 0").register(metrics.registry());
         Gauge.builder(MAX_IN_FLIGHT, config, WorkerConfig::maxInFlight).description("TRAVELART_MAX_IN_FLIGHT: the calls one instance runs at most")
                 .tag("stage", stage.name()).register(metrics.registry());
+        worker.checkRegistry();
+        var registryChecks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name + "-registry-check");
+            t.setDaemon(true);
+            return t;
+        });
+        registryChecks.scheduleWithFixedDelay(worker::checkRegistry, REGISTRY_CHECK_EVERY.toMillis(), REGISTRY_CHECK_EVERY.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        worker.finished.whenComplete((ok, error) -> registryChecks.shutdownNow());
         try {
             worker.management = ManagementServer.start(config.managementHost(), config.managementPort(), metrics, worker::health);
         } catch (IOException e) {
+            registryChecks.shutdownNow();
             engine.close();
             throw new StartupException("metrics and health endpoints: cannot listen on " + config.managementHost() + ":"
                     + config.managementPort() + " (TRAVELART_MANAGEMENT_PORT): " + e.getMessage(), e);
@@ -209,17 +217,26 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     }
 
     private Optional<String> registryProblem() {
-        long now = time.nanoTime();
-        if (registryCheckedAt == 0 || now - registryCheckedAt > REGISTRY_CHECK_VALID.toNanos()) {
-            try {
-                registry.ping();
-                registryProblem = null;
-            } catch (RegistryException e) {
-                registryProblem = "schema registry: " + e.getMessage();
-            }
-            registryCheckedAt = now;
-        }
         return Optional.ofNullable(registryProblem);
+    }
+
+    /**
+     * Asks the registry (on the timer's thread). What readiness says is only that it cannot be reached: the
+     * registry's own error text (an address, a proxy's page) goes to the log, not to whoever asks /health/ready.
+     */
+    private void checkRegistry() {
+        try {
+            registry.ping();
+            if (registryProblem != null) {
+                log.info("schema registry answers again");
+            }
+            registryProblem = null;
+        } catch (RuntimeException e) {
+            if (registryProblem == null) {
+                log.warn("schema registry cannot be reached; not ready until it can: {}", e.getMessage());
+            }
+            registryProblem = "the schema registry cannot be reached (the log says why)";
+        }
     }
 
     @Override
@@ -237,6 +254,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      * with one line on stderr when it cannot start or stops on an error.
      */
     public static void runMain(String name, java.util.function.Supplier<? extends Running> starter) {
+        HttpServers.limitRequestTime();
         Running worker;
         try {
             worker = starter.get();

@@ -59,9 +59,18 @@ class StageEngineLoopTest {
     private static final class ManualStage extends KeywordStage<PromptCreated> {
         final Map<String, CompletableFuture<Outcome<PromptCreated>>> calls = new LinkedHashMap<>();
         final Map<String, Integer> started = new HashMap<>();
+        /** Request ids whose call throws this instead of starting. */
+        final Map<String, Throwable> throwing = new HashMap<>();
 
         @Override
         public CompletableFuture<Outcome<PromptCreated>> process(KeywordRequested input) {
+            Throwable thrown = throwing.get(input.getRequestId());
+            if (thrown instanceof Error error) {
+                throw error;
+            }
+            if (thrown instanceof RuntimeException runtime) {
+                throw runtime;
+            }
             var call = new CompletableFuture<Outcome<PromptCreated>>();
             calls.put(input.getRequestId(), call);
             started.merge(input.getRequestId(), 1, Integer::sum);
@@ -76,20 +85,31 @@ class StageEngineLoopTest {
             }
         }
 
+        void answerWith(String id, String prompt) {
+            calls.remove(id).complete(Outcome.published(PromptCreated.newBuilder().setRequestId(id)
+                    .setRequest(KeywordRequested.newBuilder().setRequestId(id).setKeyword("k").setRequestedAt(Instant.EPOCH).build())
+                    .setPrompt(prompt).setModel("manual").setPromptLatencyMs(0).setCreatedAt(Instant.EPOCH).build()));
+        }
+
         void fail(String id, Failure failure) {
             calls.remove(id).complete(Outcome.failed(failure));
         }
     }
 
     private StageEngine<KeywordRequested, PromptCreated> engine(int maxMetadataBytes) {
+        var engine = unopened(maxMetadataBytes);
+        engine.open();
+        return engine;
+    }
+
+    /** An engine on this test's consumer and a new producer, not opened yet. */
+    private StageEngine<KeywordRequested, PromptCreated> unopened(int maxMetadataBytes) {
         var config = new StageEngine.Config("in", "out", "failed", 8, 100, COMMIT_INTERVAL, Duration.ofSeconds(5), maxMetadataBytes);
         var registry = new SimpleMeterRegistry();
         producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
         producers.add(producer);
-        var engine = new StageEngine<>(stage, config, EngineClients.of(consumer, producer, "travelart-test-1"), serde, time,
+        return new StageEngine<>(stage, config, EngineClients.of(consumer, producer, "travelart-test-1"), serde, time,
                 StageGate.withoutFreeProbe(stage.name(), registry), registry, committer);
-        engine.open();
-        return engine;
     }
 
     private StageEngine<KeywordRequested, PromptCreated> engine() {
@@ -374,6 +394,113 @@ class StageEngineLoopTest {
         var events = producer.history().stream().map(r -> serde.deserialize(r.value(), RequestFailed.class)).toList();
         assertThat(events).extracting(RequestFailed::getErrorCode).containsExactlyInAnyOrder(ErrorCodes.INVALID_INPUT, ErrorCodes.INGEST);
         assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(2, ""));
+    }
+
+    /** Appends a record of raw bytes to a partition's log. */
+    private void appendRaw(TopicPartition tp, String key, byte[] value) {
+        List<ConsumerRecord<byte[], byte[]>> records = log.computeIfAbsent(tp, p -> new ArrayList<>());
+        var record = new ConsumerRecord<byte[], byte[]>(tp.topic(), tp.partition(), records.size(), key.getBytes(), value);
+        records.add(record);
+        consumer.addRecord(record);
+    }
+
+    /** The wire-format header of keyword-requested, then a requestId declaring 2^31-9 bytes: 10 bytes asking for 2 GB. */
+    private byte[] lengthBomb() {
+        byte[] valid = serde.serialize("in", KeywordRequested.newBuilder().setRequestId("x").setKeyword("k").setRequestedAt(Instant.EPOCH).build());
+        var out = new java.io.ByteArrayOutputStream();
+        out.write(valid, 0, 5);
+        long zigzag = (Integer.MAX_VALUE - 8L) << 1;
+        while ((zigzag & ~0x7FL) != 0) {
+            out.write((int) ((zigzag & 0x7F) | 0x80));
+            zigzag >>>= 7;
+        }
+        out.write((int) zigzag);
+        return out.toByteArray();
+    }
+
+    @Test
+    void hostileRecordsEachEndAsOneIngestFailureAndTheGoodOnesAroundThemFlow() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a");
+        appendRaw(P0, "bomb", lengthBomb());
+        byte[] oversized = new byte[io.travelart.core.config.WorkerConfig.DEFAULT_MAX_RECORD_BYTES + 1];
+        System.arraycopy(lengthBomb(), 0, oversized, 0, 5);
+        appendRaw(P0, "oversized", oversized);
+        append(P0, "b");
+        engine.turn();
+        assertThat(stage.calls).containsOnlyKeys("a", "b");
+        stage.answer("a", "b");
+        turns(engine, 2);
+
+        assertThat(committed("out")).containsExactlyInAnyOrder("a", "b");
+        assertThat(committed("failed")).containsExactlyInAnyOrder("bomb", "oversized");
+        var failures = producer.history().stream().filter(r -> r.topic().equals("failed"))
+                .map(r -> serde.deserialize(r.value(), RequestFailed.class)).toList();
+        assertThat(failures).extracting(RequestFailed::getErrorCode).containsOnly(ErrorCodes.INGEST);
+        var oversizedFailure = failures.stream().filter(f -> f.getOriginOffset() == 2).findFirst().orElseThrow();
+        assertThat(oversizedFailure.getMessage()).contains("more than the limit");
+        assertThat(oversizedFailure.getOriginalTruncated()).isTrue();
+        assertThat(oversizedFailure.getOriginalValue().remaining()).isEqualTo(FailureEvents.MAX_ORIGINAL_VALUE_BYTES);
+        assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(4, ""));
+    }
+
+    @Test
+    void aCallThatThrowsAnErrorFailsItsRecordAloneAsInternalAndTheStageGoesOn() {
+        var engine = engine();
+        assign(P0, P1);
+        stage.throwing.put("overflow", new StackOverflowError("deep"));
+        stage.throwing.put("npe", new NullPointerException("a bug"));
+        append(P0, "overflow", "a");
+        append(P1, "npe", "b");
+        engine.turn();
+        stage.answer("a", "b");
+        turns(engine, 2);
+
+        assertThat(committed("out")).containsExactlyInAnyOrder("a", "b");
+        assertThat(committed("failed")).containsExactlyInAnyOrder("overflow", "npe");
+        assertThat(producer.history().stream().filter(r -> r.topic().equals("failed"))
+                .map(r -> serde.deserialize(r.value(), RequestFailed.class).getErrorCode())).containsOnly(ErrorCodes.INTERNAL);
+        assertThat(lastCommit(P0).offset()).isEqualTo(2);
+        assertThat(lastCommit(P1).offset()).isEqualTo(2);
+    }
+
+    @Test
+    void anOutputTooLargeToPublishFailsItsRecordInsteadOfAbortingEveryTransaction() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "huge", "a");
+        engine.turn();
+        stage.answerWith("huge", "x".repeat(io.travelart.core.config.WorkerConfig.DEFAULT_MAX_RECORD_BYTES));
+        stage.answer("a");
+        turns(engine, 2);
+
+        assertThat(committed("out")).containsExactly("a");
+        assertThat(committed("failed")).containsExactly("huge");
+        RequestFailed failure = serde.deserialize(producer.history().stream().filter(r -> r.topic().equals("failed"))
+                .findFirst().orElseThrow().value(), RequestFailed.class);
+        assertThat(failure.getErrorCode()).isEqualTo(ErrorCodes.INVALID_INPUT);
+        assertThat(failure.getMessage()).contains("more than the limit of " + io.travelart.core.config.WorkerConfig.DEFAULT_MAX_RECORD_BYTES);
+        assertThat(failure.getOriginalTruncated()).isFalse();
+        assertThat(stage.started).containsEntry("huge", 1);
+        assertThat(lastCommit(P0)).isEqualTo(new OffsetAndMetadata(2, ""));
+    }
+
+    @Test
+    void theErrorThatStopsTheEngineIsItsErrorEvenWhenClosingFailsToo() {
+        var closeFails = new MockConsumer<byte[], byte[]>("earliest") {
+            @Override
+            public synchronized void close(org.apache.kafka.clients.consumer.CloseOptions option) {
+                throw new java.util.concurrent.RejectedExecutionException("commit executor stopped");
+            }
+        };
+        consumer = closeFails;
+        var engine = unopened(4096);
+        closeFails.setPollException(new KafkaException("the broker refused us"));
+
+        assertThatThrownBy(engine::run).isInstanceOf(KafkaException.class).hasMessage("the broker refused us")
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+                        .satisfies(s -> assertThat(s).hasMessage("commit executor stopped")));
     }
 
     @Test

@@ -65,7 +65,7 @@ class StageGateTest {
         assertThat(gate.isPaused()).isTrue();
         assertThat(gate.admit()).isFalse();
         assertThat(gate.pausedReason()).get().asString()
-                .contains("IMAGE stage paused since").contains("MODEL_UNAVAILABLE HTTP 404 model_not_found").contains("next probe in 5 s");
+                .contains("IMAGE stage paused since").contains("MODEL_UNAVAILABLE").doesNotContain("HTTP 404").contains("next probe in 5 s");
         assertThat(pausedGauge(ErrorCodes.MODEL_UNAVAILABLE)).isEqualTo(1.0);
 
         // Probes at 5 s, then 10, 20, and 30 (the cap), each after the one before said "still failing".

@@ -27,7 +27,7 @@ class WorkerStartupTest {
         WorkerConfig config = new WorkerConfig(TestStack.kafka(), TestStack.registry(),
                 new Topics(topics.get(0), topics.get(1), "image-ready-x", "request-failed-missing"), "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5),
                 "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5),
-                WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
+                WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES, WorkerConfig.DEFAULT_MAX_RECORD_BYTES);
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), topics.get(0), topics.get(1),
                 PromptCreated.getClassSchema(), Time.SYSTEM, WorkerMetrics.inMemory(),
@@ -41,7 +41,7 @@ class WorkerStartupTest {
     void saysSoInOneLineWhenTheBrokerCannotBeReached() {
         WorkerConfig config = new WorkerConfig(KafkaConfig.of("127.0.0.1:1"), TestStack.registry(), Topics.DEFAULT, "test", 4, 10, Duration.ofMillis(100), RetryConfig.none(), Duration.ofSeconds(5),
                 "127.0.0.1", 0, PriceTable.parse(null), Duration.ofSeconds(5), Duration.ofMinutes(5),
-                WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
+                WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES, WorkerConfig.DEFAULT_MAX_RECORD_BYTES);
 
         assertThatThrownBy(() -> Worker.start("prompt-worker", config, new EchoStage(), "keyword-requested", "prompt-created",
                 PromptCreated.getClassSchema(), Time.SYSTEM, WorkerMetrics.inMemory(),
