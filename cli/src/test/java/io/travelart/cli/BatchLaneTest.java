@@ -1,5 +1,6 @@
 package io.travelart.cli;
 
+import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.devstack.OpenAiSimulator.Endpoint;
@@ -12,6 +13,7 @@ import io.travelart.events.RequestFailed;
 import io.travelart.gallery.RequestResult;
 import io.travelart.gallery.ResultWatcher;
 import io.travelart.image.batch.BatchRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -122,6 +125,24 @@ class BatchLaneTest {
                 assertThat(simulator.billedInBatch(Endpoint.IMAGES, id)).as("batch lines billed for %s", id).isEqualTo(1);
                 assertThat(simulator.billed(Endpoint.IMAGES, id)).as("synchronous calls for %s", id).isZero();
             }
+            // The lane's image-ready continues each request's trace and says it is the image stage's, as an interactive one does.
+            Map<String, String> traceOfRequest = new HashMap<>();
+            CommittedRecords.read(pipeline.kafka(), pipeline.topics().keywordRequested(), r -> traceOfRequest.put(
+                    new String(r.key(), StandardCharsets.UTF_8),
+                    EventHeaders.traceId(r.headers().lastHeader(EventHeaders.TRACEPARENT).value()).orElseThrow()));
+            List<ConsumerRecord<byte[], byte[]>> readyRecords = new ArrayList<>();
+            CommittedRecords.read(pipeline.kafka(), pipeline.topics().imageReady(), r -> {
+                if (ids.contains(new String(r.key(), StandardCharsets.UTF_8))) {
+                    readyRecords.add(r);
+                }
+            });
+            assertThat(readyRecords).hasSize(ids.size()).allSatisfy(r -> {
+                String id = new String(r.key(), StandardCharsets.UTF_8);
+                assertThat(EventHeaders.traceId(r.headers().lastHeader(EventHeaders.TRACEPARENT).value())).contains(traceOfRequest.get(id));
+                assertThat(new String(r.headers().lastHeader(EventHeaders.CE_SOURCE).value(), StandardCharsets.US_ASCII))
+                        .isEqualTo("/travelart/image");
+                assertThat(new String(r.headers().lastHeader(EventHeaders.CE_SUBJECT).value(), StandardCharsets.UTF_8)).isEqualTo(id);
+            });
             // As many batches as the size policy says: none larger than the limit, each request in exactly one.
             List<BatchRecord> done = batchRecords().stream().filter(b -> b.state().equals(BatchRecord.DONE)).toList();
             List<BatchRecord> ours = done.stream().filter(b -> b.submittedAtMs() > 0).toList();

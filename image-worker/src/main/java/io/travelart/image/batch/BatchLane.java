@@ -7,11 +7,13 @@ import com.openai.models.images.ImagesResponse;
 import io.micrometer.core.instrument.Gauge;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.engine.EngineClients;
+import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.engine.FailureEvents;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
+import io.travelart.core.openai.ImageModels;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
 import io.travelart.events.ImageReady;
@@ -75,6 +77,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class BatchLane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchLane.class);
+    /** The image stage's CloudEvents source: a batch result is the image stage's answer as much as an interactive one. */
+    private static final String SOURCE = "/travelart/" + StageNames.IMAGE.toLowerCase(java.util.Locale.ROOT);
+    private static final EventHeaders.Template READY_HEADERS = new EventHeaders.Template(ImageReady.getClassSchema().getFullName(), SOURCE);
+    private static final EventHeaders.Template FAILED_HEADERS = new EventHeaders.Template(RequestFailed.getClassSchema().getFullName(), SOURCE);
 
     /** What the lane needs of the image stage: how it draws, stores and links an image. */
     public record Drawing(OpenAiImageGenerator generator, String model, ImageSize defaultSize, String defaultQuality,
@@ -232,7 +238,20 @@ public final class BatchLane implements AutoCloseable {
             if (record.value() == null) {
                 continue;
             }
-            BatchRecord batch = BatchRecord.fromJson(record.value());
+            BatchRecord batch;
+            try {
+                batch = BatchRecord.fromJson(record.value());
+            } catch (RuntimeException e) {
+                // Someone else's record, or a broken one: skipped, never a lane that stops at every start.
+                log.warn("batch lane: skipped an unreadable record of {} at {}-{}@{}: {}", config.batchesTopic(), record.topic(),
+                        record.partition(), record.offset(), e.getMessage());
+                continue;
+            }
+            if (batch.batchId() == null || batch.state() == null) {
+                log.warn("batch lane: skipped a record of {} without batch id or state at offset {}", config.batchesTopic(),
+                        record.offset());
+                continue;
+            }
             if (BatchRecord.DONE.equals(batch.state())) {
                 open.remove(batch.batchId());
                 nextCheck.remove(batch.batchId());
@@ -325,34 +344,62 @@ public final class BatchLane implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers every request of an ended batch: the output file's lines, then the error file's, each streamed one
+     * line at a time (a line holds one image: only one is in memory), then whatever has no line. What is kept per
+     * request is its small pending record and its result event, never an image.
+     */
     private void complete(BatchRecord record, Batch batch, String status) {
-        Map<String, JsonNode> output = api.lines(batch.outputFileId());
-        Map<String, JsonNode> errors = api.lines(batch.errorFileId());
+        Map<String, ConsumerRecord<String, byte[]>> origins = new LinkedHashMap<>();
+        Map<String, PromptCreated> inputs = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> origin : read(record)) {
+            PromptCreated input = serde.deserialize(origin.value(), PromptCreated.class);
+            if (origins.putIfAbsent(input.getRequestId(), origin) == null) {
+                inputs.put(input.getRequestId(), input);
+            }
+        }
+        Instant now = time.instant();
+        Map<String, Outcome> outcomes = new HashMap<>();
+        int skipped = api.forEachLine(batch.outputFileId(), line -> {
+            String requestId = line.path("custom_id").asText();
+            PromptCreated input = inputs.get(requestId);
+            if (input != null && !outcomes.containsKey(requestId)) {
+                outcomes.put(requestId, line.path("response").path("status_code").asInt() == 200
+                        ? draw(input, line.path("response").path("body"), now)
+                        : new Outcome(null, failure(line, status), 0));
+            }
+        });
+        skipped += api.forEachLine(batch.errorFileId(), line -> {
+            String requestId = line.path("custom_id").asText();
+            if (inputs.containsKey(requestId) && !outcomes.containsKey(requestId)) {
+                outcomes.put(requestId, new Outcome(null, failure(line, status), 0));
+            }
+        });
+        if (skipped > 0) {
+            log.warn("batch lane: {} lines of {}'s files were unreadable or over {} bytes; their requests end without a result",
+                    skipped, record.batchId(), OpenAiBatches.MAX_LINE_BYTES);
+        }
         List<ProducerRecord<String, byte[]>> results = new ArrayList<>();
-        Set<String> answered = new HashSet<>();
         int ready = 0;
         int failed = 0;
         double cost = 0;
-        Instant now = time.instant();
-        for (ConsumerRecord<String, byte[]> origin : read(record)) {
-            PromptCreated input = serde.deserialize(origin.value(), PromptCreated.class);
-            String requestId = input.getRequestId();
-            if (!answered.add(requestId)) {
-                continue;
-            }
-            JsonNode line = output.get(requestId);
-            Outcome outcome = line != null && line.path("response").path("status_code").asInt() == 200
-                    ? draw(input, line.path("response").path("body"), now)
-                    : new Outcome(null, failure(errors.get(requestId), status), 0);
+        for (Map.Entry<String, ConsumerRecord<String, byte[]>> entry : origins.entrySet()) {
+            String requestId = entry.getKey();
+            PromptCreated input = inputs.get(requestId);
+            Outcome outcome = outcomes.getOrDefault(requestId, new Outcome(null, failure(null, status), 0));
+            // The request's trace goes on through the lane: the pending record carries the headers the stage forwarded.
+            var origin = entry.getValue().headers();
             if (outcome.ready() != null) {
                 ready++;
                 cost += outcome.cost();
-                results.add(new ProducerRecord<>(imageReadyTopic, requestId, serde.serialize(imageReadyTopic, outcome.ready())));
+                results.add(new ProducerRecord<>(imageReadyTopic, null, requestId, serde.serialize(imageReadyTopic, outcome.ready()),
+                        READY_HEADERS.forOutput(origin, requestId, now)));
             } else {
                 failed++;
-                RequestFailed event = FailureEvents.of(bytes(origin), StageNames.IMAGE, outcome.failure(), requestId,
+                RequestFailed event = FailureEvents.of(bytes(entry.getValue()), StageNames.IMAGE, outcome.failure(), requestId,
                         input.getRequest().getKeyword(), Instant.ofEpochMilli(record.submittedAtMs()), now);
-                results.add(new ProducerRecord<>(failedTopic, requestId, serde.serialize(failedTopic, event)));
+                results.add(new ProducerRecord<>(failedTopic, null, requestId, serde.serialize(failedTopic, event),
+                        FAILED_HEADERS.forOutput(origin, requestId, now)));
             }
         }
         producer.beginTransaction();
@@ -387,6 +434,11 @@ public final class BatchLane implements AutoCloseable {
         if (format.isEmpty()) {
             return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's bytes are not an image"), 0);
         }
+        ImageSize size = size(input);
+        if (format.get().width() != size.width() || format.get().height() != size.height()) {
+            return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's image is "
+                    + format.get().width() + "x" + format.get().height() + ", not the " + size + " asked for"), 0);
+        }
         StoredImage stored;
         try {
             Optional<StoredImage> existing = drawing.store().find(input.getRequestId());
@@ -395,7 +447,7 @@ public final class BatchLane implements AutoCloseable {
             throw new IllegalStateException("storing the image of " + input.getRequestId() + " failed: " + e.getMessage(), e);
         }
         double cost = metrics.tokens(StageNames.IMAGE, image.model(), image.usage(), WorkerMetrics.BATCH);
-        metrics.image(image.model(), size(input).toString(), image.usage(), null);
+        metrics.image(image.model(), ImageModels.sizeTag(size.toString()), image.usage(), null);
         long latency = Duration.between(input.getCreatedAt(), now).toMillis();
         return new Outcome(ReadyEvents.of(input, stored, drawing.links().url(stored), image, image.model(),
                 latency, now, Priorities.BATCH), null, cost);

@@ -13,6 +13,7 @@ import com.openai.models.files.FilePurpose;
 import com.openai.models.images.ImageGenerateParams;
 
 import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The provider's Batch API as the lane uses it: a JSONL file of image requests (each line's {@code custom_id}
@@ -30,6 +32,11 @@ import java.util.Optional;
 public final class OpenAiBatches {
 
     static final String IMAGES = "/v1/images/generations";
+    /**
+     * The longest line read from a batch file: one image answer, base64 (a 4096x4096 PNG of incompressible detail
+     * is 48 MiB, 64 MiB in base64). A longer one answers nothing and is not held.
+     */
+    static final int MAX_LINE_BYTES = 72 << 20;
     private static final String SUBMISSION = "travelart_submission";
     private static final String LAST = "travelart_last_offset";
     private static final JsonMapper JSON = ObjectMappers.jsonMapper();
@@ -93,21 +100,68 @@ public final class OpenAiBatches {
         return client.batches().retrieve(batchId);
     }
 
-    /** The lines of an output or error file, by custom_id. */
-    Map<String, JsonNode> lines(Optional<String> fileId) {
-        Map<String, JsonNode> byId = new java.util.HashMap<>();
+    /**
+     * Hands each line of an output or error file to {@code each}, one at a time as it is downloaded: a file of 500
+     * images is 1 to 1.7 GB, and only one line of it is held at once. A line that is not a JSON object naming its
+     * request, or that is over {@link #MAX_LINE_BYTES}, is skipped (its request ends as one without a result).
+     *
+     * @return how many lines were skipped
+     */
+    int forEachLine(Optional<String> fileId, Consumer<JsonNode> each) {
         if (fileId.isEmpty()) {
-            return byId;
+            return 0;
         }
         try (InputStream in = client.files().content(fileId.get()).body()) {
-            for (String text : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                // A line that is not a JSON object with a custom_id answers no request: its request ends as one without a result.
-                line(text).ifPresent(line -> byId.putIfAbsent(line.path("custom_id").asText(), line));
-            }
+            return forEachLine(in, MAX_LINE_BYTES, each);
         } catch (IOException e) {
             throw new UncheckedIOException("reading the batch file " + fileId.get() + " failed: " + e.getMessage(), e);
         }
-        return byId;
+    }
+
+    /** The lines of a JSONL stream, each at most {@code maxLineBytes}; returns how many were skipped. */
+    static int forEachLine(InputStream in, int maxLineBytes, Consumer<JsonNode> each) throws IOException {
+        byte[] chunk = new byte[64 * 1024];
+        ByteArrayOutputStream line = new ByteArrayOutputStream(8 * 1024);
+        int[] skipped = {0};
+        boolean tooLong = false;
+        for (int n; (n = in.read(chunk)) != -1; ) {
+            int from = 0;
+            for (int i = 0; i < n; i++) {
+                if (chunk[i] != '\n') {
+                    continue;
+                }
+                if (!tooLong) {
+                    line.write(chunk, from, i - from);
+                }
+                endLine(line, tooLong || line.size() > maxLineBytes, each, skipped);
+                tooLong = false;
+                from = i + 1;
+            }
+            if (!tooLong) {
+                line.write(chunk, from, n - from);
+                if (line.size() > maxLineBytes) {
+                    tooLong = true; // read on to the next line without keeping this one
+                    line.reset();
+                }
+            }
+        }
+        endLine(line, tooLong, each, skipped);
+        return skipped[0];
+    }
+
+    private static void endLine(ByteArrayOutputStream line, boolean tooLong, Consumer<JsonNode> each, int[] skipped) {
+        if (tooLong) {
+            skipped[0]++;
+        } else if (line.size() > 0) {
+            String text = line.toString(StandardCharsets.UTF_8);
+            Optional<JsonNode> parsed = line(text);
+            if (parsed.isPresent()) {
+                each.accept(parsed.get());
+            } else if (!text.isBlank()) {
+                skipped[0]++;
+            }
+        }
+        line.reset();
     }
 
     /** One line of an output or error file: a JSON object naming its request ({@code custom_id}), else empty. */

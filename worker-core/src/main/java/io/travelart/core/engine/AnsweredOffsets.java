@@ -124,7 +124,8 @@ public final class AnsweredOffsets {
             ranges.add(new Range(from, from + length));
             cursor = from + length;
         }
-        return Optional.of(new AnsweredOffsets(ranges));
+        // "ta1:" alone answers nothing, as "" does: the same empty answer for both, so that decoding what encode wrote is stable.
+        return ranges.isEmpty() ? Optional.empty() : Optional.of(new AnsweredOffsets(ranges));
     }
 
     @Override

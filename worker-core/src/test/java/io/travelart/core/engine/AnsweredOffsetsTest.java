@@ -60,6 +60,7 @@ class AnsweredOffsetsTest {
         assertThat(AnsweredOffsets.decode(5, "committed by some other tool")).isEmpty();
         assertThat(AnsweredOffsets.decode(5, "ta1:!!")).isEmpty();
         assertThat(AnsweredOffsets.decode(5, "ta1:Aw")).as("a gap without its length").isEmpty();
+        assertThat(AnsweredOffsets.decode(5, "ta1:")).as("ours, answering nothing, as empty metadata").isEmpty();
         assertThat(AnsweredOffsets.decode(5, "ta1:AAE")).as("the committed offset itself answered: a new owner would skip it").isEmpty();
     }
 }
