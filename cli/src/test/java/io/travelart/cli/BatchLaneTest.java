@@ -96,6 +96,11 @@ class BatchLaneTest {
         return seen;
     }
 
+    /** What the lane has paid so far, by the image-worker's metric (other tests use the lane too). */
+    private double batchCost() throws Exception {
+        return MetricsScrape.sum(pipeline.managementUrls().get("image-worker"), "travelart_cost_estimated_usd_total", "lane=\"batch\"");
+    }
+
     private List<BatchRecord> batchRecords() {
         List<BatchRecord> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(pipeline.kafka().with(Map.of(
@@ -114,6 +119,7 @@ class BatchLaneTest {
     @Test
     void twoHundredBatchRequestsBecomeTwoHundredImagesEachBilledOnceAtHalfPrice() throws Exception {
         int batchesBefore = simulator.batchesCreated();
+        double costBefore = batchCost();
         try (ResultWatcher watcher = pipeline.watcher(false)) {
             List<String> ids = publish(200, "Kyoto in autumn rain");
             Map<String, List<RequestResult>> seen = results(watcher, ids, true);
@@ -158,7 +164,7 @@ class BatchLaneTest {
                 full += prices.of(ready.getImageModel()).orElseThrow()
                         .of(ready.getImageUsage().getInputTokens(), ready.getImageUsage().getOutputTokens());
             }
-            double batchCost = MetricsScrape.sum(pipeline.managementUrls().get("image-worker"), "travelart_cost_estimated_usd_total", "lane=\"batch\"");
+            double batchCost = batchCost() - costBefore;
             System.out.printf("batch lane: 200 requests, 200 image-ready in %d batches of at most %d, each billed once; "
                     + "estimated cost $%.4f (interactive would be $%.4f)%n", batches, MAX_REQUESTS, batchCost, full);
             assertThat(batches).isBetween(200 / MAX_REQUESTS, 200);
@@ -203,6 +209,32 @@ class BatchLaneTest {
             }
         } finally {
             simulator.expireBatchesHalfDone(false);
+        }
+    }
+
+    @Test
+    void aPendingRecordThatIsNotAPromptCreatedIsOneIngestFailureAndTheLaneGoesOn() throws Exception {
+        String garbage = "not-a-prompt-" + System.nanoTime();
+        try (ResultWatcher watcher = pipeline.watcher(false)) {
+            try (RequestPublisher pending = new RequestPublisher(pipeline.kafka(), pipeline.serde(), "image-batch-pending")) {
+                pending.send(garbage, "not avro at all".getBytes(StandardCharsets.UTF_8));
+            }
+            List<String> ids = publish(12, "Hoi An lanterns");
+            Map<String, List<RequestResult>> seen = results(watcher, ids, true);
+
+            assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(seen.values()).allSatisfy(events -> assertThat(events).hasSize(1));
+            List<RequestFailed> failures = new ArrayList<>();
+            CommittedRecords.read(pipeline.kafka(), pipeline.topics().requestFailed(), r -> {
+                if (garbage.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                    failures.add(pipeline.serde().deserialize(r.value(), RequestFailed.class));
+                }
+            });
+            assertThat(failures).singleElement().satisfies(f -> {
+                assertThat(f.getErrorCode()).isEqualTo(ErrorCodes.INGEST);
+                assertThat(f.getStage()).isEqualTo("INGEST");
+                assertThat(f.getOriginTopic()).isEqualTo("image-batch-pending");
+            });
         }
     }
 

@@ -56,7 +56,10 @@ public record ImageFormat(String contentType, String extension, int width, int h
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                return Optional.of(new ImageFormat(contentType, extension, reader.getWidth(0), reader.getHeight(0)));
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                // A header may say 0 (the fuzzer found a JPEG whose reader does): no image to store or to show.
+                return width > 0 && height > 0 ? Optional.of(new ImageFormat(contentType, extension, width, height)) : Optional.empty();
             } finally {
                 reader.dispose();
             }

@@ -14,10 +14,12 @@ import io.travelart.core.failure.Failure;
 import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.core.openai.ImageModels;
+import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
 import io.travelart.events.ImageReady;
 import io.travelart.events.Priorities;
+import io.travelart.events.RequestBounds;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestFailed;
 import io.travelart.image.GeneratedImage;
@@ -195,7 +197,8 @@ public final class BatchLane implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // closing
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a batch file larger than the heap before files were streamed): said, never a silent end.
             log.error("the batch lane stopped: {}", e.toString(), e);
         } finally {
             // The clients are closed by the thread that used them: Kafka's clients are not for two threads at once.
@@ -223,6 +226,7 @@ public final class BatchLane implements AutoCloseable {
                 submit(tp, records);
             }
         }
+        holdFull();
         waitingCount = waiting.values().stream().mapToInt(List::size).sum();
         oldestWaiting = waitingSince.values().stream().min(Instant::compareTo).orElse(null);
         for (BatchRecord batch : List.copyOf(open.values())) {
@@ -230,6 +234,22 @@ public final class BatchLane implements AutoCloseable {
                 check(batch);
             }
         }
+    }
+
+    /**
+     * Takes no more of a pending partition that holds a full batch already: while submissions fail (the provider
+     * down, the key refused) what waits stays within one batch per partition instead of growing with the topic.
+     */
+    private void holdFull() {
+        Set<TopicPartition> assigned = pending.assignment();
+        List<TopicPartition> full = new ArrayList<>();
+        List<TopicPartition> room = new ArrayList<>();
+        for (TopicPartition tp : assigned) {
+            (waiting.getOrDefault(tp, List.of()).size() >= config.maxRequests() ? full : room).add(tp);
+        }
+        pending.pause(full);
+        room.retainAll(pending.paused());
+        pending.resume(room);
     }
 
     /** Reads what the batches topic says: OPEN batches to wait for, DONE ones to forget. */
@@ -278,36 +298,62 @@ public final class BatchLane implements AutoCloseable {
         return open.containsKey(batchId);
     }
 
-    /** Submits the first records waiting in a partition as one batch (or adopts the one submitted before a crash). */
+    /**
+     * Submits the first records waiting in a partition as one batch (or adopts the one submitted before a crash). A
+     * record that is not a prompt-created (nobody but the image stage should write this topic) is answered at once, as
+     * one INGEST failure in the transaction that takes its offset, and is not drawn.
+     */
     private void submit(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records) {
         List<ConsumerRecord<String, byte[]>> group = records.subList(0, Math.min(records.size(), config.maxRequests()));
         long first = group.get(0).offset();
         String submission = tp + "@" + first;
         try {
+            Map<String, String> lines = new LinkedHashMap<>();
+            List<ConsumerRecord<String, byte[]>> undecodable = new ArrayList<>();
+            Map<ConsumerRecord<String, byte[]>, String> reasons = new HashMap<>();
+            for (ConsumerRecord<String, byte[]> record : group) {
+                PromptCreated input;
+                try {
+                    input = serde.deserialize(record.value(), PromptCreated.class);
+                } catch (DecodeException e) {
+                    undecodable.add(record);
+                    reasons.put(record, e.getMessage());
+                    continue;
+                }
+                // custom_id is unique in a batch: a request replayed while it waited is drawn once.
+                lines.putIfAbsent(input.getRequestId(), OpenAiBatches.line(input.getRequestId(),
+                        drawing.generator().params(input.getRequestId(), input.getPrompt(), size(input), quality(input))));
+            }
             Optional<Batch> earlier = api.find(submission);
-            String batchId;
+            String batchId = null;
             long last;
             if (earlier.isPresent()) {
                 batchId = earlier.get().id();
                 last = OpenAiBatches.lastOffset(earlier.get());
                 log.info("batch lane: {} was submitted before as {}; waiting for it instead of paying again", submission, batchId);
             } else {
-                Map<String, String> lines = new LinkedHashMap<>();
-                for (ConsumerRecord<String, byte[]> record : group) {
-                    PromptCreated input = serde.deserialize(record.value(), PromptCreated.class);
-                    // custom_id is unique in a batch: a request replayed while it waited is drawn once.
-                    lines.putIfAbsent(input.getRequestId(), OpenAiBatches.line(input.getRequestId(),
-                            drawing.generator().params(input.getRequestId(), input.getPrompt(), size(input), quality(input))));
-                }
                 last = group.get(group.size() - 1).offset();
-                batchId = api.create(submission, last, List.copyOf(lines.values())).id();
-                log.info("batch lane: submitted {} ({} requests, {} offsets {}-{})", batchId, lines.size(), tp, first, last);
+                if (!lines.isEmpty()) {
+                    batchId = api.create(submission, last, List.copyOf(lines.values())).id();
+                    log.info("batch lane: submitted {} ({} requests, {} offsets {}-{})", batchId, lines.size(), tp, first, last);
+                }
             }
             long lastOffset = last;
-            int count = (int) group.stream().filter(r -> r.offset() <= lastOffset).count();
-            BatchRecord batch = BatchRecord.open(batchId, submission, tp.partition(), first, last, count, time.instant().toEpochMilli());
+            Instant now = time.instant();
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(config.batchesTopic(), batchId, batch.toJson()));
+            for (ConsumerRecord<String, byte[]> record : undecodable) {
+                if (record.offset() <= lastOffset) {
+                    log.warn("batch lane: undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                            reasons.get(record));
+                    producer.send(ingestFailure(record, reasons.get(record), now));
+                }
+            }
+            BatchRecord batch = null;
+            if (batchId != null) {
+                int count = (int) group.stream().filter(r -> r.offset() <= lastOffset && !reasons.containsKey(r)).count();
+                batch = BatchRecord.open(batchId, submission, tp.partition(), first, last, count, now.toEpochMilli());
+                producer.send(new ProducerRecord<>(config.batchesTopic(), batchId, batch.toJson()));
+            }
             producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(last + 1)), pending.groupMetadata());
             producer.commitTransaction();
             records.removeIf(r -> r.offset() <= lastOffset);
@@ -316,14 +362,25 @@ public final class BatchLane implements AutoCloseable {
             } else {
                 waitingSince.put(tp, time.instant());
             }
-            open.put(batchId, batch);
-            nextCheck.put(batchId, time.instant().plus(config.pollInterval()));
+            if (batch != null) {
+                open.put(batchId, batch);
+                nextCheck.put(batchId, time.instant().plus(config.pollInterval()));
+            }
         } catch (RuntimeException e) {
             abortQuietly();
             // Nothing was recorded: the same records are submitted (or the batch found) on a later turn.
             log.warn("batch lane: submitting {} failed, trying again later: {}", submission, e.toString());
             waitingSince.put(tp, time.instant().minus(config.maxAge()).plusSeconds(5));
         }
+    }
+
+    /** The one INGEST failure of a pending record that is not a prompt-created; it keeps its key, cut to a key's length. */
+    private ProducerRecord<String, byte[]> ingestFailure(ConsumerRecord<String, byte[]> record, String reason, Instant now) {
+        String key = FailureEvents.cut(record.key(), RequestBounds.REQUEST_ID_MAX);
+        RequestFailed event = FailureEvents.of(bytes(record), StageNames.INGEST, Failure.permanent(ErrorCodes.INGEST, reason),
+                null, null, now, now);
+        return new ProducerRecord<>(failedTopic, null, key, serde.serialize(failedTopic, event),
+                FAILED_HEADERS.forOutput(record.headers(), key, now));
     }
 
     /** Asks about an open batch; when it has ended, answers each of its requests. */
@@ -352,13 +409,20 @@ public final class BatchLane implements AutoCloseable {
     private void complete(BatchRecord record, Batch batch, String status) {
         Map<String, ConsumerRecord<String, byte[]>> origins = new LinkedHashMap<>();
         Map<String, PromptCreated> inputs = new HashMap<>();
+        List<ProducerRecord<String, byte[]>> results = new ArrayList<>();
+        Instant now = time.instant();
+        int failed = 0;
         for (ConsumerRecord<String, byte[]> origin : read(record)) {
-            PromptCreated input = serde.deserialize(origin.value(), PromptCreated.class);
+            PromptCreated input;
+            try {
+                input = serde.deserialize(origin.value(), PromptCreated.class);
+            } catch (DecodeException e) {
+                continue; // answered as an INGEST failure when the batch was submitted
+            }
             if (origins.putIfAbsent(input.getRequestId(), origin) == null) {
                 inputs.put(input.getRequestId(), input);
             }
         }
-        Instant now = time.instant();
         Map<String, Outcome> outcomes = new HashMap<>();
         int skipped = api.forEachLine(batch.outputFileId(), line -> {
             String requestId = line.path("custom_id").asText();
@@ -379,9 +443,7 @@ public final class BatchLane implements AutoCloseable {
             log.warn("batch lane: {} lines of {}'s files were unreadable or over {} bytes; their requests end without a result",
                     skipped, record.batchId(), OpenAiBatches.MAX_LINE_BYTES);
         }
-        List<ProducerRecord<String, byte[]>> results = new ArrayList<>();
         int ready = 0;
-        int failed = 0;
         double cost = 0;
         for (Map.Entry<String, ConsumerRecord<String, byte[]>> entry : origins.entrySet()) {
             String requestId = entry.getKey();

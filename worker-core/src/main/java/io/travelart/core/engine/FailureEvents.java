@@ -84,7 +84,8 @@ public final class FailureEvents {
         return ByteBuffer.wrap(Arrays.copyOf(value, max));
     }
 
-    static String cut(String text, int max) {
+    /** The text cut to {@code max} characters (with an ellipsis), never inside a surrogate pair. */
+    public static String cut(String text, int max) {
         if (text == null || text.length() <= max) {
             return text;
         }
