@@ -170,13 +170,13 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
             slots.release();
             return false;
         } catch (DecodeException e) {
-            refuse(work, e.getMessage());
+            refuse(work, Failure.permanent(ErrorCodes.INGEST, e.getMessage()));
             return true;
         } catch (Throwable e) {
             // Bounded decoding makes this a bug, not a record's doing; still only this record's.
             log.error("{} stage: decoding {}-{}@{} failed unexpectedly", stage.name(), record.topic(), record.partition(),
                     record.offset(), e);
-            refuse(work, "cannot be decoded: " + e);
+            refuse(work, Failure.permanent(ErrorCodes.INTERNAL, "decoding failed: " + e));
             return true;
         }
         OutputRecords.Request request;
@@ -185,7 +185,7 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
         } catch (Throwable e) {
             log.error("{} stage: reading the request of {}-{}@{} failed unexpectedly", stage.name(), record.topic(),
                     record.partition(), record.offset(), e);
-            refuse(work, "cannot be read: " + e);
+            refuse(work, Failure.permanent(ErrorCodes.INTERNAL, "reading the request failed: " + e));
             return true;
         }
         stats.inFlight.incrementAndGet();
@@ -203,15 +203,18 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
         return true;
     }
 
-    /** Ends a record that cannot be read as the stage's input as one INGEST failure. */
-    private void refuse(Work work, String reason) {
+    /**
+     * Ends a record the stage could not start on as one failure event: {@code INGEST} when it cannot be read as the
+     * stage's input, {@code INTERNAL} when reading it broke something of ours.
+     */
+    private void refuse(Work work, Failure failure) {
         ConsumerRecord<byte[], byte[]> record = work.record();
-        log.warn("undecodable record {}-{}@{} (key {}): {}", record.topic(), record.partition(), record.offset(),
-                RequestBounds.shown(OutputRecords.rawKey(record)), reason);
+        log.warn("undecodable record {}-{}@{} (key {}): {} {}", record.topic(), record.partition(), record.offset(),
+                RequestBounds.shown(OutputRecords.rawKey(record)), failure.code(), failure.message());
         if (work.probe()) {
             gate.probeDone();
         }
-        complete(work, outputs.undecodable(record, reason, time.instant()));
+        complete(work, outputs.unread(record, failure, time.instant()));
     }
 
     private void finish(Work work, Outcome<O> result, Throwable error, OutputRecords.Request request) {

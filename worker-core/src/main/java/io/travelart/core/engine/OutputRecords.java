@@ -65,10 +65,9 @@ final class OutputRecords {
         }
     }
 
-    /** The INGEST failure of a record that could not be decoded; it keeps the key it came with. */
-    Output undecodable(ConsumerRecord<byte[], byte[]> input, String reason, Instant now) {
-        return failedOrUnpublishable(input, StageNames.INGEST, Failure.permanent(ErrorCodes.INGEST, reason),
-                new Request(null, null, now), now);
+    /** The failure of a record this stage could not even start on, at stage INGEST; it keeps the key it came with. */
+    Output unread(ConsumerRecord<byte[], byte[]> input, Failure failure, Instant now) {
+        return failedOrUnpublishable(input, StageNames.INGEST, failure, new Request(null, null, now), now);
     }
 
     private Output failedOrUnpublishable(ConsumerRecord<byte[], byte[]> input, String stage, Failure failure, Request request,
