@@ -118,4 +118,25 @@ class GalleryServerTest {
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(405);
         assertThat(get("/gallery.js").body()).contains("EventSource");
     }
+
+    @Test
+    void oneClientGetsSixEventStreamsAndNoMoreWhilePagesStillAnswer() throws Exception {
+        List<HttpResponse<java.io.InputStream>> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < GalleryServer.MAX_STREAMS_PER_CLIENT; i++) {
+                HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.port() + "/events")).build(), HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(stream.statusCode()).isEqualTo(200);
+                open.add(stream);
+            }
+            HttpResponse<String> seventh = get("/events");
+            assertThat(seventh.statusCode()).isEqualTo(429);
+            assertThat(seventh.body()).contains("more than 6 open streams");
+            assertThat(get("/health").statusCode()).isEqualTo(200);
+        } finally {
+            for (HttpResponse<java.io.InputStream> stream : open) {
+                stream.body().close();
+            }
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package io.travelart.image;
 
+import io.travelart.core.time.Time;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -75,7 +77,7 @@ public final class BoundedDownload {
      */
     public static HttpResponse<byte[]> send(HttpClient client, HttpRequest request, long maxBytes, Duration deadline)
             throws IOException, InterruptedException {
-        long end = System.nanoTime() + deadline.toNanos();
+        long end = Time.SYSTEM.nanoTime() + deadline.toNanos();
         HttpRequest current = request;
         for (int hop = 0; ; hop++) {
             HttpResponse<byte[]> response = sendOnce(client, current, maxBytes, end);
@@ -112,7 +114,7 @@ public final class BoundedDownload {
             throws IOException, InterruptedException {
         CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, info -> capped(info.headers(), maxBytes));
         try {
-            return exchange.get(Math.max(0, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return exchange.get(Math.max(0, endNanos - Time.SYSTEM.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             exchange.cancel(true);
             throw new DownloadException("the answer did not arrive whole within the deadline", Reason.TIMED_OUT, e);

@@ -8,10 +8,10 @@ import io.travelart.core.engine.EngineClients;
 import io.travelart.core.engine.StageEngine;
 import io.travelart.core.time.Time;
 import io.travelart.core.engine.StageGate;
+import io.travelart.core.http.HttpServers;
 import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.metrics.WorkerMetrics;
-import io.travelart.core.http.HttpServers;
 import io.travelart.core.registry.RegistryException;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running stage: checks that Kafka answers, the topics exist and the registry knows the schemas it
@@ -154,13 +156,13 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         Gauge.builder(MAX_IN_FLIGHT, config, WorkerConfig::maxInFlight).description("TRAVELART_MAX_IN_FLIGHT: the calls one instance runs at most")
                 .tag("stage", stage.name()).register(metrics.registry());
         worker.checkRegistry();
-        var registryChecks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        var registryChecks = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, name + "-registry-check");
             t.setDaemon(true);
             return t;
         });
         registryChecks.scheduleWithFixedDelay(worker::checkRegistry, REGISTRY_CHECK_EVERY.toMillis(), REGISTRY_CHECK_EVERY.toMillis(),
-                java.util.concurrent.TimeUnit.MILLISECONDS);
+                TimeUnit.MILLISECONDS);
         worker.finished.whenComplete((ok, error) -> registryChecks.shutdownNow());
         try {
             worker.management = ManagementServer.start(config.managementHost(), config.managementPort(), metrics, worker::health);
