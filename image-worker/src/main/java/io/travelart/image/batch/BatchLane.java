@@ -1,35 +1,18 @@
 package io.travelart.image.batch;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.openai.core.ObjectMappers;
 import com.openai.models.batches.Batch;
-import com.openai.models.images.ImagesResponse;
 import io.micrometer.core.instrument.Gauge;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.engine.EngineClients;
-import io.travelart.core.engine.EventHeaders;
-import io.travelart.core.engine.FailureEvents;
-import io.travelart.core.failure.ErrorCodes;
-import io.travelart.core.failure.Failure;
-import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
-import io.travelart.core.openai.ImageModels;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
-import io.travelart.events.ImageReady;
-import io.travelart.events.Priorities;
-import io.travelart.events.RequestBounds;
 import io.travelart.events.PromptCreated;
-import io.travelart.events.RequestFailed;
-import io.travelart.image.GeneratedImage;
-import io.travelart.image.ImageFormat;
 import io.travelart.image.ImageLinks;
 import io.travelart.image.ImageSize;
 import io.travelart.image.ImageStore;
 import io.travelart.image.OpenAiImageGenerator;
-import io.travelart.image.ReadyEvents;
-import io.travelart.image.StoredImage;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -71,31 +54,37 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * in its metadata, and before submitting the lane asks the provider for a batch with that id, so a lane that
  * died between creating a batch and recording it adopts that batch. The record ({@link BatchRecord#OPEN},
  * on the compacted batches topic) is committed in one transaction with the pending offsets it consumes.
- * The lane owning a pending partition polls that partition's open batches; when one ends it downloads the
- * output, stores each image (one HEAD first: an image stored already is not stored again), and writes each
- * request's image-ready or request-failed with the batch's {@link BatchRecord#DONE} in one transaction.
+ * The lane owning a pending partition polls that partition's open batches; when one ends, {@link BatchResults}
+ * streams its files, stores each image (one HEAD first: an image stored already is not stored again) and makes
+ * each request's image-ready or request-failed, written with the batch's {@link BatchRecord#DONE} in one transaction.
  * A restarted or replacing instance reads the batches topic and waits for the open ones.
  */
 public final class BatchLane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchLane.class);
-    /** The image stage's CloudEvents source: a batch result is the image stage's answer as much as an interactive one. */
-    private static final String SOURCE = "/travelart/" + StageNames.IMAGE.toLowerCase(java.util.Locale.ROOT);
-    private static final EventHeaders.Template READY_HEADERS = new EventHeaders.Template(ImageReady.getClassSchema().getFullName(), SOURCE);
-    private static final EventHeaders.Template FAILED_HEADERS = new EventHeaders.Template(RequestFailed.getClassSchema().getFullName(), SOURCE);
 
     /** What the lane needs of the image stage: how it draws, stores and links an image. */
     public record Drawing(OpenAiImageGenerator generator, String model, ImageSize defaultSize, String defaultQuality,
                           ImageStore store, ImageLinks links) {
+
+        /** The size a request asks for, or the image stage's default. */
+        ImageSize size(PromptCreated input) {
+            String size = input.getRequest().getImageSize();
+            return size == null || size.isBlank() ? defaultSize : ImageSize.parse(size).orElse(defaultSize);
+        }
+
+        /** The quality a request asks for, or the image stage's default. */
+        String quality(PromptCreated input) {
+            String quality = input.getRequest().getQuality();
+            return quality == null || quality.isBlank() ? defaultQuality : quality.strip();
+        }
     }
 
     private final BatchLaneConfig config;
-    private final String imageReadyTopic;
-    private final String failedTopic;
     private final EventSerde serde;
     private final OpenAiBatches api;
     private final Drawing drawing;
-    private final WorkerMetrics metrics;
+    private final BatchResults results;
     private final Time time;
     private final KafkaConsumer<String, byte[]> pending;
     private final KafkaConsumer<String, byte[]> batches;
@@ -117,12 +106,10 @@ public final class BatchLane implements AutoCloseable {
     public BatchLane(BatchLaneConfig config, KafkaConfig kafka, String instanceId, String imageReadyTopic, String failedTopic,
                      EventSerde serde, OpenAiBatches api, Drawing drawing, WorkerMetrics metrics, Time time) {
         this.config = config;
-        this.imageReadyTopic = imageReadyTopic;
-        this.failedTopic = failedTopic;
         this.serde = serde;
         this.api = api;
         this.drawing = drawing;
-        this.metrics = metrics;
+        this.results = new BatchResults(api, drawing, serde, metrics, imageReadyTopic, failedTopic);
         this.time = time;
         String client = "image-worker-batch-" + instanceId;
         this.pending = new KafkaConsumer<>(kafka.with(Map.of(
@@ -322,7 +309,7 @@ public final class BatchLane implements AutoCloseable {
                 }
                 // custom_id is unique in a batch: a request replayed while it waited is drawn once.
                 lines.putIfAbsent(input.getRequestId(), OpenAiBatches.line(input.getRequestId(),
-                        drawing.generator().params(input.getRequestId(), input.getPrompt(), size(input), quality(input))));
+                        drawing.generator().params(input.getRequestId(), input.getPrompt(), drawing.size(input), drawing.quality(input))));
             }
             Optional<Batch> earlier = api.find(submission);
             String batchId = null;
@@ -345,7 +332,7 @@ public final class BatchLane implements AutoCloseable {
                 if (record.offset() <= lastOffset) {
                     log.warn("batch lane: undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                             reasons.get(record));
-                    producer.send(ingestFailure(record, reasons.get(record), now));
+                    producer.send(results.ingestFailure(record, reasons.get(record), now));
                 }
             }
             BatchRecord batch = null;
@@ -374,15 +361,6 @@ public final class BatchLane implements AutoCloseable {
         }
     }
 
-    /** The one INGEST failure of a pending record that is not a prompt-created; it keeps its key, cut to a key's length. */
-    private ProducerRecord<String, byte[]> ingestFailure(ConsumerRecord<String, byte[]> record, String reason, Instant now) {
-        String key = FailureEvents.cut(record.key(), RequestBounds.REQUEST_ID_MAX);
-        RequestFailed event = FailureEvents.of(bytes(record), StageNames.INGEST, Failure.permanent(ErrorCodes.INGEST, reason),
-                null, null, now, now);
-        return new ProducerRecord<>(failedTopic, null, key, serde.serialize(failedTopic, event),
-                FAILED_HEADERS.forOutput(record.headers(), key, now));
-    }
-
     /** Asks about an open batch; when it has ended, answers each of its requests. */
     private void check(BatchRecord record) {
         nextCheck.put(record.batchId(), time.instant().plus(config.pollInterval()));
@@ -401,17 +379,9 @@ public final class BatchLane implements AutoCloseable {
         }
     }
 
-    /**
-     * Answers every request of an ended batch: the output file's lines, then the error file's, each streamed one
-     * line at a time (a line holds one image: only one is in memory), then whatever has no line. What is kept per
-     * request is its small pending record and its result event, never an image.
-     */
+    /** Answers every request of an ended batch ({@link BatchResults}), with the batch marked done, in one transaction. */
     private void complete(BatchRecord record, Batch batch, String status) {
-        Map<String, ConsumerRecord<String, byte[]>> origins = new LinkedHashMap<>();
-        Map<String, PromptCreated> inputs = new HashMap<>();
-        List<ProducerRecord<String, byte[]>> results = new ArrayList<>();
-        Instant now = time.instant();
-        int failed = 0;
+        Map<String, BatchResults.Request> requests = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> origin : read(record)) {
             PromptCreated input;
             try {
@@ -419,54 +389,14 @@ public final class BatchLane implements AutoCloseable {
             } catch (DecodeException e) {
                 continue; // answered as an INGEST failure when the batch was submitted
             }
-            if (origins.putIfAbsent(input.getRequestId(), origin) == null) {
-                inputs.put(input.getRequestId(), input);
-            }
+            requests.putIfAbsent(input.getRequestId(), new BatchResults.Request(origin, input));
         }
-        Map<String, Outcome> outcomes = new HashMap<>();
-        int skipped = api.forEachLine(batch.outputFileId(), line -> {
-            String requestId = line.path("custom_id").asText();
-            PromptCreated input = inputs.get(requestId);
-            if (input != null && !outcomes.containsKey(requestId)) {
-                outcomes.put(requestId, line.path("response").path("status_code").asInt() == 200
-                        ? draw(input, line.path("response").path("body"), now)
-                        : new Outcome(null, failure(line, status), 0));
-            }
-        });
-        skipped += api.forEachLine(batch.errorFileId(), line -> {
-            String requestId = line.path("custom_id").asText();
-            if (inputs.containsKey(requestId) && !outcomes.containsKey(requestId)) {
-                outcomes.put(requestId, new Outcome(null, failure(line, status), 0));
-            }
-        });
-        if (skipped > 0) {
-            log.warn("batch lane: {} lines of {}'s files were unreadable or over {} bytes; their requests end without a result",
-                    skipped, record.batchId(), OpenAiBatches.MAX_LINE_BYTES);
-        }
-        int ready = 0;
-        double cost = 0;
-        for (Map.Entry<String, ConsumerRecord<String, byte[]>> entry : origins.entrySet()) {
-            String requestId = entry.getKey();
-            PromptCreated input = inputs.get(requestId);
-            Outcome outcome = outcomes.getOrDefault(requestId, new Outcome(null, failure(null, status), 0));
-            // The request's trace goes on through the lane: the pending record carries the headers the stage forwarded.
-            var origin = entry.getValue().headers();
-            if (outcome.ready() != null) {
-                ready++;
-                cost += outcome.cost();
-                results.add(new ProducerRecord<>(imageReadyTopic, null, requestId, serde.serialize(imageReadyTopic, outcome.ready()),
-                        READY_HEADERS.forOutput(origin, requestId, now)));
-            } else {
-                failed++;
-                RequestFailed event = FailureEvents.of(bytes(entry.getValue()), StageNames.IMAGE, outcome.failure(), requestId,
-                        input.getRequest().getKeyword(), Instant.ofEpochMilli(record.submittedAtMs()), now);
-                results.add(new ProducerRecord<>(failedTopic, null, requestId, serde.serialize(failedTopic, event),
-                        FAILED_HEADERS.forOutput(origin, requestId, now)));
-            }
-        }
+        Instant now = time.instant();
+        BatchResults.Answered answered = results.answer(record, batch, status, requests, now);
         producer.beginTransaction();
-        results.forEach(producer::send);
-        producer.send(new ProducerRecord<>(config.batchesTopic(), record.batchId(), record.done(status, ready, failed, cost).toJson()));
+        answered.records().forEach(producer::send);
+        producer.send(new ProducerRecord<>(config.batchesTopic(), record.batchId(),
+                record.done(status, answered.ready(), answered.failed(), answered.cost()).toJson()));
         TopicPartition tp = new TopicPartition(config.pendingTopic(), record.partition());
         // The pending offsets as they stand: the commit fails if this instance no longer owns the partition.
         OffsetAndMetadata committed = pending.committed(Set.of(tp)).get(tp);
@@ -477,66 +407,8 @@ public final class BatchLane implements AutoCloseable {
         open.remove(record.batchId());
         nextCheck.remove(record.batchId());
         finished.add(record.batchId());
-        log.info("batch lane: {} {}: {} ready, {} failed, ${} estimated", record.batchId(), status, ready, failed,
-                String.format(java.util.Locale.ROOT, "%.4f", cost));
-    }
-
-    private record Outcome(ImageReady ready, Failure failure, double cost) {
-    }
-
-    /** A line's image, stored (or found stored) and described. */
-    private Outcome draw(PromptCreated input, JsonNode body, Instant now) {
-        GeneratedImage image;
-        try {
-            image = drawing.generator().image(ObjectMappers.jsonMapper().treeToValue(body, ImagesResponse.class));
-        } catch (Exception e) {
-            return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's answer holds no image: " + e), 0);
-        }
-        Optional<ImageFormat> format = ImageFormat.of(image.bytes());
-        if (format.isEmpty()) {
-            return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's bytes are not an image"), 0);
-        }
-        ImageSize size = size(input);
-        if (format.get().width() != size.width() || format.get().height() != size.height()) {
-            return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's image is "
-                    + format.get().width() + "x" + format.get().height() + ", not the " + size + " asked for"), 0);
-        }
-        StoredImage stored;
-        try {
-            Optional<StoredImage> existing = drawing.store().find(input.getRequestId());
-            stored = existing.isPresent() ? existing.get() : drawing.store().put(input.getRequestId(), image.bytes(), format.get());
-        } catch (Exception e) {
-            throw new IllegalStateException("storing the image of " + input.getRequestId() + " failed: " + e.getMessage(), e);
-        }
-        double cost = metrics.tokens(StageNames.IMAGE, image.model(), image.usage(), WorkerMetrics.BATCH);
-        metrics.image(image.model(), ImageModels.sizeTag(size.toString()), image.usage(), null);
-        long latency = Duration.between(input.getCreatedAt(), now).toMillis();
-        return new Outcome(ReadyEvents.of(input, stored, drawing.links().url(stored), image, image.model(),
-                latency, now, Priorities.BATCH), null, cost);
-    }
-
-    private static Failure failure(JsonNode line, String status) {
-        if (line == null) {
-            return "completed".equals(status)
-                    ? Failure.retriable(ErrorCodes.INVALID_ANSWER, "the completed batch has no line for this request")
-                    : Failure.retriable(ErrorCodes.BATCH_EXPIRED, "the batch was " + status + " before this request ran");
-        }
-        if ("batch_expired".equals(line.path("error").path("code").asText())) {
-            return Failure.retriable(ErrorCodes.BATCH_EXPIRED, "the batch expired before this request ran");
-        }
-        int code = line.path("response").path("status_code").asInt();
-        JsonNode error = line.path("response").path("body").path("error");
-        String message = error.path("message").asText(line.path("error").path("message").asText("the batch line failed"));
-        if ("content_policy_violation".equals(error.path("code").asText())) {
-            return Failure.permanent(ErrorCodes.CONTENT_POLICY, message);
-        }
-        if (code == 429) {
-            return Failure.retriable(ErrorCodes.RATE_LIMITED, message);
-        }
-        if (code >= 500) {
-            return Failure.retriable(ErrorCodes.UPSTREAM_5XX, message);
-        }
-        return Failure.permanent(ErrorCodes.UPSTREAM_4XX, "HTTP " + code + ": " + message);
+        log.info("batch lane: {} {}: {} ready, {} failed, ${} estimated", record.batchId(), status, answered.ready(),
+                answered.failed(), String.format(java.util.Locale.ROOT, "%.4f", answered.cost()));
     }
 
     /** The pending records a batch holds, read again by offset. */
@@ -558,23 +430,6 @@ public final class BatchLane implements AutoCloseable {
             }
         }
         return records;
-    }
-
-    private static ConsumerRecord<byte[], byte[]> bytes(ConsumerRecord<String, byte[]> record) {
-        ConsumerRecord<byte[], byte[]> copy = new ConsumerRecord<>(record.topic(), record.partition(), record.offset(),
-                record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), record.value());
-        record.headers().forEach(h -> copy.headers().add(h));
-        return copy;
-    }
-
-    private ImageSize size(PromptCreated input) {
-        String size = input.getRequest().getImageSize();
-        return size == null || size.isBlank() ? drawing.defaultSize() : ImageSize.parse(size).orElse(drawing.defaultSize());
-    }
-
-    private String quality(PromptCreated input) {
-        String quality = input.getRequest().getQuality();
-        return quality == null || quality.isBlank() ? drawing.defaultQuality() : quality.strip();
     }
 
     private void abortQuietly() {
