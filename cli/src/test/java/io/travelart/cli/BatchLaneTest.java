@@ -57,7 +57,7 @@ class BatchLaneTest {
                 Optional.of(SimulatorSettings.instant()),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true",
                         "TRAVELART_BATCH_MAX_REQUESTS", Integer.toString(MAX_REQUESTS), "TRAVELART_BATCH_MAX_AGE", "3s",
-                        "TRAVELART_BATCH_POLL_INTERVAL", "200ms"));
+                        "TRAVELART_BATCH_POLL_INTERVAL", "200ms", "TRAVELART_PAUSE_PROBE_FIRST", "1s", "TRAVELART_PAUSE_PROBE_MAX", "2s"));
         simulator = pipeline.stack().simulator().orElseThrow();
         simulator.batchDuration(Duration.ofSeconds(1));
     }
@@ -235,6 +235,46 @@ class BatchLaneTest {
                 assertThat(f.getStage()).isEqualTo("INGEST");
                 assertThat(f.getOriginTopic()).isEqualTo("image-batch-pending");
             });
+        }
+    }
+
+    @Test
+    void aKeyWithoutTheBatchApisScopePausesTheLaneAloneUntilItHasItAgain() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI readiness = java.net.URI.create(pipeline.managementUrls().get("image-worker") + "/health/ready");
+        int batchesBefore = simulator.batchesCreated();
+        simulator.forbidBatches(true);
+        try (ResultWatcher watcher = pipeline.watcher(false)) {
+            List<String> waiting = publish(5, "Lisbon trams at dusk");
+            String[] reason = new String[1];
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                var answer = http.send(java.net.http.HttpRequest.newBuilder(readiness).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                reason[0] = answer.body();
+                return answer.statusCode() == 503;
+            });
+            assertThat(reason[0]).contains("IMAGE-BATCH stage paused").contains("AUTH").doesNotContain("Missing scopes");
+
+            // The interactive lane goes on beside the paused one.
+            List<String> interactive = new ArrayList<>();
+            try (RequestPublisher publisher = pipeline.publisher()) {
+                KeywordRequested request = RequestPublisher.request("Porto at noon", null, null, null, "batch-test");
+                publisher.publish(request);
+                interactive.add(request.getRequestId());
+            }
+            assertThat(results(watcher, interactive, true).get(interactive.get(0))).singleElement()
+                    .isInstanceOf(RequestResult.Ready.class);
+            assertThat(simulator.batchesCreated()).as("no batch while the key lacks the scope").isEqualTo(batchesBefore);
+
+            simulator.forbidBatches(false);
+            Map<String, List<RequestResult>> seen = results(watcher, waiting, true);
+            assertThat(seen.values()).allSatisfy(events -> assertThat(events).singleElement()
+                    .satisfies(e -> assertThat(((RequestResult.Ready) e).event().getLane()).isEqualTo(Priorities.BATCH)));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> http.send(
+                    java.net.http.HttpRequest.newBuilder(readiness).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .statusCode() == 200);
+        } finally {
+            simulator.forbidBatches(false);
         }
     }
 

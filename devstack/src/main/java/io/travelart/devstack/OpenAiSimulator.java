@@ -693,6 +693,11 @@ public final class OpenAiSimulator implements AutoCloseable {
         batches.expireHalfDone(expire);
     }
 
+    /** Fault switch: {@code /v1/files} and {@code /v1/batches} answer 403, as for a key without their scopes. */
+    public void forbidBatches(boolean forbidden) {
+        batches.forbid(forbidden);
+    }
+
     /** Fault: {@code /v1/files} answers 503 for this long from now. */
     public void filesDownFor(Duration outage) {
         batches.filesDownFor(outage);

@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * expired half way through has half its lines in its output file. Each line that answers 200 is billed
  * once, by its {@code custom_id}, at half price ({@link #billed}). Faults: {@link #expireHalfDone(boolean)}
  * (the completion window ends half way), a line whose prompt carries the refusal marker fails, and
- * {@link #filesDownFor(Duration)} (the files endpoint answers 503).
+ * {@link #filesDownFor(Duration)} (the files endpoint answers 503), {@link #forbid} (both answer 403, as for a key
+ * without their scopes).
  */
 final class SimulatedBatches {
 
@@ -83,6 +84,8 @@ final class SimulatedBatches {
     private volatile Duration duration = Duration.ofSeconds(2);
     private volatile boolean expireHalfDone;
     private volatile Instant filesDownUntil = Instant.EPOCH;
+    /** The key may not use the Files and Batch APIs (a restricted project key): both answer 403. */
+    private volatile boolean forbidden;
 
     /** @param answers what the synchronous endpoint (its URL path) answers to a line's body */
     SimulatedBatches(Clock clock, BiFunction<String, JsonNode, Answer> answers) {
@@ -100,6 +103,20 @@ final class SimulatedBatches {
 
     void filesDownFor(Duration outage) {
         this.filesDownUntil = clock.instant().plus(outage);
+    }
+
+    void forbid(boolean forbidden) {
+        this.forbidden = forbidden;
+    }
+
+    /** Answers 403 as OpenAI does for a key without the scope, when the fault is on; true when it did. */
+    private boolean refusedScope(HttpExchange exchange, String scope) throws IOException {
+        if (!forbidden) {
+            return false;
+        }
+        send(exchange, Answer.error(403, "invalid_request_error", null,
+                "You have insufficient permissions for this operation. Missing scopes: " + scope + "."));
+        return true;
     }
 
     /** Lines of an endpoint ({@code /v1/images/generations}) answered 200 for a custom_id: each is paid, at half price. */
@@ -124,6 +141,9 @@ final class SimulatedBatches {
 
     void files(HttpExchange exchange) throws IOException {
         try (exchange) {
+            if (refusedScope(exchange, "api.files.write")) {
+                return;
+            }
             if (clock.instant().isBefore(filesDownUntil)) {
                 send(exchange, Answer.error(503, "server_error", null, "The server is temporarily unavailable."));
                 return;
@@ -240,6 +260,9 @@ final class SimulatedBatches {
 
     void batches(HttpExchange exchange) throws IOException {
         try (exchange) {
+            if (refusedScope(exchange, "api.batch.write")) {
+                return;
+            }
             String path = exchange.getRequestURI().getPath();
             String rest = path.length() > "/v1/batches".length() ? path.substring("/v1/batches/".length()) : "";
             String method = exchange.getRequestMethod();

@@ -99,19 +99,28 @@ public final class ImageWorker implements Running {
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
         ImageStore retrying = new RetryingImageStore(store, storeRetry);
         Optional<String> batchTopic = Optional.empty();
+        Optional<BatchLane> batchLane = Optional.empty();
+        StageGate laneGate = null;
         if (config.batch().enabled()) {
             // ImageWorkerConfig allows the lane only with OpenAI, whose Batch API it uses.
             BatchApi api = backend.batchApi().orElseThrow(() -> new IllegalStateException("the batch lane needs OpenAI's Batch API"));
+            // Its own gate: a key without the Batch API's scope pauses the lane, not the interactive stage beside it.
+            laneGate = Worker.gate(BatchLane.STAGE, config.worker(), StageGate.Probe.NONE, metrics, resources);
             BatchLane lane = startLane(config, new BatchLane.Drawing(api.images(), config.imageModel(), config.defaultSize(), config.quality(),
-                    retrying, links), api.client(), metrics, clock);
+                    retrying, links, laneGate), api.client(), metrics, clock);
             resources.add(0, lane);
             batchTopic = Optional.of(config.batch().pendingTopic());
+            batchLane = Optional.of(lane);
         }
         ImageStage stage = new ImageStage(generator, config.imageModel(), retrying, links, calls, clock,
                 config.defaultSize(), config.quality(), batchTopic);
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
                 clock, metrics, gate, resources.toArray(AutoCloseable[]::new));
+        if (laneGate != null) {
+            worker.readyUnless(laneGate::pausedReason);
+        }
+        batchLane.ifPresent(lane -> worker.readyUnless(lane::stoppedReason));
         return new ImageWorker(worker);
     }
 

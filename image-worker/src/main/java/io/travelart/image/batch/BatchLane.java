@@ -4,7 +4,9 @@ import com.openai.models.batches.Batch;
 import io.micrometer.core.instrument.Gauge;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.engine.EngineClients;
+import io.travelart.core.engine.StageGate;
 import io.travelart.core.metrics.WorkerMetrics;
+import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
@@ -62,10 +64,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class BatchLane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchLane.class);
+    /** The lane's name beside the image stage's, in its gate's log lines, metrics and readiness reason. */
+    public static final String STAGE = "IMAGE-BATCH";
 
-    /** What the lane needs of the image stage: how it draws, stores and links an image. */
+    /**
+     * What the lane needs of the image stage: how it draws, stores and links an image, and the lane's gate. A failure
+     * of the worker met by the lane (the key refused, or without the Batch API's scope; the model gone; the account out
+     * of credit) pauses the lane as the stage's gate pauses the stage: it asks the provider nothing but its probes, one
+     * call at a time, backing off, until one goes through; readiness says why meanwhile.
+     */
     public record Drawing(OpenAiImageGenerator generator, String model, ImageSize defaultSize, String defaultQuality,
-                          ImageStore store, ImageLinks links) {
+                          ImageStore store, ImageLinks links, StageGate gate) {
 
         /** The size a request asks for, or the image stage's default. */
         ImageSize size(PromptCreated input) {
@@ -92,6 +101,8 @@ public final class BatchLane implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Why the lane's thread ended on an error; null while it runs or after a close. */
+    private volatile String stopped;
 
     private final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> waiting = new HashMap<>();
     private final Map<TopicPartition, Instant> waitingSince = new HashMap<>();
@@ -187,6 +198,7 @@ public final class BatchLane implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // An Error too (a batch file larger than the heap before files were streamed): said, never a silent end.
             log.error("the batch lane stopped: {}", e.toString(), e);
+            stopped = e.getClass().getSimpleName();
         } finally {
             // The clients are closed by the thread that used them: Kafka's clients are not for two threads at once.
             // A static member stays in the group on close unless told: hand the pending partitions on now.
@@ -209,17 +221,49 @@ public final class BatchLane implements AutoCloseable {
         for (TopicPartition tp : new ArrayList<>(waiting.keySet())) {
             List<ConsumerRecord<String, byte[]>> records = waiting.get(tp);
             if (!records.isEmpty() && (records.size() >= config.maxRequests()
-                    || !waitingSince.get(tp).plus(config.maxAge()).isAfter(now))) {
-                submit(tp, records);
+                    || !waitingSince.get(tp).plus(config.maxAge()).isAfter(now)) && admitted(() -> submit(tp, records))) {
+                break; // one submission as the paused gate's probe; the others wait for its answer
             }
         }
         holdFull();
         waitingCount = waiting.values().stream().mapToInt(List::size).sum();
         oldestWaiting = waitingSince.values().stream().min(Instant::compareTo).orElse(null);
         for (BatchRecord batch : List.copyOf(open.values())) {
-            if (owned.contains(batch.partition()) && !nextCheck.getOrDefault(batch.batchId(), Instant.EPOCH).isAfter(now)) {
-                check(batch);
+            if (owned.contains(batch.partition()) && !nextCheck.getOrDefault(batch.batchId(), Instant.EPOCH).isAfter(now)
+                    && admitted(() -> check(batch))) {
+                break;
             }
+        }
+    }
+
+    /**
+     * Runs a call to the provider if the stage's gate lets it: always while the stage runs; while it is paused, only
+     * when the gate picks it as its probe. Returns whether it ran as the probe (then nothing else calls this turn).
+     */
+    private boolean admitted(Runnable call) {
+        StageGate gate = drawing.gate();
+        if (!gate.admit()) {
+            return false;
+        }
+        boolean probe = gate.isPaused();
+        try {
+            call.run();
+        } finally {
+            if (probe) {
+                gate.probeDone();
+            }
+        }
+        return probe;
+    }
+
+    /** A provider call through the stage's gate: its success opens a paused gate, a failure of the worker pauses it. */
+    private <T> T watched(java.util.concurrent.Callable<T> call) {
+        try {
+            return drawing.gate().watch(OpenAiErrors.INSTANCE::classify, call);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -311,7 +355,7 @@ public final class BatchLane implements AutoCloseable {
                 lines.putIfAbsent(input.getRequestId(), OpenAiBatches.line(input.getRequestId(),
                         drawing.generator().params(input.getRequestId(), input.getPrompt(), drawing.size(input), drawing.quality(input))));
             }
-            Optional<Batch> earlier = api.find(submission);
+            Optional<Batch> earlier = watched(() -> api.find(submission));
             String batchId = null;
             long last;
             if (earlier.isPresent()) {
@@ -321,7 +365,8 @@ public final class BatchLane implements AutoCloseable {
             } else {
                 last = group.get(group.size() - 1).offset();
                 if (!lines.isEmpty()) {
-                    batchId = api.create(submission, last, List.copyOf(lines.values())).id();
+                    long upTo = last;
+                    batchId = watched(() -> api.create(submission, upTo, List.copyOf(lines.values()))).id();
                     log.info("batch lane: submitted {} ({} requests, {} offsets {}-{})", batchId, lines.size(), tp, first, last);
                 }
             }
@@ -365,7 +410,7 @@ public final class BatchLane implements AutoCloseable {
     private void check(BatchRecord record) {
         nextCheck.put(record.batchId(), time.instant().plus(config.pollInterval()));
         try {
-            Batch batch = api.retrieve(record.batchId());
+            Batch batch = watched(() -> api.retrieve(record.batchId()));
             String status = batch.status().asString();
             if (!List.of("completed", "expired", "cancelled", "failed").contains(status)) {
                 return;
@@ -438,6 +483,11 @@ public final class BatchLane implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // no transaction open, or the producer is fenced: nothing to undo
         }
+    }
+
+    /** Why the lane is not working, for readiness: its thread ended on an error (the log says which). */
+    public Optional<String> stoppedReason() {
+        return stopped == null ? Optional.empty() : Optional.of("the batch lane has stopped on " + stopped + " (the log says why)");
     }
 
     @Override

@@ -26,7 +26,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +60,8 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile ManagementServer management;
     private volatile String registryProblem;
+    /** What else keeps the worker from being ready (a part of the stage beside the engine, such as a batch lane). */
+    private final List<Supplier<Optional<String>>> readyChecks = new CopyOnWriteArrayList<>();
 
     private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, StageGate gate) {
         this.engine = engine;
@@ -187,6 +191,11 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         return worker;
     }
 
+    /** Adds a reason not to be ready: readiness answers 503 with it while it says one (read on each probe: in memory only). */
+    public void readyUnless(Supplier<Optional<String>> check) {
+        readyChecks.add(check);
+    }
+
     /** The port of {@code /metrics} and {@code /health/*}. */
     public int managementPort() {
         return management.port();
@@ -212,6 +221,12 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
                 Optional<String> paused = gate.pausedReason();
                 if (paused.isPresent()) {
                     return paused;
+                }
+                for (Supplier<Optional<String>> check : readyChecks) {
+                    Optional<String> problem = check.get();
+                    if (problem.isPresent()) {
+                        return problem;
+                    }
                 }
                 return registryProblem();
             }
