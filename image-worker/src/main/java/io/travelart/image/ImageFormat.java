@@ -32,6 +32,15 @@ public record ImageFormat(String contentType, String extension, int width, int h
         };
     }
 
+    /**
+     * Why this image is not of the size a request asked for, if it is not: subscribers and their browsers get what the
+     * request asked for, never a provider's decompression bomb.
+     */
+    public Optional<String> sizeProblem(ImageSize asked) {
+        return width == asked.width() && height == asked.height() ? Optional.empty()
+                : Optional.of(width + "x" + height + ", not the " + asked + " asked for");
+    }
+
     public static Optional<ImageFormat> of(byte[] bytes) {
         String contentType;
         String extension;

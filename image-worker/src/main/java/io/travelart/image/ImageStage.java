@@ -157,10 +157,9 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
             return Outcome.failed(Failure.retriable(ErrorCodes.INVALID_ANSWER,
                     "the provider's " + image.bytes().length + " bytes are not a PNG, JPEG or WebP image"));
         }
-        if (format.get().width() != size.width() || format.get().height() != size.height()) {
-            // Subscribers and their browsers get what the request asked for, not a provider's decompression bomb.
-            return Outcome.failed(Failure.retriable(ErrorCodes.INVALID_ANSWER, "the provider drew " + format.get().width() + "x"
-                    + format.get().height() + ", not the " + size + " asked for"));
+        Optional<String> wrongSize = format.get().sizeProblem(size);
+        if (wrongSize.isPresent()) {
+            return Outcome.failed(Failure.retriable(ErrorCodes.INVALID_ANSWER, "the provider drew " + wrongSize.get()));
         }
         StoredImage stored;
         try {

@@ -48,7 +48,7 @@ public final class RequestBounds {
         if (id == null || id.isBlank()) {
             return Optional.of("requestId is blank");
         }
-        if (id.length() > REQUEST_ID_MAX || !REQUEST_ID.matcher(id).matches()) {
+        if (!isRequestId(id)) {
             return Optional.of("requestId " + shown(id) + " is not 1 to " + REQUEST_ID_MAX
                     + " characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
         }
@@ -81,6 +81,16 @@ public final class RequestBounds {
                 .or(() -> event.getPrompt() == null || event.getPrompt().isBlank() ? Optional.of("prompt is blank")
                         : length("prompt", event.getPrompt(), PROMPT_MAX))
                 .or(() -> event.getModel() == null ? Optional.empty() : text("model", event.getModel(), MODEL_MAX));
+    }
+
+    /** Whether the value is a request id by {@link #REQUEST_ID}. */
+    public static boolean isRequestId(String value) {
+        return value != null && value.length() <= REQUEST_ID_MAX && REQUEST_ID.matcher(value).matches();
+    }
+
+    /** A request id as a log line may show it: itself when it is one, else {@link #shown cut and escaped}. */
+    public static String shownId(String value) {
+        return isRequestId(value) ? value : shown(value);
     }
 
     private static Optional<String> optional(String field, String value, int max) {

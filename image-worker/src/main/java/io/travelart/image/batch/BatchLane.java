@@ -339,21 +339,16 @@ public final class BatchLane implements AutoCloseable {
         long first = group.get(0).offset();
         String submission = tp + "@" + first;
         try {
-            Map<String, String> lines = new LinkedHashMap<>();
-            List<ConsumerRecord<String, byte[]>> undecodable = new ArrayList<>();
-            Map<ConsumerRecord<String, byte[]>, String> reasons = new HashMap<>();
+            // custom_id is unique in a batch: a request replayed while it waited is drawn once.
+            Map<String, PromptCreated> inputs = new LinkedHashMap<>();
+            Map<ConsumerRecord<String, byte[]>, String> undecodable = new LinkedHashMap<>();
             for (ConsumerRecord<String, byte[]> record : group) {
-                PromptCreated input;
                 try {
-                    input = serde.deserialize(record.value(), PromptCreated.class);
+                    PromptCreated input = serde.deserialize(record.value(), PromptCreated.class);
+                    inputs.putIfAbsent(input.getRequestId(), input);
                 } catch (DecodeException e) {
-                    undecodable.add(record);
-                    reasons.put(record, e.getMessage());
-                    continue;
+                    undecodable.put(record, e.getMessage());
                 }
-                // custom_id is unique in a batch: a request replayed while it waited is drawn once.
-                lines.putIfAbsent(input.getRequestId(), OpenAiBatches.line(input.getRequestId(),
-                        drawing.generator().params(input.getRequestId(), input.getPrompt(), drawing.size(input), drawing.quality(input))));
             }
             Optional<Batch> earlier = watched(() -> api.find(submission));
             String batchId = null;
@@ -364,25 +359,29 @@ public final class BatchLane implements AutoCloseable {
                 log.info("batch lane: {} was submitted before as {}; waiting for it instead of paying again", submission, batchId);
             } else {
                 last = group.get(group.size() - 1).offset();
-                if (!lines.isEmpty()) {
+                if (!inputs.isEmpty()) {
+                    List<String> lines = inputs.values().stream().map(input -> OpenAiBatches.line(input.getRequestId(),
+                            drawing.generator().params(input.getRequestId(), input.getPrompt(), drawing.size(input),
+                                    drawing.quality(input)))).toList();
                     long upTo = last;
-                    batchId = watched(() -> api.create(submission, upTo, List.copyOf(lines.values()))).id();
+                    batchId = watched(() -> api.create(submission, upTo, lines)).id();
                     log.info("batch lane: submitted {} ({} requests, {} offsets {}-{})", batchId, lines.size(), tp, first, last);
                 }
             }
             long lastOffset = last;
             Instant now = time.instant();
             producer.beginTransaction();
-            for (ConsumerRecord<String, byte[]> record : undecodable) {
+            for (Map.Entry<ConsumerRecord<String, byte[]>, String> refused : undecodable.entrySet()) {
+                ConsumerRecord<String, byte[]> record = refused.getKey();
                 if (record.offset() <= lastOffset) {
                     log.warn("batch lane: undecodable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
-                            reasons.get(record));
-                    producer.send(results.ingestFailure(record, reasons.get(record), now));
+                            refused.getValue());
+                    producer.send(results.ingestFailure(record, refused.getValue(), now));
                 }
             }
             BatchRecord batch = null;
             if (batchId != null) {
-                int count = (int) group.stream().filter(r -> r.offset() <= lastOffset && !reasons.containsKey(r)).count();
+                int count = (int) group.stream().filter(r -> r.offset() <= lastOffset && !undecodable.containsKey(r)).count();
                 batch = BatchRecord.open(batchId, submission, tp.partition(), first, last, count, now.toEpochMilli());
                 producer.send(new ProducerRecord<>(config.batchesTopic(), batchId, batch.toJson()));
             }

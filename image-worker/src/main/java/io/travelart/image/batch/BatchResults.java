@@ -148,9 +148,9 @@ final class BatchResults {
             return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's bytes are not an image"), 0);
         }
         ImageSize size = drawing.size(input);
-        if (format.get().width() != size.width() || format.get().height() != size.height()) {
-            return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's image is "
-                    + format.get().width() + "x" + format.get().height() + ", not the " + size + " asked for"), 0);
+        Optional<String> wrongSize = format.get().sizeProblem(size);
+        if (wrongSize.isPresent()) {
+            return new Outcome(null, Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's image is " + wrongSize.get()), 0);
         }
         StoredImage stored;
         try {

@@ -221,7 +221,7 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
         stats.inFlight.decrementAndGet();
         Outcome<O> outcome = result;
         if (error != null) {
-            log.error("{} stage failed unexpectedly on request {}", stage.name(), request.shownId(), error);
+            log.error("{} stage failed unexpectedly on request {}", stage.name(), RequestBounds.shownId(request.requestId()), error);
             outcome = Outcome.failed(Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(error)));
         }
         if (work.probe()) {
@@ -236,7 +236,7 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
             return;
         }
         if (failure != null) {
-            log.info("request {} failed at {}: {} {} (attempts {})", request.shownId(), stage.name(), failure.code(),
+            log.info("request {} failed at {}: {} {} (attempts {})", RequestBounds.shownId(request.requestId()), stage.name(), failure.code(),
                     FailureEvents.cut(failure.message(), FailureEvents.MAX_MESSAGE_CHARS), failure.attempts());
         }
         complete(work, outputs.of(work.record(), outcome, request, time.instant()));

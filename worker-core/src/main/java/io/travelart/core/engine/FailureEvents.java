@@ -69,8 +69,7 @@ public final class FailureEvents {
 
     /** The request id a failure event names: null unless it is a request id by {@link RequestBounds#REQUEST_ID}. */
     public static String requestId(String requestId) {
-        return requestId != null && requestId.length() <= RequestBounds.REQUEST_ID_MAX
-                && RequestBounds.REQUEST_ID.matcher(requestId).matches() ? requestId : null;
+        return RequestBounds.isRequestId(requestId) ? requestId : null;
     }
 
     private static ByteBuffer bytes(byte[] value, int max, boolean[] truncated) {

@@ -25,10 +25,6 @@ final class OutputRecords {
 
     /** What is known of the request an input record carries; all null for an undecodable record. */
     record Request(String requestId, String keyword, Instant startedAt) {
-        /** The request id as a log line may show it: itself when it is an id, else cut and escaped. */
-        String shownId() {
-            return FailureEvents.requestId(requestId) != null ? requestId : RequestBounds.shown(requestId);
-        }
     }
 
     private final String stageName;

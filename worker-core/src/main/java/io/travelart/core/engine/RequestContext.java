@@ -19,7 +19,7 @@ public final class RequestContext implements AutoCloseable {
             MDC.remove(KEY);
         } else {
             // An id that is not one (a client's megabyte, a line break) is shown cut and escaped, not copied into every line.
-            MDC.put(KEY, FailureEvents.requestId(requestId) != null ? requestId : RequestBounds.shown(requestId));
+            MDC.put(KEY, RequestBounds.shownId(requestId));
         }
     }
 
