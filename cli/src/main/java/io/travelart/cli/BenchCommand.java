@@ -84,6 +84,11 @@ final class BenchCommand implements Callable<Integer> {
             + "the interactive requests' and a batch row says how long the batch ones took. Default: ${DEFAULT-VALUE}.")
     double batchShare;
 
+    @Option(names = "--batch-max-age", defaultValue = "2s", converter = DemoCommand.DurationConverter.class,
+            description = "With --batch-share: how long the batch lane gathers before it submits a batch smaller than 500 "
+                    + "(TRAVELART_BATCH_MAX_AGE); a longer age makes full batches of 500. Default: ${DEFAULT-VALUE}.")
+    Duration batchMaxAge;
+
     @Option(names = "--data-dir", defaultValue = "travelart-data", description = "Default: ${DEFAULT-VALUE}.")
     Path dataDir;
 
@@ -104,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
         String machine = Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
         if (processor == Processor.openai) {
             var options = new PipelineBench.Options(requests, warmup, partitions, chatLatency, imageLatency, jitter, maxInFlight,
-                    imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir, batchShare);
+                    imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir, batchShare, batchMaxAge);
             PipelineBench.Result result = new PipelineBench(options, progress).run();
             if (json) {
                 out.println(json(pipelineJson(result, machine)));

@@ -132,19 +132,11 @@ class BatchLaneTest {
                 assertThat(simulator.billed(Endpoint.IMAGES, id)).as("synchronous calls for %s", id).isZero();
             }
             // The lane's image-ready continues each request's trace and says it is the image stage's, as an interactive one does.
-            Map<String, String> traceOfRequest = new HashMap<>();
-            CommittedRecords.read(pipeline.kafka(), pipeline.topics().keywordRequested(), r -> traceOfRequest.put(
-                    new String(r.key(), StandardCharsets.UTF_8),
-                    EventHeaders.traceId(r.headers().lastHeader(EventHeaders.TRACEPARENT).value()).orElseThrow()));
-            List<ConsumerRecord<byte[], byte[]>> readyRecords = new ArrayList<>();
-            CommittedRecords.read(pipeline.kafka(), pipeline.topics().imageReady(), r -> {
-                if (ids.contains(new String(r.key(), StandardCharsets.UTF_8))) {
-                    readyRecords.add(r);
-                }
-            });
+            Map<String, String> traceOfRequest = Traces.byKey(pipeline.kafka(), pipeline.topics().keywordRequested());
+            List<ConsumerRecord<byte[], byte[]>> readyRecords = Traces.recordsOf(pipeline.kafka(), pipeline.topics().imageReady(), ids::contains);
             assertThat(readyRecords).hasSize(ids.size()).allSatisfy(r -> {
                 String id = new String(r.key(), StandardCharsets.UTF_8);
-                assertThat(EventHeaders.traceId(r.headers().lastHeader(EventHeaders.TRACEPARENT).value())).contains(traceOfRequest.get(id));
+                assertThat(Traces.of(r)).isEqualTo(traceOfRequest.get(id));
                 assertThat(new String(r.headers().lastHeader(EventHeaders.CE_SOURCE).value(), StandardCharsets.US_ASCII))
                         .isEqualTo("/travelart/image");
                 assertThat(new String(r.headers().lastHeader(EventHeaders.CE_SUBJECT).value(), StandardCharsets.UTF_8)).isEqualTo(id);

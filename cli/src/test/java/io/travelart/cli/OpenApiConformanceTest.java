@@ -11,6 +11,7 @@ import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
 import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;
+import io.travelart.image.ImageMemory;
 import io.travelart.image.ImageSize;
 import io.travelart.image.OpenAiImageGenerator;
 import org.junit.jupiter.api.Assumptions;
@@ -74,7 +75,8 @@ class OpenApiConformanceTest {
             simulator.models().shutDownOn("dall-e-3", null); // shut down by OpenAI in May 2026; a compatible provider may serve it
             new OpenAiImageGenerator(client.client(), "dall-e-3", Duration.ofSeconds(10))
                     .generate("conformance-url", "Tallinn old town in winter", new ImageSize(1024, 1024), "medium");
-            new OpenAiImageGenerator(client.client(), "gpt-image-2.6-flare", "webp", Optional.of(80), Duration.ofSeconds(10))
+            new OpenAiImageGenerator(client.client(), "gpt-image-2.6-flare", "webp", Optional.of(80), Duration.ofSeconds(10),
+                    ImageMemory.UNBOUNDED)
                     .generate("conformance-webp", "Tallinn old town in winter", new ImageSize(1536, 1024), "high");
             client.client().models().retrieve("gpt-image-2.6-flare");
         }

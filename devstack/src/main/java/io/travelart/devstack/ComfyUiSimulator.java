@@ -58,24 +58,29 @@ public final class ComfyUiSimulator implements AutoCloseable {
      * @param jobTime  how long one job runs on the GPU
      * @param gpuWidth how many jobs run at once (1, as in ComfyUI, unless several GPUs are simulated)
      * @param models   the model files installed ({@code ckpt_name}/{@code unet_name} values that validate)
+     * @param detail   how much an image served by {@code /view} weighs: REALISTIC (the default) or PLAIN
      */
-    public record Settings(Duration jobTime, int gpuWidth, Set<String> models) {
+    public record Settings(Duration jobTime, int gpuWidth, Set<String> models, ImageDetail detail) {
         public static final String SDXL = "sd_xl_base_1.0.safetensors";
 
         public static Settings defaults() {
-            return new Settings(Duration.ofMillis(400), 1, Set.of(SDXL, "flux1-dev.safetensors"));
+            return new Settings(Duration.ofMillis(400), 1, Set.of(SDXL, "flux1-dev.safetensors"), ImageDetail.REALISTIC);
         }
 
         public Settings withJobTime(Duration time) {
-            return new Settings(time, gpuWidth, models);
+            return new Settings(time, gpuWidth, models, detail);
         }
 
         public Settings withGpuWidth(int width) {
-            return new Settings(jobTime, width, models);
+            return new Settings(jobTime, width, models, detail);
         }
 
         public Settings withModels(Set<String> installed) {
-            return new Settings(jobTime, gpuWidth, installed);
+            return new Settings(jobTime, gpuWidth, installed, detail);
+        }
+
+        public Settings withDetail(ImageDetail weight) {
+            return new Settings(jobTime, gpuWidth, models, weight);
         }
     }
 
@@ -465,7 +470,7 @@ public final class ComfyUiSimulator implements AutoCloseable {
             name = (slash < 0 ? prefix : prefix.substring(slash + 1)) + "_" + String.format("%05d", ++fileCounter) + "_.png";
         }
         String type = graph.path(outputNode).path("class_type").asText().equals("PreviewImage") ? "temp" : "output";
-        files.put(type + "/" + subfolder + "/" + name, ImageRenderer.render(text, seed, width, height, "png"));
+        files.put(type + "/" + subfolder + "/" + name, ImageRenderer.render(text, seed, width, height, "png", settings.detail()));
         ObjectNode image = JSON.createObjectNode();
         image.put("filename", name);
         image.put("subfolder", subfolder);

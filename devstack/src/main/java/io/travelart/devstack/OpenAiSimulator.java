@@ -64,7 +64,8 @@ public final class OpenAiSimulator implements AutoCloseable {
     private final Map<Endpoint, AtomicLong> answering = new ConcurrentHashMap<>();
     private final SimulatedModels models = new SimulatedModels(java.time.Clock.systemUTC());
     private final SimulatedBatches batches = new SimulatedBatches(java.time.Clock.systemUTC(),
-            (endpoint, body) -> endpoint.equals("/v1/images/generations") ? imageAnswer(body, false) : chatAnswer(body, false));
+            (endpoint, body) -> endpoint.equals("/v1/images/generations") ? imageAnswer(body, false) : chatAnswer(body, false),
+            this::imageBytes);
     private volatile boolean keyRevoked;
     private volatile boolean quotaExhausted;
     private volatile boolean modelsEndpoint = true;
@@ -385,9 +386,8 @@ public final class OpenAiSimulator implements AutoCloseable {
         int height = Integer.parseInt(sizeMatch.group(2));
         String outputFormat = body.path("output_format").asText("png");
         String quality = body.path("quality").asText("auto");
-        byte[] png = s.reuseImages()
-                ? reused.computeIfAbsent(size + "." + outputFormat, k -> ImageRenderer.render("Travelart simulator", width, height, outputFormat))
-                : ImageRenderer.render(prompt, width, height, outputFormat);
+        // A batch line's image is drawn when its output file is read, not held with the batch (SimulatedBatches).
+        byte[] png = live ? imageBytes(body) : null;
 
         ObjectNode answer = JSON.createObjectNode();
         answer.put("created", Instant.now().getEpochSecond());
@@ -398,7 +398,7 @@ public final class OpenAiSimulator implements AutoCloseable {
             files.put(id, new StoredFile(png, Instant.now().plus(s.urlTtl())));
             image.put("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/simulator/files/" + id + "." + outputFormat);
         } else {
-            image.put("b64_json", Base64.getEncoder().encodeToString(png));
+            image.put("b64_json", png == null ? SimulatedBatches.IMAGE_LATER : Base64.getEncoder().encodeToString(png));
         }
         if (dalle) {
             image.put("revised_prompt", prompt + " Highly detailed.");
@@ -422,6 +422,22 @@ public final class OpenAiSimulator implements AutoCloseable {
         return new Answer(200, answer);
     }
 
+    /** The image an images request's body is answered with: the same bytes each time for the same body and settings. */
+    byte[] imageBytes(JsonNode body) {
+        SimulatorSettings s = settings;
+        Matcher sizeMatch = SIZE.matcher(body.path("size").asText("1024x1024").replace("auto", "1024x1024"));
+        if (!sizeMatch.matches()) {
+            throw new IllegalArgumentException("no size in " + body);
+        }
+        int width = Integer.parseInt(sizeMatch.group(1));
+        int height = Integer.parseInt(sizeMatch.group(2));
+        String outputFormat = body.path("output_format").asText("png");
+        return s.reuseImages()
+                ? reused.computeIfAbsent(width + "x" + height + "." + outputFormat + "." + s.imageDetail(),
+                        k -> ImageRenderer.render("Travelart simulator", 0, width, height, outputFormat, s.imageDetail()))
+                : ImageRenderer.render(body.path("prompt").asText(""), 0, width, height, outputFormat, s.imageDetail());
+    }
+
     /**
      * An OpenAI-compatible server's answer (LocalAI, vLLM-Omni): any model name, {@code quality} and {@code output_format}
      * ignored, PNG, and the answer in that server's documented shape.
@@ -434,7 +450,8 @@ public final class OpenAiSimulator implements AutoCloseable {
         if (live) {
             pause(s.imageLatency(), s.jitter());
         }
-        byte[] png = ImageRenderer.render(prompt, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)), "png");
+        byte[] png = ImageRenderer.render(prompt, 0, Integer.parseInt(sizeMatch.group(1)), Integer.parseInt(sizeMatch.group(2)), "png",
+                settings.imageDetail());
         ObjectNode answer = JSON.createObjectNode();
         answer.put("created", Instant.now().getEpochSecond());
         ObjectNode image = answer.putArray("data").addObject();
@@ -696,6 +713,14 @@ public final class OpenAiSimulator implements AutoCloseable {
     /** Fault switch: {@code /v1/files} and {@code /v1/batches} answer 403, as for a key without their scopes. */
     public void forbidBatches(boolean forbidden) {
         batches.forbid(forbidden);
+    }
+
+    /**
+     * Fault: batches whose lines name this model fail validation ({@code status: failed}, {@code errors} naming the
+     * model), as resellers report of the Batch API with some image models; {@code refused} false takes them again.
+     */
+    public void refuseBatchModel(String model, boolean refused) {
+        batches.refuseModel(model, refused);
     }
 
     /** Fault: {@code /v1/files} answers 503 for this long from now. */

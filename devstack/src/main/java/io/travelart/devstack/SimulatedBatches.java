@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +38,12 @@ import java.util.regex.Pattern;
  * once, by its {@code custom_id}, at half price ({@link #billed}). Faults: {@link #expireHalfDone(boolean)}
  * (the completion window ends half way), a line whose prompt carries the refusal marker fails, and
  * {@link #filesDownFor(Duration)} (the files endpoint answers 503), {@link #forbid} (both answer 403, as for a key
- * without their scopes).
+ * without their scopes), {@link #refuseModel} (a batch whose lines name that model fails validation, as resellers
+ * report of the Batch API with some image models).
+ *
+ * <p>An output file of image lines is as large as OpenAI's (base64 of megabyte images: a 500-line file is over a
+ * gigabyte), so it is not held: each image line keeps its answer without the image, which is drawn again, the same
+ * bytes, while the file is downloaded, one line at a time.
  */
 final class SimulatedBatches {
 
@@ -45,7 +51,35 @@ final class SimulatedBatches {
     private static final Pattern BOUNDARY = Pattern.compile("boundary=\"?([^\";]+)\"?");
     private static final Pattern FIELD = Pattern.compile("name=\"([^\"]*)\"(?:; *filename=\"([^\"]*)\")?");
 
-    private record Upload(String id, String filename, String purpose, byte[] bytes, long createdAt) {
+    /** The {@code b64_json} of an image line's answer until the file is downloaded: the image is drawn then. */
+    static final String IMAGE_LATER = "travelart-simulator:image-drawn-when-read";
+
+    /** A line of an output or error file: its text, or its text around an image drawn when the file is read. */
+    private record Line(String text, JsonNode imageBody) {
+        void writeTo(OutputStream out, java.util.function.Function<JsonNode, byte[]> images) throws IOException {
+            if (imageBody == null) {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            int at = text.indexOf(IMAGE_LATER);
+            if (at < 0) {
+                throw new IllegalStateException("an image line without its placeholder");
+            }
+            out.write(text.substring(0, at).getBytes(StandardCharsets.UTF_8));
+            OutputStream base64 = java.util.Base64.getEncoder().wrap(new java.io.FilterOutputStream(out) {
+                @Override
+                public void close() throws IOException {
+                    flush(); // the encoder's padding is written; the response stays open
+                }
+            });
+            base64.write(images.apply(imageBody));
+            base64.close();
+            out.write(text.substring(at + IMAGE_LATER.length()).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** An uploaded file ({@code bytes}), or an output or error file of {@code lines}, written when read. */
+    private record Upload(String id, String filename, String purpose, byte[] bytes, List<Line> lines, long createdAt) {
     }
 
     /** One batch: its lines, how many have run, and where its life is. Guarded by its own lock. */
@@ -56,8 +90,9 @@ final class SimulatedBatches {
         final JsonNode metadata;
         final Instant created;
         final List<JsonNode> lines;
-        final List<String> output = new ArrayList<>();
-        final List<String> errors = new ArrayList<>();
+        final List<Line> output = new ArrayList<>();
+        final List<Line> errors = new ArrayList<>();
+        List<BatchErrorData> validation = List.of();
         int run;
         int completed;
         int failed;
@@ -76,8 +111,14 @@ final class SimulatedBatches {
         }
     }
 
+    /** One of a batch's validation errors, as the Batch API lists them in {@code errors.data}. */
+    private record BatchErrorData(String code, String message, String param, int line) {
+    }
+
     private final Clock clock;
     private final BiFunction<String, JsonNode, Answer> answers;
+    private final java.util.function.Function<JsonNode, byte[]> images;
+    private final Set<String> refusedModels = ConcurrentHashMap.newKeySet();
     private final Map<String, Upload> files = new ConcurrentHashMap<>();
     private final Map<String, Batch> batches = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, AtomicLong> billed = new ConcurrentHashMap<>();
@@ -87,10 +128,24 @@ final class SimulatedBatches {
     /** The key may not use the Files and Batch APIs (a restricted project key): both answer 403. */
     private volatile boolean forbidden;
 
-    /** @param answers what the synchronous endpoint (its URL path) answers to a line's body */
-    SimulatedBatches(Clock clock, BiFunction<String, JsonNode, Answer> answers) {
+    /**
+     * @param answers what the synchronous endpoint (its URL path) answers to a line's body; an image answer's
+     *                {@code b64_json} is {@link #IMAGE_LATER}
+     * @param images  the image bytes of an images line's body, drawn when its output file is read
+     */
+    SimulatedBatches(Clock clock, BiFunction<String, JsonNode, Answer> answers, java.util.function.Function<JsonNode, byte[]> images) {
         this.clock = clock;
         this.answers = answers;
+        this.images = images;
+    }
+
+    /** Batches whose lines name this model fail validation from now on ({@code refused} false: they are taken again). */
+    void refuseModel(String model, boolean refused) {
+        if (refused) {
+            refusedModels.add(model);
+        } else {
+            refusedModels.remove(model);
+        }
     }
 
     void duration(Duration duration) {
@@ -160,9 +215,16 @@ final class SimulatedBatches {
                     send(exchange, Answer.error(404, "invalid_request_error", null, "No such File object: " + id));
                 } else if (content) {
                     exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
-                    exchange.sendResponseHeaders(200, upload.bytes().length);
-                    try (OutputStream out = exchange.getResponseBody()) {
-                        out.write(upload.bytes());
+                    if (upload.lines() == null) {
+                        exchange.sendResponseHeaders(200, upload.bytes().length);
+                        try (OutputStream out = exchange.getResponseBody()) {
+                            out.write(upload.bytes());
+                        }
+                    } else {
+                        exchange.sendResponseHeaders(200, 0); // chunked: the lines are written as their images are drawn
+                        try (OutputStream out = new java.io.BufferedOutputStream(exchange.getResponseBody(), 64 * 1024)) {
+                            writeLines(upload, out);
+                        }
                     }
                 } else {
                     send(exchange, new Answer(200, file(upload)));
@@ -197,7 +259,7 @@ final class SimulatedBatches {
                     "This simulator takes files for the Batch API only (purpose 'batch')."));
             return;
         }
-        Upload upload = new Upload("file-" + hex(), names.getOrDefault("file", "upload.jsonl"), purpose, fields.get("file"),
+        Upload upload = new Upload("file-" + hex(), names.getOrDefault("file", "upload.jsonl"), purpose, fields.get("file"), null,
                 clock.instant().getEpochSecond());
         files.put(upload.id(), upload);
         send(exchange, new Answer(200, file(upload)));
@@ -244,11 +306,39 @@ final class SimulatedBatches {
         return -1;
     }
 
-    private static ObjectNode file(Upload upload) {
+    private void writeLines(Upload upload, OutputStream out) throws IOException {
+        for (Line line : upload.lines()) {
+            line.writeTo(out, images);
+            out.write('\n');
+        }
+    }
+
+    private ObjectNode file(Upload upload) throws IOException {
+        long size;
+        if (upload.lines() == null) {
+            size = upload.bytes().length;
+        } else {
+            // Counted by writing it: the images are drawn again, once, for a caller that asks (the lane does not).
+            var counter = new OutputStream() {
+                long count;
+
+                @Override
+                public void write(int b) {
+                    count++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    count += len;
+                }
+            };
+            writeLines(upload, counter);
+            size = counter.count;
+        }
         ObjectNode node = JSON.createObjectNode();
         node.put("id", upload.id());
         node.put("object", "file");
-        node.put("bytes", upload.bytes().length);
+        node.put("bytes", size);
         node.put("created_at", upload.createdAt());
         node.put("filename", upload.filename());
         node.put("purpose", upload.purpose());
@@ -323,6 +413,15 @@ final class SimulatedBatches {
             lines.add(parsed);
         }
         Batch batch = new Batch("batch_" + hex(), endpoint, input.id(), body.path("metadata"), clock.instant(), lines);
+        List<BatchErrorData> invalid = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String model = lines.get(i).path("body").path("model").asText("");
+            if (refusedModels.contains(model)) {
+                invalid.add(new BatchErrorData("model_not_supported", "The model '" + model + "' is not supported by the Batch API for "
+                        + endpoint + ".", "body.model", i + 1));
+            }
+        }
+        batch.validation = List.copyOf(invalid);
         batches.put(batch.id, batch);
         send(exchange, new Answer(200, read(batch)));
     }
@@ -392,6 +491,12 @@ final class SimulatedBatches {
         }
         long total = Math.max(0, duration.toMillis());
         long elapsed = Duration.between(batch.created, now).toMillis();
+        if (!batch.validation.isEmpty() && elapsed >= total / 10) {
+            // Validation failed: nothing runs, nothing is billed, and the batch has no files.
+            batch.status = "failed";
+            batch.times.put("failed_at", now);
+            return;
+        }
         if (elapsed >= total / 10) {
             batch.status = "in_progress";
             batch.times.putIfAbsent("in_progress_at", now);
@@ -405,8 +510,8 @@ final class SimulatedBatches {
         if (elapsed >= total) {
             if (expireHalfDone) {
                 for (int i = batch.run; i < batch.lines.size(); i++) {
-                    batch.errors.add(line(batch.lines.get(i).path("custom_id").asText(), null,
-                            "batch_expired", "This request could not be executed before the completion window expired."));
+                    batch.errors.add(new Line(line(batch.lines.get(i).path("custom_id").asText(), null,
+                            "batch_expired", "This request could not be executed before the completion window expired."), null));
                     batch.failed++;
                 }
                 batch.run = batch.lines.size();
@@ -421,16 +526,18 @@ final class SimulatedBatches {
     private void runLine(Batch batch, JsonNode line) {
         String customId = line.path("custom_id").asText();
         Answer answer = answers.apply(batch.endpoint, line.path("body"));
+        JsonNode later = answer.status() == 200 && IMAGE_LATER.equals(answer.body().path("data").path(0).path("b64_json").asText())
+                ? line.path("body") : null;
         ObjectNode response = JSON.createObjectNode();
         response.put("status_code", answer.status());
         response.put("request_id", "req_" + hex());
         response.set("body", answer.body());
         if (answer.status() == 200) {
             billed.computeIfAbsent(batch.endpoint + " " + customId, k -> new AtomicLong()).incrementAndGet();
-            batch.output.add(line(customId, response, null, null));
+            batch.output.add(new Line(line(customId, response, null, null), later));
             batch.completed++;
         } else {
-            batch.errors.add(line(customId, response, null, null));
+            batch.errors.add(new Line(line(customId, response, null, null), null));
             batch.failed++;
         }
     }
@@ -460,9 +567,8 @@ final class SimulatedBatches {
         }
     }
 
-    private String store(String name, List<String> lines) {
-        Upload upload = new Upload("file-" + hex(), name, "batch_output",
-                (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8), clock.instant().getEpochSecond());
+    private String store(String name, List<Line> lines) {
+        Upload upload = new Upload("file-" + hex(), name, "batch_output", null, List.copyOf(lines), clock.instant().getEpochSecond());
         files.put(upload.id(), upload);
         return upload.id();
     }
@@ -485,6 +591,13 @@ final class SimulatedBatches {
         node.put("expires_at", batch.created.plus(Duration.ofHours(24)).getEpochSecond());
         batch.times.forEach((field, at) -> node.put(field, at.getEpochSecond()));
         node.putObject("request_counts").put("total", batch.lines.size()).put("completed", batch.completed).put("failed", batch.failed);
+        if (!batch.validation.isEmpty() && "failed".equals(batch.status)) {
+            ObjectNode errors = node.putObject("errors");
+            errors.put("object", "list");
+            ArrayNode data = errors.putArray("data");
+            batch.validation.forEach(e -> data.addObject().put("code", e.code()).put("message", e.message()).put("param", e.param())
+                    .put("line", e.line()));
+        }
         if (batch.metadata != null && batch.metadata.isObject()) {
             node.set("metadata", batch.metadata);
         }

@@ -19,10 +19,13 @@ import java.time.Duration;
  * @param reuseImages       draw one image per size and answer every call with it, so that a benchmark measures the
  *                          pipeline, not the simulator's drawing (50-100 ms of CPU per 1024x1024 image)
  * @param dialect           whose images answer to give: OpenAI's, or that of a server that speaks its API its own way
+ * @param imageDetail       how much an image weighs: REALISTIC (the default, a 1024x1024 PNG about 2.4 MB) or PLAIN
+ *                          (tens of KB), for synchronous answers, URL files and batch output lines alike
  */
 public record SimulatorSettings(Duration chatLatency, Duration imageLatency, double jitter, ImageMode imageMode,
                                 Duration urlTtl, String refusalMarker, int faultStatus, double faultRate,
-                                Duration retryAfter, int imagesPerMinute, boolean reuseImages, Dialect dialect) {
+                                Duration retryAfter, int imagesPerMinute, boolean reuseImages, Dialect dialect,
+                                ImageDetail imageDetail) {
 
     public enum ImageMode { B64_JSON, URL }
 
@@ -48,7 +51,8 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
 
     public static SimulatorSettings defaults() {
         return new SimulatorSettings(Duration.ofMillis(200), Duration.ofMillis(500), 0.2, ImageMode.B64_JSON,
-                Duration.ofHours(1), DEFAULT_REFUSAL_MARKER, 0, 0.0, Duration.ofSeconds(1), 0, false, Dialect.OPENAI);
+                Duration.ofHours(1), DEFAULT_REFUSAL_MARKER, 0, 0.0, Duration.ofSeconds(1), 0, false, Dialect.OPENAI,
+                ImageDetail.REALISTIC);
     }
 
     /** No simulated latency: for tests that care about behaviour, not time. */
@@ -58,31 +62,37 @@ public record SimulatorSettings(Duration chatLatency, Duration imageLatency, dou
 
     public SimulatorSettings withLatency(Duration chat, Duration image) {
         return new SimulatorSettings(chat, image, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate, retryAfter,
-                imagesPerMinute, reuseImages, dialect);
+                imagesPerMinute, reuseImages, dialect, imageDetail);
     }
 
     public SimulatorSettings withJitter(double share) {
         return new SimulatorSettings(chatLatency, imageLatency, share, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
-                retryAfter, imagesPerMinute, reuseImages, dialect);
+                retryAfter, imagesPerMinute, reuseImages, dialect, imageDetail);
     }
 
     public SimulatorSettings withFaults(int status, double rate) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, status, rate, retryAfter,
-                imagesPerMinute, reuseImages, dialect);
+                imagesPerMinute, reuseImages, dialect, imageDetail);
     }
 
     public SimulatorSettings withImagesPerMinute(int limit) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
-                retryAfter, limit, reuseImages, dialect);
+                retryAfter, limit, reuseImages, dialect, imageDetail);
     }
 
     public SimulatorSettings withReusedImages(boolean reuse) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
-                retryAfter, imagesPerMinute, reuse, dialect);
+                retryAfter, imagesPerMinute, reuse, dialect, imageDetail);
     }
 
     public SimulatorSettings withDialect(Dialect answers) {
         return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
-                retryAfter, imagesPerMinute, reuseImages, answers);
+                retryAfter, imagesPerMinute, reuseImages, answers, imageDetail);
+    }
+
+    /** PLAIN images (tens of KB) for tests that need speed; REALISTIC (megabytes) is the default. */
+    public SimulatorSettings withImageDetail(ImageDetail detail) {
+        return new SimulatorSettings(chatLatency, imageLatency, jitter, imageMode, urlTtl, refusalMarker, faultStatus, faultRate,
+                retryAfter, imagesPerMinute, reuseImages, dialect, detail);
     }
 }

@@ -114,7 +114,7 @@ class OpenAiSimulatorTest {
     @Test
     void expiredUrlsAnswer404() throws Exception {
         simulator.settings(new SimulatorSettings(Duration.ZERO, Duration.ZERO, 0, SimulatorSettings.ImageMode.URL,
-                Duration.ZERO, SimulatorSettings.DEFAULT_REFUSAL_MARKER, 0, 0, Duration.ofSeconds(1), 0, false, SimulatorSettings.Dialect.OPENAI));
+                Duration.ZERO, SimulatorSettings.DEFAULT_REFUSAL_MARKER, 0, 0, Duration.ofSeconds(1), 0, false, SimulatorSettings.Dialect.OPENAI, ImageDetail.PLAIN));
         String url = image("img-expired", "gpt-image-2.6-flare", "Lisbon trams").data().orElseThrow().get(0).url().orElseThrow();
 
         int status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),

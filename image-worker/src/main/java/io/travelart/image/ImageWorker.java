@@ -58,8 +58,11 @@ public final class ImageWorker implements Running {
         int inFlight = config.worker().maxInFlight();
         WorkerMetrics metrics = WorkerMetrics.prometheus(NAME, config.worker().instanceId(), config.worker().prices());
         List<AutoCloseable> resources = new ArrayList<>();
-        Backend backend = config.comfyui().isPresent() ? comfyUi(config, config.comfyui().get(), clock)
-                : openAi(config, inFlight, clock, metrics);
+        // However many calls are in flight, this many answers are held at once (read, decoded, being stored).
+        ImageMemory memory = new ImageMemory(config.maxImagesInMemory());
+        memory.bind(metrics.registry());
+        Backend backend = config.comfyui().isPresent() ? comfyUi(config, config.comfyui().get(), clock, memory)
+                : openAi(config, inFlight, clock, metrics, memory);
         ImageStore store;
         ImageLinks links;
         try {
@@ -98,7 +101,11 @@ public final class ImageWorker implements Running {
         var storeRetry = new RetryPolicy(config.worker().retry(), RetryingImageStore.ERRORS, clock,
                 RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
         ImageStore retrying = new RetryingImageStore(store, storeRetry);
-        Optional<String> batchTopic = Optional.empty();
+        // One way from a drawn image to an image-ready, for the stage and its batch lane.
+        ImageOutcomes outcomes = new ImageOutcomes(retrying, links, config.imageModel(), clock);
+        ImageDefaults defaults = new ImageDefaults(config.defaultSize(), config.quality());
+        Optional<String> batchTopic = config.batch().enabled() ? Optional.of(config.batch().pendingTopic()) : Optional.empty();
+        ImageStage stage = new ImageStage(generator, config.imageModel(), outcomes, calls, clock, defaults, batchTopic, memory);
         Optional<BatchLane> batchLane = Optional.empty();
         StageGate laneGate = null;
         if (config.batch().enabled()) {
@@ -106,21 +113,22 @@ public final class ImageWorker implements Running {
             BatchApi api = backend.batchApi().orElseThrow(() -> new IllegalStateException("the batch lane needs OpenAI's Batch API"));
             // Its own gate: a key without the Batch API's scope pauses the lane, not the interactive stage beside it.
             laneGate = Worker.gate(BatchLane.STAGE, config.worker(), StageGate.Probe.NONE, metrics, resources);
-            BatchLane lane = startLane(config, new BatchLane.Drawing(api.images(), config.imageModel(), config.defaultSize(), config.quality(),
-                    retrying, links, laneGate), api.client(), metrics, clock);
+            String batchModel = config.batch().imageModel().orElse(config.imageModel());
+            BatchLane lane = startLane(config, new BatchLane.Drawing(api.lines(batchModel), batchModel, defaults, outcomes, laneGate,
+                    stage::drawNow), api.client(), metrics, clock);
             resources.add(0, lane);
-            batchTopic = Optional.of(config.batch().pendingTopic());
             batchLane = Optional.of(lane);
         }
-        ImageStage stage = new ImageStage(generator, config.imageModel(), retrying, links, calls, clock,
-                config.defaultSize(), config.quality(), batchTopic);
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
                 clock, metrics, gate, resources.toArray(AutoCloseable[]::new));
         if (laneGate != null) {
             worker.readyUnless(laneGate::pausedReason);
         }
-        batchLane.ifPresent(lane -> worker.readyUnless(lane::stoppedReason));
+        batchLane.ifPresent(lane -> {
+            worker.readyUnless(lane::stoppedReason);
+            worker.readyUnless(lane::refusedReason);
+        });
         return new ImageWorker(worker);
     }
 
@@ -141,15 +149,23 @@ public final class ImageWorker implements Running {
         }
     }
 
-    /** What the batch lane draws with: the images request of one line, and the client of OpenAI's Files and Batches APIs. */
-    private record BatchApi(OpenAiImageGenerator images, OpenAIClient client) {
+    /** What the batch lane draws with: the client of OpenAI's Files and Batches APIs, and the images requests of its lines. */
+    private record BatchApi(OpenAIClient client, ImageWorkerConfig config) {
+        /** Builds and reads batch lines for a model, in the image stage's output format and compression. */
+        OpenAiImageGenerator lines(String model) {
+            return new OpenAiImageGenerator(client, model, config.outputFormat(), config.compression(), config.openai().timeout(),
+                    ImageMemory.UNBOUNDED); // the lane reads one line at a time itself
+        }
     }
 
     /** OpenAI or a server that speaks its images API; the model lifecycle check first (a model gone stops the start). */
-    private static Backend openAi(ImageWorkerConfig config, int inFlight, Time clock, WorkerMetrics metrics) {
+    private static Backend openAi(ImageWorkerConfig config, int inFlight, Time clock, WorkerMetrics metrics, ImageMemory memory) {
         OpenAIClient client = OpenAiClients.create(config.openai(), inFlight);
-        var lifecycle = new ModelLifecycle(client, Map.of("TRAVELART_IMAGE_MODEL", config.imageModel()), config.modelCheck(),
-                clock, metrics.registry());
+        Map<String, String> models = new java.util.LinkedHashMap<>(Map.of("TRAVELART_IMAGE_MODEL", config.imageModel()));
+        if (config.batch().enabled()) {
+            config.batch().imageModel().ifPresent(model -> models.put("TRAVELART_BATCH_IMAGE_MODEL", model));
+        }
+        var lifecycle = new ModelLifecycle(client, models, config.modelCheck(), clock, metrics.registry());
         try {
             lifecycle.requireUsable();
         } catch (RuntimeException e) {
@@ -158,8 +174,8 @@ public final class ImageWorker implements Running {
             throw e;
         }
         OpenAiImageGenerator generator = new OpenAiImageGenerator(client, config.imageModel(), config.outputFormat(),
-                config.compression(), config.openai().timeout());
-        return new Backend(generator, lifecycle.probe(), List.of(client::close, lifecycle), Optional.of(new BatchApi(generator, client)));
+                config.compression(), config.openai().timeout(), memory);
+        return new Backend(generator, lifecycle.probe(), List.of(client::close, lifecycle), Optional.of(new BatchApi(client, config)));
     }
 
     /**
@@ -167,7 +183,7 @@ public final class ImageWorker implements Running {
      * missing on the server) probes with a record of its backlog. A server not up yet is said at start, not fatal: the
      * first calls wait for it within the retry budget.
      */
-    private static Backend comfyUi(ImageWorkerConfig config, ComfyUiConfig comfy, Time clock) {
+    private static Backend comfyUi(ImageWorkerConfig config, ComfyUiConfig comfy, Time clock, ImageMemory memory) {
         ComfyUiClient client = new ComfyUiClient(comfy.url(), comfy.callTimeout());
         try {
             var stats = client.systemStats().path("system");
@@ -176,7 +192,8 @@ public final class ImageWorker implements Running {
         } catch (ComfyUiException e) {
             log.warn("ComfyUI at {} cannot be reached yet ({}); jobs wait for it within the retry budget", comfy.url(), e.getMessage());
         }
-        var generator = new ComfyUiImageGenerator(client, comfy, config.imageModel(), "travelart-" + config.worker().instanceId(), clock);
+        var generator = new ComfyUiImageGenerator(client, comfy, config.imageModel(), "travelart-" + config.worker().instanceId(), clock,
+                memory);
         return new Backend(generator, StageGate.Probe.NONE, List.of(), Optional.empty());
     }
 

@@ -24,16 +24,19 @@ import java.util.Optional;
  * worker's image server; {@code TRAVELART_IMAGE_PUBLIC_BASE_URL}, the base of the published image URLs (directory
  * store: {@code <base>/images/<name>}, default http://HOST:PORT with localhost for 0.0.0.0; S3 store:
  * {@code <base>/<key>}, presigned URLs when unset), and this
- * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit), and the batch lane ({@link BatchLaneConfig}).
+ * instance's {@code TRAVELART_IMAGES_PER_MINUTE} (0, the default, means no limit), {@code TRAVELART_MAX_IMAGES_IN_MEMORY}
+ * (8: image answers held at once, {@link ImageMemory}), and the batch lane ({@link BatchLaneConfig}).
  */
 public record ImageWorkerConfig(WorkerConfig worker, ImageProvider provider, Optional<ComfyUiConfig> comfyui, OpenAiConfig openai,
                                 String imageModel, ImageSize defaultSize,
                                 String quality, String outputFormat, Optional<Integer> compression,
                                 ImageStoreConfig store, String httpHost, int httpPort, Optional<String> publicBaseUrl,
-                                int imagesPerMinute, ModelLifecycle.Config modelCheck, BatchLaneConfig batch) {
+                                int imagesPerMinute, ModelLifecycle.Config modelCheck, BatchLaneConfig batch, int maxImagesInMemory) {
 
     public static final String DEFAULT_IMAGE_MODEL = "gpt-image-2.6-flare";
     public static final String DEFAULT_QUALITY = "medium";
+    /** About 12 MB each at its peak for a 1024x1024 PNG (base64 text, its parse, the bytes): about 100 MB of a 512 MB heap. */
+    public static final int DEFAULT_IMAGES_IN_MEMORY = 8;
 
     public static ImageWorkerConfig from(Settings settings) {
         String size = settings.string("TRAVELART_IMAGE_SIZE", "1024x1024");
@@ -90,6 +93,7 @@ public record ImageWorkerConfig(WorkerConfig worker, ImageProvider provider, Opt
                 settings.optional("TRAVELART_IMAGE_PUBLIC_BASE_URL"),
                 settings.intValue("TRAVELART_IMAGES_PER_MINUTE", 0, 0, 10_000_000),
                 ModelLifecycle.Config.from(settings),
-                batch);
+                batch,
+                settings.intValue("TRAVELART_MAX_IMAGES_IN_MEMORY", DEFAULT_IMAGES_IN_MEMORY, 1, 1024));
     }
 }

@@ -32,17 +32,20 @@ public final class OpenAiImageGenerator implements ImageGenerator {
     private final Duration downloadTimeout;
     private final String outputFormat;
     private final Optional<Integer> compression;
+    private final ImageMemory memory;
 
     public OpenAiImageGenerator(OpenAIClient client, String model, Duration downloadTimeout) {
-        this(client, model, "png", Optional.empty(), downloadTimeout);
+        this(client, model, "png", Optional.empty(), downloadTimeout, ImageMemory.UNBOUNDED);
     }
 
     /**
      * @param outputFormat png, webp or jpeg; sent, with {@code compression}, to GPT image models only
+     * @param memory       the room an answer waits for before it is read
      */
     public OpenAiImageGenerator(OpenAIClient client, String model, String outputFormat, Optional<Integer> compression,
-                                Duration downloadTimeout) {
+                                Duration downloadTimeout, ImageMemory memory) {
         this.client = client;
+        this.memory = memory;
         this.model = model;
         this.outputFormat = outputFormat;
         this.compression = compression;
@@ -53,7 +56,12 @@ public final class OpenAiImageGenerator implements ImageGenerator {
 
     @Override
     public GeneratedImage generate(String requestId, String prompt, ImageSize size, String quality) {
-        return image(client.images().generate(params(requestId, prompt, size, quality)));
+        // The raw response arrives with its headers (an error status is thrown here); its body, the image, is read only
+        // once there is room for it.
+        try (var answer = client.images().withRawResponse().generate(params(requestId, prompt, size, quality))) {
+            memory.enter();
+            return image(answer.parse());
+        }
     }
 
     /** The request for one image: what the synchronous call sends, and the body of a batch line. */

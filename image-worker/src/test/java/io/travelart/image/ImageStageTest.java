@@ -192,7 +192,7 @@ class ImageStageTest {
     @Test
     void webpAnswersAreStoredAndServedAsWebpWithTheirSizeAndTheRequestsQualityIsSent() throws IOException {
         ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, "gpt-image-2.6-flare", "webp", Optional.of(80),
-                Duration.ofSeconds(10)), "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://images.example/images"),
+                Duration.ofSeconds(10), ImageMemory.UNBOUNDED), "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://images.example/images"),
                 Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
         PromptCreated input = prompt("img-webp", "Marrakech souk at dusk", "256x128");
         input.getRequest().setQuality("high");

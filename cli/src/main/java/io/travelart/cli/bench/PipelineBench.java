@@ -50,7 +50,7 @@ public final class PipelineBench {
 
     public record Options(int requests, int warmup, int partitions, Duration chatLatency, Duration imageLatency, double jitter,
                           int maxInFlight, int imagesPerMinute, double publishRate, String workerHeap,
-                          Optional<Duration> commitInterval, Path dataDir, double batchShare) {
+                          Optional<Duration> commitInterval, Path dataDir, double batchShare, Duration batchMaxAge) {
 
         /** Whether request i of a run is one of priority batch: every request whose share crosses a whole number. */
         boolean batch(int i) {
@@ -91,8 +91,8 @@ public final class PipelineBench {
             env.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
             env.put("TRAVELART_MANAGEMENT_PORT", "0");
             o.commitInterval().ifPresent(interval -> env.put("TRAVELART_COMMIT_INTERVAL", interval.toMillis() + "ms"));
-            // The batch lane gathers for 2 s and asks every half second; the simulator takes 2 s per batch.
-            env.put("TRAVELART_BATCH_MAX_AGE", "2s");
+            // The batch lane gathers for --batch-max-age (2 s) and asks every half second; the simulator takes 2 s per batch.
+            env.put("TRAVELART_BATCH_MAX_AGE", o.batchMaxAge().toMillis() + "ms");
             env.put("TRAVELART_BATCH_POLL_INTERVAL", "500ms");
             progress.printf("Stack up. Starting prompt-worker and image-worker (max in flight %d, heap %s)...%n",
                     o.maxInFlight(), o.workerHeap());

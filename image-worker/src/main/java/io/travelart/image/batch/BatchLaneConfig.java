@@ -3,17 +3,21 @@ package io.travelart.image.batch;
 import io.travelart.core.config.Settings;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The batch lane's settings: {@code TRAVELART_BATCH_LANE} (true for OpenAI, false for ComfyUI; false draws batch requests at once like any
  * other), {@code TRAVELART_BATCH_MAX_REQUESTS} (500: a batch is submitted when it holds this many),
  * {@code TRAVELART_BATCH_MAX_AGE} (10m: or when its oldest request has waited this long),
- * {@code TRAVELART_BATCH_POLL_INTERVAL} (1m: how often an open batch is asked about), and its two topics,
+ * {@code TRAVELART_BATCH_POLL_INTERVAL} (1m: how often an open batch is asked about),
+ * {@code TRAVELART_BATCH_IMAGE_MODEL} (unset: the image model; the model batch lines name),
+ * {@code TRAVELART_BATCH_FALLBACK_AFTER} (1h: how long batch requests wait after the Batch API refused that model
+ * before they go through the interactive lane at full price), and its two topics,
  * {@code TRAVELART_TOPIC_BATCH_PENDING} (image-batch-pending: requests waiting for a batch) and
  * {@code TRAVELART_TOPIC_BATCHES} (image-batches, compacted: the batches submitted, by id).
  */
 public record BatchLaneConfig(boolean enabled, int maxRequests, Duration maxAge, Duration pollInterval,
-                              String pendingTopic, String batchesTopic) {
+                              String pendingTopic, String batchesTopic, Optional<String> imageModel, Duration fallbackAfter) {
 
     public static BatchLaneConfig from(Settings settings) {
         return from(settings, true);
@@ -27,6 +31,8 @@ public record BatchLaneConfig(boolean enabled, int maxRequests, Duration maxAge,
                 settings.duration("TRAVELART_BATCH_MAX_AGE", Duration.ofMinutes(10)),
                 settings.duration("TRAVELART_BATCH_POLL_INTERVAL", Duration.ofMinutes(1)),
                 settings.string("TRAVELART_TOPIC_BATCH_PENDING", "image-batch-pending"),
-                settings.string("TRAVELART_TOPIC_BATCHES", "image-batches"));
+                settings.string("TRAVELART_TOPIC_BATCHES", "image-batches"),
+                settings.optional("TRAVELART_BATCH_IMAGE_MODEL"),
+                settings.duration("TRAVELART_BATCH_FALLBACK_AFTER", Duration.ofHours(1)));
     }
 }

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * the request id), uploaded with purpose {@code batch}, a batch created on it with our submission id in its
  * metadata, read back, and its output and error files downloaded.
  */
-public final class OpenAiBatches {
+public final class OpenAiBatches implements BatchService {
 
     static final String IMAGES = "/v1/images/generations";
     /**
@@ -64,7 +64,8 @@ public final class OpenAiBatches {
      * days): a lane that crashed after creating a batch and before recording it finds it here instead of
      * paying for it again.
      */
-    Optional<Batch> find(String submission) {
+    @Override
+    public Optional<Batch> find(String submission) {
         long cutoff = clock.instant().minus(Duration.ofDays(2)).getEpochSecond();
         for (Batch batch : client.batches().list(BatchListParams.builder().limit(100).build()).autoPager()) {
             if (batch.createdAt() < cutoff) {
@@ -77,7 +78,8 @@ public final class OpenAiBatches {
         return Optional.empty();
     }
 
-    Batch create(String submission, long lastOffset, List<String> lines) {
+    @Override
+    public Batch create(String submission, long lastOffset, List<String> lines) {
         byte[] jsonl = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
         var file = client.files().create(FileCreateParams.builder().file(jsonl).purpose(FilePurpose.BATCH).build());
         return client.batches().create(BatchCreateParams.builder()
@@ -96,7 +98,8 @@ public final class OpenAiBatches {
         return Long.parseLong(metadata(batch, LAST));
     }
 
-    Batch retrieve(String batchId) {
+    @Override
+    public Batch retrieve(String batchId) {
         return client.batches().retrieve(batchId);
     }
 
@@ -107,7 +110,8 @@ public final class OpenAiBatches {
      *
      * @return how many lines were skipped
      */
-    int forEachLine(Optional<String> fileId, Consumer<JsonNode> each) {
+    @Override
+    public int forEachLine(Optional<String> fileId, Consumer<JsonNode> each) {
         if (fileId.isEmpty()) {
             return 0;
         }

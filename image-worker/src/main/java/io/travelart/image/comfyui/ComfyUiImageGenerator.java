@@ -6,6 +6,7 @@ import io.travelart.core.failure.Failure;
 import io.travelart.core.time.Time;
 import io.travelart.image.GeneratedImage;
 import io.travelart.image.ImageGenerator;
+import io.travelart.image.ImageMemory;
 import io.travelart.image.ImageSize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ public final class ComfyUiImageGenerator implements ImageGenerator {
     private static final Duration QUEUE_CHECK = Duration.ofSeconds(2);
 
     private final ComfyUiClient client;
+    private final ImageMemory memory;
     private final ComfyUiConfig config;
     private final String model;
     private final String clientId;
@@ -46,6 +48,13 @@ public final class ComfyUiImageGenerator implements ImageGenerator {
 
     /** @param clientId ComfyUI's {@code client_id}: which client queued a job, in the server's queue and logs */
     public ComfyUiImageGenerator(ComfyUiClient client, ComfyUiConfig config, String model, String clientId, Time time) {
+        this(client, config, model, clientId, time, ImageMemory.UNBOUNDED);
+    }
+
+    /** @param memory the room an image waits for before it is fetched from {@code /view} */
+    public ComfyUiImageGenerator(ComfyUiClient client, ComfyUiConfig config, String model, String clientId, Time time,
+                                 ImageMemory memory) {
+        this.memory = memory;
         this.client = client;
         this.config = config;
         this.model = model;
@@ -146,6 +155,7 @@ public final class ComfyUiImageGenerator implements ImageGenerator {
                 .or(() -> job.images().stream().findFirst())
                 .orElseThrow(() -> ComfyUiException.invalid("job " + promptId + " succeeded but saved no image: "
                         + "the workflow needs an output node such as SaveImage"));
+        memory.enter();
         byte[] bytes = client.view(ref);
         return new GeneratedImage(bytes, null, model, null, seed, job.computeMs().orElse(null));
     }

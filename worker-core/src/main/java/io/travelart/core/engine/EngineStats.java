@@ -36,7 +36,8 @@ public final class EngineStats {
     private final MeterRegistry registry;
     private final String stage;
 
-    EngineStats(MeterRegistry registry, String stage) {
+    /** The meters of a stage; another loop that publishes for a stage (the batch lane) counts what it commits here too. */
+    public EngineStats(MeterRegistry registry, String stage) {
         this.registry = registry;
         this.stage = stage;
         polls = Counter.builder(POLLS).description("Polls made, including those that returned nothing").tag("stage", stage).register(registry);
@@ -51,6 +52,18 @@ public final class EngineStats {
         rebalances = Counter.builder(REBALANCES).description("Partition revocations and losses seen").tag("stage", stage).register(registry);
         Gauge.builder(IN_FLIGHT, inFlight, AtomicInteger::get).description("Stage calls started and not yet finished")
                 .tag("stage", stage).register(registry);
+    }
+
+    /** Counts outputs sent in a transaction that has committed: the stage's outputs, and request-failed by error code. */
+    public void committed(java.util.Collection<Output.Send> sent) {
+        for (Output.Send output : sent) {
+            if (output.failed()) {
+                failed.increment();
+                failures(output.failureCode()).increment();
+            } else {
+                published.increment();
+            }
+        }
     }
 
     /** request-failed events committed with this error code. */

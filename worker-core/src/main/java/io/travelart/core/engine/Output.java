@@ -3,10 +3,12 @@ package io.travelart.core.engine;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** What a finished record leaves to publish: one record to send, or nothing publishable at all. */
-sealed interface Output permits Output.Send, Output.Unpublishable {
+public sealed interface Output permits Output.Send, Output.Unpublishable {
 
-    /** The stage's output or its failure event ({@code failed}), ready to send. */
-    /** @param failureCode the error code of a request-failed event; null for the stage's output */
+    /**
+     * The stage's output or its failure event ({@code failed}), ready to send.
+     *
+     * @param failureCode the error code of a request-failed event; null for the stage's output */
     record Send(ProducerRecord<String, byte[]> record, String failureCode) implements Output {
         public boolean failed() {
             return failureCode != null;

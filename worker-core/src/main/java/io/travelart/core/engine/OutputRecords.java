@@ -19,12 +19,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Turns what a stage made of an input record into the one record to publish: its output on the output
  * topic, or a {@code RequestFailed} carrying the input's bytes on the failed topic. The only input from
- * outside is the serializer's schema id, which the registry gives once per schema.
+ * outside is the serializer's schema id, which the registry gives once per schema. The engine and the
+ * image-worker's batch lane publish through it, so that an answer has one shape whichever loop made it.
  */
-final class OutputRecords {
+public final class OutputRecords {
 
     /** What is known of the request an input record carries; all null for an undecodable record. */
-    record Request(String requestId, String keyword, Instant startedAt) {
+    public record Request(String requestId, String keyword, Instant startedAt) {
     }
 
     private final String stageName;
@@ -35,7 +36,7 @@ final class OutputRecords {
     private final EventHeaders.Template failedHeaders;
     private final Map<String, EventHeaders.Template> outputHeaders = new ConcurrentHashMap<>();
 
-    OutputRecords(String stageName, String outputTopic, String failedTopic, EventSerde serde) {
+    public OutputRecords(String stageName, String outputTopic, String failedTopic, EventSerde serde) {
         this.stageName = stageName;
         this.outputTopic = outputTopic;
         this.failedTopic = failedTopic;
@@ -49,7 +50,7 @@ final class OutputRecords {
      * The record for a stage's outcome; a result that cannot be serialized becomes an INTERNAL failure. Never
      * throws: a completion that never reached the loop would stall the partition for good.
      */
-    <O extends SpecificRecord> Output of(ConsumerRecord<byte[], byte[]> input, Outcome<O> outcome, Request request, Instant now) {
+    public <O extends SpecificRecord> Output of(ConsumerRecord<byte[], byte[]> input, Outcome<O> outcome, Request request, Instant now) {
         try {
             return outcome.fold(event -> published(input, outputTopic, event, request, now),
                     failure -> failed(input, stageName, failure, request, now),
@@ -62,7 +63,7 @@ final class OutputRecords {
     }
 
     /** The failure of a record this stage could not even start on, at stage INGEST; it keeps the key it came with. */
-    Output unread(ConsumerRecord<byte[], byte[]> input, Failure failure, Instant now) {
+    public Output unread(ConsumerRecord<byte[], byte[]> input, Failure failure, Instant now) {
         return failedOrUnpublishable(input, StageNames.INGEST, failure, new Request(null, null, now), now);
     }
 

@@ -106,7 +106,8 @@ public final class PriceTable {
         return usage == null ? 0 : of(model).map(p -> p.of(usage.getInputTokens(), usage.getOutputTokens())).orElse(0.0);
     }
 
-    private double imageCost(String model, io.travelart.events.TokenUsage usage, Long computeMs) {
+    /** The estimated cost of one image at the interactive price; per image and GPU-second when it reported no tokens. */
+    public double imageCost(String model, io.travelart.events.TokenUsage usage, Long computeMs) {
         return of(model).map(p -> usage == null ? p.ofImage(computeMs) : p.of(usage.getInputTokens(), usage.getOutputTokens()))
                 .orElse(0.0);
     }

@@ -70,6 +70,11 @@ public final class WorkerMetrics {
         return new WorkerMetrics(new SimpleMeterRegistry(), null, PriceTable.parse(null));
     }
 
+    /** The prices costs are estimated with. */
+    public PriceTable prices() {
+        return prices;
+    }
+
     public MeterRegistry registry() {
         return registry;
     }

@@ -1,14 +1,8 @@
 package io.travelart.core.openai;
 
-import com.openai.errors.BadRequestException;
-import com.openai.errors.InternalServerException;
-import com.openai.errors.NotFoundException;
 import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIServiceException;
-import com.openai.errors.PermissionDeniedException;
-import com.openai.errors.RateLimitException;
-import com.openai.errors.UnauthorizedException;
 import io.travelart.core.failure.Classified;
 import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.failure.ErrorCodes;
@@ -89,30 +83,8 @@ public final class OpenAiErrors implements ErrorClassifier {
         if (t instanceof InterruptedException) {
             return Failure.retriable(ErrorCodes.INTERRUPTED, "the worker stopped during the call");
         }
-        if (t instanceof BadRequestException bad) {
-            boolean policy = bad.code().filter("content_policy_violation"::equals).isPresent()
-                    || String.valueOf(bad.getMessage()).contains("content_policy_violation");
-            return policy ? Failure.permanent(ErrorCodes.CONTENT_POLICY, message(bad))
-                    : Failure.permanent(ErrorCodes.UPSTREAM_4XX, message(bad));
-        }
-        if (t instanceof RateLimitException e) {
-            // OpenAI answers an account out of credit with 429 too; waiting does not help, paying does.
-            boolean quota = e.code().filter("insufficient_quota"::equals).isPresent();
-            return Failure.retriable(quota ? ErrorCodes.QUOTA_EXHAUSTED : ErrorCodes.RATE_LIMITED, message(e));
-        }
-        if (t instanceof NotFoundException e && e.code().filter("model_not_found"::equals).isPresent()) {
-            return Failure.retriable(ErrorCodes.MODEL_UNAVAILABLE, message(e));
-        }
-        if (t instanceof InternalServerException e) {
-            return Failure.retriable(ErrorCodes.UPSTREAM_5XX, message(e));
-        }
-        if (t instanceof UnauthorizedException || t instanceof PermissionDeniedException) {
-            return Failure.retriable(ErrorCodes.AUTH, message((OpenAIServiceException) t));
-        }
         if (t instanceof OpenAIServiceException e) {
-            int status = e.statusCode();
-            boolean transientStatus = status == 408 || status == 409;
-            return new Failure(status == 408 ? ErrorCodes.TIMEOUT : ErrorCodes.UPSTREAM_4XX, message(e), transientStatus, 1, null);
+            return classifyAnswer(e.statusCode(), e.code().orElse(null), message(e));
         }
         if (t instanceof OpenAIIoException io) {
             boolean timeout = hasCause(io, SocketTimeoutException.class) || hasCause(io, InterruptedIOException.class);
@@ -122,6 +94,35 @@ public final class OpenAiErrors implements ErrorClassifier {
             return Failure.retriable(ErrorCodes.INVALID_ANSWER, "the provider's answer could not be read: " + e.getMessage());
         }
         return Failure.permanent(ErrorCodes.INTERNAL, String.valueOf(t));
+    }
+
+    /**
+     * The failure an HTTP error answer of the provider stands for, by its status and error code: the one table for a
+     * call's exception and for a batch line's answer, which comes back as a status and a body, not as an exception.
+     *
+     * @param code    the answer's {@code error.code}, or null
+     * @param message what to say, the status and code included
+     */
+    public static Failure classifyAnswer(int status, String code, String message) {
+        if (status == 400) {
+            boolean policy = "content_policy_violation".equals(code) || String.valueOf(message).contains("content_policy_violation");
+            return policy ? Failure.permanent(ErrorCodes.CONTENT_POLICY, message) : Failure.permanent(ErrorCodes.UPSTREAM_4XX, message);
+        }
+        if (status == 429) {
+            // OpenAI answers an account out of credit with 429 too; waiting does not help, paying does.
+            return Failure.retriable("insufficient_quota".equals(code) ? ErrorCodes.QUOTA_EXHAUSTED : ErrorCodes.RATE_LIMITED, message);
+        }
+        if (status == 404 && "model_not_found".equals(code)) {
+            return Failure.retriable(ErrorCodes.MODEL_UNAVAILABLE, message);
+        }
+        if (status >= 500) {
+            return Failure.retriable(ErrorCodes.UPSTREAM_5XX, message);
+        }
+        if (status == 401 || status == 403) {
+            return Failure.retriable(ErrorCodes.AUTH, message);
+        }
+        boolean transientStatus = status == 408 || status == 409;
+        return new Failure(status == 408 ? ErrorCodes.TIMEOUT : ErrorCodes.UPSTREAM_4XX, message, transientStatus, 1, null);
     }
 
     private static String message(OpenAIServiceException e) {
