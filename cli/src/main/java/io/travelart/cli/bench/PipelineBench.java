@@ -82,6 +82,13 @@ public final class PipelineBench {
                 setup.create(topics.all(), o.partitions(), (short) 1);
             }
             Map<String, String> env = new HashMap<>(stack.environment());
+            // Any other worker setting from the bench's own environment (TRAVELART_MAX_IMAGES_IN_MEMORY=32 ./travelart bench);
+            // the bench's options and the stack's addresses win.
+            System.getenv().forEach((name, value) -> {
+                if (name.startsWith("TRAVELART_")) {
+                    env.putIfAbsent(name, value);
+                }
+            });
             env.put("TRAVELART_INSTANCE_ID", "bench");
             env.put("TRAVELART_MAX_IN_FLIGHT", Integer.toString(o.maxInFlight()));
             env.put("TRAVELART_IMAGES_PER_MINUTE", Integer.toString(o.imagesPerMinute()));
@@ -124,6 +131,7 @@ public final class PipelineBench {
         Map<String, Long> published = new ConcurrentHashMap<>();
         java.util.Set<String> batchIds = ConcurrentHashMap.newKeySet();
         Map<String, Long> batchReady = new HashMap<>();
+        int[] batchSeenTwice = new int[1];
         Latencies batchLatency = new Latencies();
         Map<String, Long> prompted = new HashMap<>();
         Map<String, Long> ready = new HashMap<>();
@@ -159,6 +167,8 @@ public final class PipelineBench {
                         // A batch request: only when it ended counts, and not in the interactive figures.
                         if (topic.equals(topics.imageReady()) && batchReady.putIfAbsent(record.key(), now) == null) {
                             batchLatency.record(now - published.get(record.key()));
+                        } else if (topic.equals(topics.imageReady())) {
+                            batchSeenTwice[0]++;
                         } else if (topic.equals(topics.requestFailed())) {
                             failed++;
                         }
@@ -201,6 +211,14 @@ public final class PipelineBench {
         }
         if (ready.size() + batchReady.size() + failed < requests) {
             throw new IllegalStateException("bench timed out: " + (ready.size() + batchReady.size()) + " of " + requests + " ready");
+        }
+        if (!batchIds.isEmpty()) {
+            // What the simulator billed for each batch request: one batch line, and no synchronous call.
+            long once = batchIds.stream().filter(id -> simulator.billedInBatch(OpenAiSimulator.Endpoint.IMAGES, id) == 1).count();
+            long twice = batchIds.stream().filter(id -> simulator.billedInBatch(OpenAiSimulator.Endpoint.IMAGES, id) > 1).count();
+            long interactive = batchIds.stream().filter(id -> simulator.billed(OpenAiSimulator.Endpoint.IMAGES, id) > 0).count();
+            progress.printf("batch requests: %d, %d image-ready, %d image-ready seen twice; billed in a batch once %d, more than "
+                    + "once %d; drawn interactively %d%n", batchIds.size(), batchReady.size(), batchSeenTwice[0], once, twice, interactive);
         }
         long firstSent = published.entrySet().stream().filter(e -> !batchIds.contains(e.getKey()))
                 .mapToLong(Map.Entry::getValue).min().orElse(0);

@@ -98,7 +98,7 @@ public final class BatchLane implements AutoCloseable {
         this.transactions = new LaneTransactions(clients.producer(), new EngineStats(metrics.registry(), STAGE));
         this.calls = new LaneCalls(drawing.gate());
         this.waiting = new Waiting(config.maxRequests(), config.maxAge());
-        this.open = new OpenBatches(clients.batches(), config.batchesTopic(), config.pollInterval(), time);
+        this.open = new OpenBatches(clients.batches(), config.batchesTopic(), config.pollInterval(), time, metrics.registry());
         this.refusal = new ModelRefusal(drawing.model(), config.fallbackAfter());
         this.submission = new Submission(config.batchesTopic(), api, drawing, serde, outputs, transactions, calls, time);
         this.completion = new Completion(config, api, new BatchResults(api, drawing, outputs, metrics), refusal, open, serde,
@@ -157,6 +157,7 @@ public final class BatchLane implements AutoCloseable {
                     log.info("batch lane: pending partitions {} revoked", partitions);
                 }
                 waiting.revoke(partitions);
+                fallback.revoke(partitions);
                 partitions.forEach(tp -> owned.remove(tp.partition()));
             }
 
@@ -212,25 +213,29 @@ public final class BatchLane implements AutoCloseable {
     }
 
     /**
-     * The fallback: the first group waiting in a partition drawn in the interactive lane, its outputs written with its
-     * pending offsets in one transaction. A failure leaves the group waiting for the next turn; its images, stored
-     * already, are then found, not bought again.
+     * The fallback: the first group waiting in a partition drawn in the interactive lane ({@link BatchFallback}); once
+     * its calls have ended, its outputs written with its pending offsets in one transaction. A failure leaves the group
+     * waiting to be drawn again; its images, stored already, are then found, not bought again.
      */
     private void drawNow(TopicPartition tp) {
-        List<ConsumerRecord<byte[], byte[]>> group = waiting.group(tp);
-        long last = group.get(group.size() - 1).offset();
+        if (!fallback.drawing(tp)) {
+            fallback.start(tp, waiting.group(tp));
+            return;
+        }
         try {
-            BatchFallback.Drawn drawn = fallback.draw(group, time.instant());
-            transactions.commit(drawn.outputs(), List.of(), Map.of(tp, new OffsetAndMetadata(last + 1)),
+            Optional<BatchFallback.Drawn> drawn = fallback.finished(tp, time.instant());
+            if (drawn.isEmpty()) {
+                return;
+            }
+            transactions.commit(drawn.get().outputs(), List.of(), Map.of(tp, new OffsetAndMetadata(drawn.get().lastOffset() + 1)),
                     clients.pending().groupMetadata());
-            waiting.taken(tp, last, time.instant());
+            waiting.taken(tp, drawn.get().lastOffset(), time.instant());
             log.warn("batch lane: {} requests of {} drawn in the interactive lane at full price (${} estimated), {} ready: the "
-                            + "Batch API refuses the model {}", group.size(), tp, String.format(Locale.ROOT, "%.4f", drawn.cost()),
-                    drawn.ready(), refusal.model());
+                            + "Batch API refuses the model {}", drawn.get().requests(), tp,
+                    String.format(Locale.ROOT, "%.4f", drawn.get().cost()), drawn.get().ready(), refusal.model());
         } catch (RuntimeException e) {
             LaneTransactions.rethrowIfFenced(e);
-            log.warn("batch lane: drawing {} offsets {}-{} in the interactive lane failed, trying again later: {}", tp,
-                    group.get(0).offset(), last, e.toString());
+            log.warn("batch lane: writing what {} drew in the interactive lane failed, drawing it again: {}", tp, e.toString());
         }
     }
 

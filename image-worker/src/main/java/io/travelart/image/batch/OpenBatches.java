@@ -1,5 +1,7 @@
 package io.travelart.image.batch;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.travelart.core.time.Time;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,12 +32,15 @@ final class OpenBatches {
     private final String topic;
     private final Duration pollInterval;
     private final Time time;
+    private final Counter skipped;
     private final Map<String, BatchRecord> open = new ConcurrentHashMap<>();
     private final Map<String, Instant> nextCheck = new HashMap<>();
     /** Batches this lane finished whose DONE record it has not read back yet: a late OPEN record must not reopen them. */
     private final Set<String> finished = new HashSet<>();
 
-    OpenBatches(Consumer<String, byte[]> reader, String topic, Duration pollInterval, Time time) {
+    OpenBatches(Consumer<String, byte[]> reader, String topic, Duration pollInterval, Time time, MeterRegistry registry) {
+        this.skipped = Counter.builder("travelart.batch.records.skipped")
+                .description("Records of the batches topic that could not be read, skipped").register(registry);
         this.reader = reader;
         this.topic = topic;
         this.pollInterval = pollInterval;
@@ -62,10 +67,12 @@ final class OpenBatches {
             } catch (RuntimeException e) {
                 log.warn("batch lane: skipped an unreadable record of {} at {}-{}@{}: {}", topic, record.topic(), record.partition(),
                         record.offset(), e.getMessage());
+                skipped.increment();
                 continue;
             }
             if (batch.batchId() == null || batch.state() == null) {
                 log.warn("batch lane: skipped a record of {} without batch id or state at offset {}", topic, record.offset());
+                skipped.increment();
                 continue;
             }
             if (BatchRecord.DONE.equals(batch.state())) {

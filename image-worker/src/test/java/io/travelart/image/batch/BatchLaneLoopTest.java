@@ -226,8 +226,15 @@ class BatchLaneLoopTest {
         return failed;
     }
 
+    /** The batches topic's records; one that is not a batch record (a test's garbage) is null. */
     private List<BatchRecord> batchRecords() {
-        return on(BATCHES).stream().map(r -> BatchRecord.fromJson(r.value())).toList();
+        return on(BATCHES).stream().map(r -> {
+            try {
+                return BatchRecord.fromJson(r.value());
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }).toList();
     }
 
     private static byte[] png(int width, int height) throws IOException {
@@ -349,6 +356,11 @@ class BatchLaneLoopTest {
         assertThat(drawnNow).isEmpty();
 
         time.advance(FALLBACK_AFTER);
+        turn(); // r1-r4 drawn: their calls start, and the lane goes on without waiting for them
+        assertThat(drawnNow).containsExactlyInAnyOrder("r1", "r2", "r3", "r4");
+        assertThat(ready()).isEmpty();
+        turn(); // their calls have ended: written with their offsets
+        assertThat(ready().keySet()).containsExactlyInAnyOrder("r1", "r2", "r3", "r4");
         turn();
         turn();
         assertThat(drawnNow).containsExactlyInAnyOrder("r1", "r2", "r3", "r4", "r5");
@@ -377,6 +389,21 @@ class BatchLaneLoopTest {
         assertThat(gate.isPaused()).isFalse();
         assertThat(api.created).hasSize(1);
         assertThat(batchRecords()).singleElement();
+    }
+
+    @Test
+    void anUnreadableRecordOfTheBatchesTopicIsSkippedAndCountedAndTheLaneGoesOn() throws IOException {
+        log.computeIfAbsent(B0, k -> new ArrayList<>()).add(new ConsumerRecord<>(BATCHES, 0, 0,
+                "someone-else".getBytes(StandardCharsets.UTF_8), "{not a batch record".getBytes(StandardCharsets.UTF_8)));
+        producer.close();
+        delivered = 0;
+        lane = newLane(); // reads the batches topic from its start, as at every start
+        publish("r1", "r2", "r3", "r4");
+        turn();
+        assertThat(metrics.registry().get("travelart.batch.records.skipped").counter().count()).isEqualTo(1);
+        assertThat(api.created).hasSize(1);
+        assertThat(batchRecords().subList(1, batchRecords().size())).singleElement()
+                .satisfies(b -> assertThat(b.state()).isEqualTo(BatchRecord.OPEN));
     }
 
     @Test
