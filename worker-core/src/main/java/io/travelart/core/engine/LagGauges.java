@@ -18,6 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * The consumer lag per assigned partition ({@value EngineStats#LAG}): the records not yet committed (the log
  * end, as the last fetch saw it, less the committed offset). What autoscaling on consumer lag reads; it
  * counts records taken but still at work. Loop thread only.
+ *
+ * <p>A topic written in transactions ends each transaction with a commit marker, an offset that holds no record.
+ * Once every record read is committed, what lies between the committed offset and the consumer's position is
+ * markers only, so the lag is the log end less the position: an idle stage behind a transactional producer (the
+ * image stage behind the prompt stage) shows 0, not 1 per partition, and no-progress alerts do not fire on it.
  */
 final class LagGauges {
 
@@ -27,6 +32,8 @@ final class LagGauges {
     private final String stage;
     private final Time time;
     private final Map<TopicPartition, Long> committed = new HashMap<>();
+    /** Per partition, one past the last record read: a committed offset there or beyond means nothing read is at work. */
+    private final Map<TopicPartition, Long> readUpTo = new HashMap<>();
     private final Map<TopicPartition, AtomicLong> lag = new HashMap<>();
     private long updatedAt;
     private boolean due = true;
@@ -41,6 +48,11 @@ final class LagGauges {
     void committed(TopicPartition partition, long offset) {
         committed.put(partition, offset);
         due = true;
+    }
+
+    /** A record read (polled), whether or not it is worked on. */
+    void read(TopicPartition partition, long offset) {
+        readUpTo.merge(partition, offset + 1, Math::max);
     }
 
     /** Once a second, and after each commit: reads positions without waiting. */
@@ -65,7 +77,9 @@ final class LagGauges {
             } catch (WakeupException | TimeoutException e) {
                 continue;
             }
-            gauge(tp).set(Math.max(0, position + behind.getAsLong() - offset));
+            long end = position + behind.getAsLong();
+            boolean allReadCommitted = offset >= readUpTo.getOrDefault(tp, offset);
+            gauge(tp).set(Math.max(0, end - (allReadCommitted ? Math.max(offset, position) : offset)));
         }
     }
 
@@ -73,6 +87,7 @@ final class LagGauges {
     void forget(Collection<TopicPartition> partitions) {
         for (TopicPartition tp : partitions) {
             committed.remove(tp);
+            readUpTo.remove(tp);
             var gauge = lag.get(tp);
             if (gauge != null) {
                 gauge.set(0);

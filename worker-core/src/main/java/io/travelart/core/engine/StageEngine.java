@@ -208,6 +208,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                     log.warn("{} stage: records of {} before its last commit was read; reading it now", stage.name(), tp);
                     takeOver(List.of(tp));
                 }
+                lag.read(tp, record.offset());
                 var ticket = book.add(tp, record.offset());
                 if (ticket.isAnswered()) {
                     log.debug("{}-{}@{} was answered before: skipped", record.topic(), record.partition(), record.offset());

@@ -59,11 +59,16 @@ class StageEngineTest {
     private <O extends SpecificRecord> StageEngine<KeywordRequested, O> start(Stage<KeywordRequested, O> stage, List<String> topics,
                                                                               String instance, int maxInFlight, KafkaConfig kafka,
                                                                               Duration drainGrace) {
+        return start(stage, topics, instance, maxInFlight, kafka, drainGrace, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    private <O extends SpecificRecord> StageEngine<KeywordRequested, O> start(Stage<KeywordRequested, O> stage, List<String> topics,
+                                                                              String instance, int maxInFlight, KafkaConfig kafka,
+                                                                              Duration drainGrace, io.micrometer.core.instrument.MeterRegistry registry) {
         var config = new StageEngine.Config(topics.get(0), topics.get(1), topics.get(2), maxInFlight, 10, Duration.ofMillis(100),
                 drainGrace, WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
         var identity = new EngineClients.Identity("engine-test-" + topics.get(0), "engine-test-" + instance,
                 "engine-test-" + topics.get(0) + "-" + instance);
-        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         StageEngine<KeywordRequested, O> engine = new StageEngine<>(stage, config, EngineClients.connect(kafka, identity, registry),
                 serde, Time.SYSTEM, StageGate.withoutFreeProbe(stage.name(), registry), registry);
         engines.add(engine);
@@ -132,6 +137,39 @@ class StageEngineTest {
         assertThat(poison.getOriginTopic()).isEqualTo(in);
         assertThat(poison.getOriginOffset()).isEqualTo(21);
         assertThat(failures.stream().filter(r -> r.key().equals("poison-key")).count()).isEqualTo(1);
+    }
+
+    @Test
+    void anIdleStageBehindATransactionalProducerReportsNoLag() throws Exception {
+        List<String> topics = TestStack.createTopics(2, "in", "out", "failed");
+        String in = topics.get(0);
+        // As the prompt stage writes the image stage's input: in transactions, each ending with a commit marker.
+        List<String> ids = new ArrayList<>();
+        try (var producer = new KafkaProducer<>(TestStack.kafka().with(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "lag-test-" + in)),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            for (int t = 0; t < 3; t++) {
+                producer.beginTransaction();
+                for (int i = 0; i < 4; i++) {
+                    String id = "lag-" + t + "-" + i;
+                    KeywordRequested request = KeywordRequested.newBuilder().setRequestId(id).setKeyword("city " + i)
+                            .setRequestedAt(Instant.now()).build();
+                    producer.send(new ProducerRecord<>(in, id, serde.serialize(in, request)));
+                    ids.add(id);
+                }
+                producer.commitTransaction();
+            }
+        }
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        start(new EchoStage(), topics, "lag", 8, TestStack.kafka(), Duration.ofSeconds(5), registry);
+        assertThat(readCommitted(topics.get(1), ids.size())).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(ids);
+
+        // Every record answered and committed: the lag of both partitions goes to 0 (it stayed at 1, the marker, before).
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+            var gauges = registry.find(EngineStats.LAG).tag("topic", in).gauges();
+            return gauges.size() == 2 && gauges.stream().allMatch(g -> g.value() == 0);
+        });
     }
 
     @Test
