@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * The batch lane's settings: {@code TRAVELART_BATCH_LANE} (true for OpenAI, false for ComfyUI; false draws batch requests at once like any
- * other), {@code TRAVELART_BATCH_MAX_REQUESTS} (500: a batch is submitted when it holds this many),
+ * other), {@code TRAVELART_BATCH_MAX_REQUESTS} (500: a batch is submitted when it holds this many; at most
+ * {@value #MAX_REQUESTS_LIMIT}, as an ended batch's outputs are written in one transaction and held until then),
  * {@code TRAVELART_BATCH_MAX_AGE} (10m: or when its oldest request has waited this long),
  * {@code TRAVELART_BATCH_POLL_INTERVAL} (1m: how often an open batch is asked about),
  * {@code TRAVELART_BATCH_IMAGE_MODEL} (unset: the image model; the model batch lines name),
@@ -19,6 +20,12 @@ import java.util.Optional;
 public record BatchLaneConfig(boolean enabled, int maxRequests, Duration maxAge, Duration pollInterval,
                               String pendingTopic, String batchesTopic, Optional<String> imageModel, Duration fallbackAfter) {
 
+    /**
+     * The largest batch the lane makes. OpenAI takes 50,000 lines, but the lane holds each request's pending record and
+     * outcome (a few KB) until the batch's one transaction: 5,000 keeps that within tens of MB of a worker's heap.
+     */
+    public static final int MAX_REQUESTS_LIMIT = 5_000;
+
     public static BatchLaneConfig from(Settings settings) {
         return from(settings, true);
     }
@@ -27,7 +34,7 @@ public record BatchLaneConfig(boolean enabled, int maxRequests, Duration maxAge,
     public static BatchLaneConfig from(Settings settings, boolean byDefault) {
         return new BatchLaneConfig(
                 settings.bool("TRAVELART_BATCH_LANE", byDefault),
-                settings.intValue("TRAVELART_BATCH_MAX_REQUESTS", 500, 1, 50_000),
+                settings.intValue("TRAVELART_BATCH_MAX_REQUESTS", 500, 1, MAX_REQUESTS_LIMIT),
                 settings.duration("TRAVELART_BATCH_MAX_AGE", Duration.ofMinutes(10)),
                 settings.duration("TRAVELART_BATCH_POLL_INTERVAL", Duration.ofMinutes(1)),
                 settings.string("TRAVELART_TOPIC_BATCH_PENDING", "image-batch-pending"),
