@@ -274,11 +274,18 @@ class KubernetesManifestsTest {
             assertThat(set.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
                     .as("the grace period outlasts TRAVELART_DRAIN_GRACE").isGreaterThan(config.drainGrace().toSeconds());
 
-            // Memory: the request holds the measured peak RSS (at most 410 MB at 128 calls in flight).
+            // Memory: the request holds the measured peak RSS (README, Performance: the prompt-worker at most 410 MB, the
+            // image-worker at most 723 MB with real-size images), and the limit leaves the JVM its heap (the image's
+            // MaxRAMPercentage of the limit) plus the 200 MB it was measured to need beside it.
             Quantity request = container.getResources().getRequests().get("memory");
-            assertThat(Quantity.getAmountInBytes(request).longValue()).isGreaterThanOrEqualTo(410L * 1000 * 1000);
-            assertThat(Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")))
-                    .isGreaterThanOrEqualTo(Quantity.getAmountInBytes(request));
+            long measuredPeak = worker.equals("image-worker") ? 723L : 410L;
+            assertThat(Quantity.getAmountInBytes(request).longValue()).isGreaterThanOrEqualTo(measuredPeak * 1000 * 1000);
+            long limit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValue();
+            assertThat(limit).isGreaterThanOrEqualTo(Quantity.getAmountInBytes(request).longValue());
+            if (worker.equals("image-worker")) {
+                assertThat(limit * maxRamPercentage(worker) / 100 + 200L * 1024 * 1024).as("heap + 200 MB within the limit")
+                        .isLessThanOrEqualTo(limit);
+            }
 
             // The Service, the ServiceMonitor and the PodDisruptionBudget find these pods, and the port by its name.
             Map<String, String> labels = set.getSpec().getTemplate().getMetadata().getLabels();
@@ -299,6 +306,38 @@ class KubernetesManifestsTest {
             });
             PodDisruptionBudget budget = get(resources, "policy/v1/PodDisruptionBudget", "travelart-" + worker, PodDisruptionBudget.class);
             assertThat(labels).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
+        });
+    }
+
+    /** The heap share the worker's image gives its JVM ({@code -XX:MaxRAMPercentage} in its Dockerfile). */
+    private static long maxRamPercentage(String worker) {
+        try {
+            Matcher m = Pattern.compile("MaxRAMPercentage=(\\d+)").matcher(Files.readString(Path.of("..", worker, "Dockerfile")));
+            assertThat(m.find()).as("%s's Dockerfile sets MaxRAMPercentage", worker).isTrue();
+            return Long.parseLong(m.group(1));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void everyPodMeetsTheRestrictedPodSecurityStandardAndGetsNoServiceLinksOrApiToken() throws IOException {
+        Map<String, Object> resources = build(BASE);
+        List<io.fabric8.kubernetes.api.model.PodSpec> pods = new ArrayList<>();
+        WorkerSettings.WORKERS.keySet().forEach(worker ->
+                pods.add(get(resources, "apps/v1/StatefulSet", "travelart-" + worker, StatefulSet.class).getSpec().getTemplate().getSpec()));
+        pods.add(get(resources, "batch/v1/Job", "travelart-setup", Job.class).getSpec().getTemplate().getSpec());
+        assertThat(pods).hasSize(3).allSatisfy(pod -> {
+            // Service links would put KAFKA_PORT and the like beside our KAFKA_* pass-through for a Service named kafka.
+            assertThat(pod.getEnableServiceLinks()).isFalse();
+            assertThat(pod.getAutomountServiceAccountToken()).as("the workers never call the Kubernetes API").isFalse();
+            assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+            assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+            assertThat(pod.getContainers()).allSatisfy(container -> {
+                assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+                assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+                assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+            });
         });
     }
 
