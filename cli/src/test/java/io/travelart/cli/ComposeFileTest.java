@@ -171,8 +171,18 @@ class ComposeFileTest {
 
         // Published URLs are <public base>/<key>: the bucket on the port the host reaches the gateway on.
         URI base = URI.create(config.publicBaseUrl().orElseThrow());
-        assertThat(texts(services.path(endpoint.getHost()).path("ports"))).contains(base.getPort() + ":" + endpoint.getPort());
+        assertThat(texts(services.path(endpoint.getHost()).path("ports"))).anySatisfy(port ->
+                assertThat(port).endsWith(":" + base.getPort() + ":" + endpoint.getPort()));
         assertThat(base.getPath()).isEqualTo("/" + s3.bucket());
+    }
+
+    @Test
+    void everyPublishedPortListensOnLoopbackUnlessTheOperatorSaysOtherwise() throws IOException {
+        JsonNode services = compose.path("services");
+        List<String> published = new ArrayList<>();
+        services.fields().forEachRemaining(service -> published.addAll(texts(service.getValue().path("ports"))));
+        assertThat(published).isNotEmpty().allSatisfy(port ->
+                assertThat(port).as("Kafka, the registry, S3 and Prometheus are for this host").startsWith("${TRAVELART_PUBLISH_ADDRESS:-127.0.0.1}:"));
     }
 
     @Test
