@@ -2,6 +2,7 @@ package io.travelart.cli;
 
 import io.travelart.cli.bench.WorkerProcess;
 import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.http.StalledClients;
 import io.travelart.devstack.OpenAiSimulator.Endpoint;
 import io.travelart.devstack.Ports;
 import io.travelart.devstack.SimulatorSettings;
@@ -15,8 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,7 +73,7 @@ class HostileInputTest {
             try {
                 for (int port : List.of(promptPort, imagePort, imageHttpPort)) {
                     for (int i = 0; i < STALLED_PER_PORT; i++) {
-                        stalled.add(stall(port));
+                        stalled.add(StalledClients.stall(port));
                     }
                 }
                 // Right away, while every stalled connection holds (the servers cut each after 10 s).
@@ -277,15 +276,6 @@ class HostileInputTest {
         byte[] all = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
-    }
-
-    private static Socket stall(int port) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-        OutputStream out = socket.getOutputStream();
-        out.write("GET /health/live HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        return socket;
     }
 
     private static HttpResponse<String> get(HttpClient http, int port, String path) throws IOException, InterruptedException {

@@ -1,6 +1,7 @@
 package io.travelart.core.worker;
 
 import io.travelart.core.http.HttpServers;
+import io.travelart.core.http.StalledClients;
 import io.travelart.core.metrics.WorkerMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -8,8 +9,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,15 +38,6 @@ class ManagementServerTest {
     };
 
     /** A connection that sends the start of a request and then nothing: the request's blank line never comes. */
-    private static Socket stall(int port) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-        OutputStream out = socket.getOutputStream();
-        out.write("GET /health/live HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        return socket;
-    }
-
     @ParameterizedTest(name = "{0} stalled connections")
     @ValueSource(ints = {1, 50})
     void livenessAnswersWithinASecondWhileClientsStallTheirRequests(int stalled) throws Exception {
@@ -56,7 +46,7 @@ class ManagementServerTest {
             List<Socket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < stalled; i++) {
-                    sockets.add(stall(server.port()));
+                    sockets.add(StalledClients.stall(server.port()));
                 }
                 long started = System.nanoTime();
                 HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health/live"))
@@ -76,7 +66,7 @@ class ManagementServerTest {
     @Test
     void aStalledRequestIsCutOffAfterTheRequestTimeLimit() throws Exception {
         try (ManagementServer server = ManagementServer.start("127.0.0.1", 0, WorkerMetrics.inMemory(), () -> HEALTHY);
-             Socket socket = stall(server.port())) {
+             Socket socket = StalledClients.stall(server.port())) {
             // The JDK's timer looks once a second; a read that outlasts the limit by more throws instead of ending.
             socket.setSoTimeout((HttpServers.REQUEST_SECONDS + 3) * 1000);
             InputStream in = socket.getInputStream();
