@@ -41,7 +41,8 @@ import java.util.function.Function;
  * input offsets are not held); the lane reads them (its own consumer group) and, one turn at a time on its own thread:
  * gathers them per pending partition ({@link Waiting}), submits each due group as one batch of the provider's Batch API
  * ({@link Submission}: nothing paid twice, a batch submitted before a crash is adopted), asks about the open batches of
- * the partitions it owns ({@link OpenBatches}) and answers each ended one ({@link Completion}, {@link BatchResults}).
+ * the partitions it owns ({@link OpenBatches}) and answers each ended one, a chunk of its lines per turn
+ * ({@link Completion}, {@link Answering}, {@link BatchResults}).
  * When the Batch API refuses the lane's model it submits nothing more and, after {@code TRAVELART_BATCH_FALLBACK_AFTER},
  * draws what waits in the interactive lane ({@link ModelRefusal}, {@link BatchFallback}). Calls to the provider go
  * through the lane's own gate ({@link LaneCalls}); everything it writes goes in transactions ({@link LaneTransactions}).
@@ -101,7 +102,7 @@ public final class BatchLane implements AutoCloseable {
         this.open = new OpenBatches(clients.batches(), config.batchesTopic(), config.pollInterval(), time, metrics.registry());
         this.refusal = new ModelRefusal(drawing.model(), config.fallbackAfter());
         this.submission = new Submission(config.batchesTopic(), api, drawing, serde, outputs, transactions, calls, time);
-        this.completion = new Completion(config, api, new BatchResults(api, drawing, outputs, metrics), refusal, open, serde,
+        this.completion = new Completion(config, api, new BatchResults(drawing, outputs, metrics), refusal, open, serde,
                 transactions, calls, clients, time);
         this.fallback = new BatchFallback(serde, drawing, outputs, metrics);
         Gauge.builder("travelart.batch.waiting", waiting::count)
@@ -140,6 +141,7 @@ public final class BatchLane implements AutoCloseable {
             log.error("the batch lane stopped: {}", e.toString(), e);
             stopped = e.getClass().getSimpleName();
         } finally {
+            completion.close();
             clients.close();
         }
     }
@@ -158,6 +160,7 @@ public final class BatchLane implements AutoCloseable {
                 }
                 waiting.revoke(partitions);
                 fallback.revoke(partitions);
+                completion.revoke(partitions);
                 partitions.forEach(tp -> owned.remove(tp.partition()));
             }
 
@@ -182,10 +185,23 @@ public final class BatchLane implements AutoCloseable {
             }
         }
         waiting.hold(clients.pending());
+        if (completion.isAnswering()) {
+            calls.admitted(this::answer); // a chunk of the ended batch; the others are asked about once it is answered
+            return;
+        }
         for (BatchRecord batch : open.due(owned, now)) {
             if (calls.admitted(() -> check(batch))) {
                 break;
             }
+        }
+    }
+
+    private void answer() {
+        try {
+            completion.answer();
+        } catch (RuntimeException e) {
+            LaneTransactions.rethrowIfFenced(e);
+            log.warn("batch lane: answering a batch failed, going on from its last record later: {}", e.toString());
         }
     }
 
@@ -209,6 +225,9 @@ public final class BatchLane implements AutoCloseable {
         } catch (RuntimeException e) {
             LaneTransactions.rethrowIfFenced(e);
             log.warn("batch lane: finishing {} failed, trying again later: {}", batch.batchId(), e.toString());
+        }
+        if (completion.isAnswering()) {
+            answer(); // its first chunk in the same turn
         }
     }
 

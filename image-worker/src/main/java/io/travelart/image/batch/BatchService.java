@@ -1,11 +1,9 @@
 package io.travelart.image.batch;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.models.batches.Batch;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /** What the lane asks of a provider's Batch API: OpenAI's ({@link OpenAiBatches}), or a test's. */
 interface BatchService {
@@ -21,11 +19,6 @@ interface BatchService {
 
     Batch retrieve(String batchId);
 
-    /**
-     * Hands each line of an output or error file to {@code each}, one at a time as it is read; a line that cannot be
-     * read is skipped.
-     *
-     * @return how many lines were skipped
-     */
-    int forEachLine(Optional<String> fileId, Consumer<JsonNode> each);
+    /** Opens an output or error file, to be read one line at a time as it downloads ({@link BatchFile}). */
+    BatchFile open(String fileId);
 }

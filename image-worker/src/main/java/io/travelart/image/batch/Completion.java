@@ -1,12 +1,10 @@
 package io.travelart.image.batch;
 
 import com.openai.models.batches.Batch;
-import io.travelart.core.serde.DecodeException;
+import io.travelart.core.engine.Output;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
-import io.travelart.events.PromptCreated;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -14,9 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,12 +20,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Asks about an open batch and, when it has ended, answers each of its requests ({@link BatchResults}) in one
- * transaction with the batch's {@link BatchRecord#DONE}, after reading the batches topic up to its end (a batch another
- * owner answered is not answered twice). A batch that failed because the Batch API refuses its model puts its requests
- * back on the pending topic instead, in the same way, for the fallback ({@link ModelRefusal}).
+ * Asks about an open batch and, when it has ended, answers its requests a chunk per turn ({@link Answering}), each chunk
+ * in one transaction with the batch's {@link BatchRecord#ANSWERING} (the last with its {@link BatchRecord#DONE}), after
+ * reading the batches topic up to its end (a batch another owner answered is not answered twice, one it answered part
+ * of is answered from there). A batch that failed because the Batch API refuses its model puts its requests back on the
+ * pending topic instead, in one transaction, for the fallback ({@link ModelRefusal}).
  */
-final class Completion {
+final class Completion implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Completion.class);
     private static final List<String> ENDED = List.of("completed", "expired", "cancelled", "failed");
@@ -43,8 +40,10 @@ final class Completion {
     private final LaneTransactions transactions;
     private final LaneCalls calls;
     private final Consumer<byte[], byte[]> pending;
-    private final Consumer<byte[], byte[]> range;
+    private final PendingReader reader;
     private final Time time;
+    /** The ended batch being answered, a chunk per turn; null when none is. */
+    private Answering answering;
 
     Completion(BatchLaneConfig config, BatchService api, BatchResults results, ModelRefusal refusal, OpenBatches open,
                EventSerde serde, LaneTransactions transactions, LaneCalls calls, LaneClients clients, Time time) {
@@ -57,11 +56,19 @@ final class Completion {
         this.transactions = transactions;
         this.calls = calls;
         this.pending = clients.pending();
-        this.range = clients.range();
+        this.reader = new PendingReader(clients.range(), config.pendingTopic(), time);
         this.time = time;
     }
 
-    /** Asks about an open batch; when it has ended, answers its requests. Throws when that fails (tried again later). */
+    /** Whether an ended batch is being answered: the lane then gives its turns to it before asking about others. */
+    boolean isAnswering() {
+        return answering != null;
+    }
+
+    /**
+     * Asks about an open batch; when it has ended, begins answering it (or puts its requests back when its model was
+     * refused). Throws when that fails (tried again later).
+     */
     void check(BatchRecord record) {
         open.checked(record.batchId());
         Batch batch = calls.watched(() -> api.retrieve(record.batchId()));
@@ -69,72 +76,86 @@ final class Completion {
         if (!ENDED.contains(status) || !open.stillOpen(record.batchId())) {
             return;
         }
+        // Read to the topic's end: where this batch's answering got to, if another lane (or this one) began it.
+        BatchRecord latest = open.latest(record.batchId());
         Optional<String> refused = ModelRefusal.of(batch);
-        if (refused.isPresent()) {
+        if (refused.isPresent() && !BatchRecord.ANSWERING.equals(latest.state())) {
             refusal.refused(refused.get(), time.instant());
-            requeue(record, status);
-        } else {
-            complete(record, batch, status);
+            requeue(latest, status);
+            return;
         }
+        answering = new Answering(latest, batch, status, RequestIndex.of(latest, reader, serde), reader, results, serde,
+                fileId -> calls.watched(() -> api.open(fileId)), config.answerChunk(), time);
+        log.info("batch lane: {} {}: answering its {} requests, {} lines at a time{}", latest.batchId(), status,
+                answering.requests(), config.answerChunk(), answering.resumed()
+                        ? ", from where a lane got to before (" + latest.outputLines() + " output and " + latest.errorLines()
+                        + " error lines read)" : "");
     }
 
-    private void complete(BatchRecord record, Batch batch, String status) {
-        Map<String, BatchResults.Request> requests = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> origin : read(record)) {
-            try {
-                PromptCreated input = serde.deserialize(origin.value(), PromptCreated.class);
-                requests.putIfAbsent(input.getRequestId(), new BatchResults.Request(origin, input));
-            } catch (DecodeException e) {
-                // answered as an INGEST failure when the batch was submitted
+    /** Answers the next chunk of the batch being answered. Throws when that fails: it is begun again from its last record. */
+    void answer() {
+        Answering batch = answering;
+        try {
+            Answering.Chunk chunk = batch.next();
+            if (chunk.unreadable() > 0) {
+                log.warn("batch lane: {} lines of {}'s files were unreadable or over {} bytes; their requests end without a "
+                        + "line", chunk.unreadable(), batch.batchId(), OpenAiBatches.MAX_LINE_BYTES);
             }
+            write(chunk.record(), chunk.outputs(), sink -> { });
+            if (chunk.done()) {
+                BatchRecord done = chunk.record();
+                log.info("batch lane: {} {}: {} ready, {} failed, ${} estimated", done.batchId(), done.status(), done.ready(),
+                        done.failed(), String.format(Locale.ROOT, "%.4f", done.costUsd()));
+                open.done(done.batchId());
+                close();
+            } else {
+                open.answered(chunk.record());
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
-        BatchResults.Answered answered = results.answer(record, batch, status, requests, time.instant());
-        done(record, record.done(status, answered.ready(), answered.failed(), answered.cost()), answered.outputs(), List.of());
-        log.info("batch lane: {} {}: {} ready, {} failed, ${} estimated", record.batchId(), status, answered.ready(),
-                answered.failed(), String.format(Locale.ROOT, "%.4f", answered.cost()));
     }
 
     /** The requests of a batch failed on its model go back to the pending topic, with their headers, to wait again. */
     private void requeue(BatchRecord record, String status) {
-        List<ProducerRecord<String, byte[]>> again = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> origin : read(record)) {
-            again.add(new ProducerRecord<>(config.pendingTopic(), null,
+        int[] count = {0};
+        write(record.done(status, 0, 0, 0), List.of(), sink -> reader.forEach(record, origin -> {
+            sink.accept(new ProducerRecord<>(config.pendingTopic(), null,
                     origin.key() == null ? null : new String(origin.key(), StandardCharsets.UTF_8), origin.value(), origin.headers()));
-        }
-        done(record, record.done(status, 0, 0, 0), List.of(), again);
-        log.info("batch lane: {} failed on its model; its {} requests wait again", record.batchId(), again.size());
+            count[0]++;
+        }));
+        reader.forget();
+        open.done(record.batchId());
+        log.info("batch lane: {} failed on its model; its {} requests wait again", record.batchId(), count[0]);
     }
 
-    /** Commits the batch's DONE with what answers it, and the pending offsets as they stand. */
-    private void done(BatchRecord record, BatchRecord done, List<io.travelart.core.engine.Output.Send> outputs,
-                      List<ProducerRecord<String, byte[]>> others) {
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(others);
-        records.add(new ProducerRecord<>(config.batchesTopic(), record.batchId(), done.toJson()));
-        TopicPartition tp = new TopicPartition(config.pendingTopic(), record.partition());
+    /** Commits the batch's record with what answers it, and the pending offsets as they stand. */
+    private void write(BatchRecord next, List<Output.Send> outputs, java.util.function.Consumer<java.util.function.Consumer<
+            ProducerRecord<String, byte[]>>> others) {
+        TopicPartition tp = new TopicPartition(config.pendingTopic(), next.partition());
         // The pending offsets as they stand: the commit fails if this instance no longer owns the partition.
         OffsetAndMetadata committed = pending.committed(Set.of(tp)).get(tp);
-        transactions.commit(outputs, records, committed == null ? Map.of() : Map.of(tp, committed), pending.groupMetadata());
-        open.done(record.batchId());
+        transactions.commit(outputs, sink -> {
+            others.accept(sink);
+            sink.accept(new ProducerRecord<>(config.batchesTopic(), next.batchId(), next.toJson()));
+        }, committed == null ? Map.of() : Map.of(tp, committed), pending.groupMetadata());
     }
 
-    /** The pending records a batch holds, read again by offset (for 30 s at most). */
-    private List<ConsumerRecord<byte[], byte[]>> read(BatchRecord batch) {
-        TopicPartition tp = new TopicPartition(config.pendingTopic(), batch.partition());
-        range.assign(List.of(tp));
-        range.seek(tp, batch.firstOffset());
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        long deadline = time.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (range.position(tp) <= batch.lastOffset()) {
-            if (time.nanoTime() > deadline) {
-                throw new IllegalStateException("the pending records " + tp + " " + batch.firstOffset() + "-" + batch.lastOffset()
-                        + " could not be read within 30 s");
-            }
-            for (ConsumerRecord<byte[], byte[]> record : range.poll(Duration.ofMillis(200))) {
-                if (record.offset() <= batch.lastOffset()) {
-                    records.add(record);
-                }
-            }
+    /** Pending partitions no longer the lane's: a batch of theirs being answered is left to their next owner. */
+    void revoke(Collection<TopicPartition> partitions) {
+        if (answering != null && partitions.stream().anyMatch(tp -> tp.partition() == answering.partition())) {
+            log.info("batch lane: {} is answered by the next owner of its pending partition, from where this lane got to",
+                    answering.batchId());
+            close();
         }
-        return records;
+    }
+
+    @Override
+    public void close() {
+        if (answering != null) {
+            answering.close();
+            answering = null;
+        }
     }
 }

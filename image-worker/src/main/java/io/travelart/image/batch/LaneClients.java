@@ -34,10 +34,6 @@ record LaneClients(Consumer<byte[], byte[]> pending, Consumer<String, byte[]> ba
                         ConsumerConfig.CLIENT_ID_CONFIG, client + "-pending",
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                        // Answering an ended batch takes one turn: at 5-20 stored images a second, up to about 17 minutes
-                        // for the largest batch (5,000). A crashed instance still leaves the group within its session
-                        // timeout; this only gives a live lane the time to finish a turn.
-                        ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Long.toString(java.time.Duration.ofMinutes(30).toMillis()),
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 reader(kafka, client + "-batches", new StringDeserializer()),
                 reader(kafka, client + "-range", new ByteArrayDeserializer()),

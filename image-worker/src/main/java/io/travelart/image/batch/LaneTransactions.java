@@ -12,6 +12,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Everything the lane writes, in one transaction per step: the outputs of a group or a batch, its own records (a
@@ -41,10 +42,19 @@ final class LaneTransactions {
      */
     void commit(List<Output.Send> outputs, List<ProducerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets,
                 ConsumerGroupMetadata group) {
+        commit(outputs, sink -> records.forEach(sink), offsets, group);
+    }
+
+    /**
+     * The same, with the lane's own records handed to a sink as they are made (requests put back, read one at a time):
+     * the producer's buffer ({@code buffer.memory}) bounds what is held, not the number of records.
+     */
+    void commit(List<Output.Send> outputs, Consumer<Consumer<ProducerRecord<String, byte[]>>> records,
+                Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
         try {
             producer.beginTransaction();
             outputs.forEach(output -> producer.send(output.record()));
-            records.forEach(producer::send);
+            records.accept(producer::send);
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, group);
             }

@@ -1,6 +1,5 @@
 package io.travelart.image.batch;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
@@ -12,17 +11,11 @@ import com.openai.models.files.FileCreateParams;
 import com.openai.models.files.FilePurpose;
 import com.openai.models.images.ImageGenerateParams;
 
-import java.io.IOException;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * The provider's Batch API as the lane uses it: a JSONL file of image requests (each line's {@code custom_id}
@@ -104,81 +97,12 @@ public final class OpenAiBatches implements BatchService {
     }
 
     /**
-     * Hands each line of an output or error file to {@code each}, one at a time as it is downloaded: a file of 500
-     * images is 1 to 1.7 GB, and only one line of it is held at once. A line that is not a JSON object naming its
-     * request, or that is over {@link #MAX_LINE_BYTES}, is skipped (its request ends as one without a result).
-     *
-     * @return how many lines were skipped
+     * An output or error file, read one line at a time as it downloads: a file of 500 images is 1 to 1.7 GB, and only one
+     * line of it is held at once. A line over {@link #MAX_LINE_BYTES} is passed over without being held.
      */
     @Override
-    public int forEachLine(Optional<String> fileId, Consumer<JsonNode> each) {
-        if (fileId.isEmpty()) {
-            return 0;
-        }
-        try (InputStream in = client.files().content(fileId.get()).body()) {
-            return forEachLine(in, MAX_LINE_BYTES, each);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading the batch file " + fileId.get() + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** The lines of a JSONL stream, each at most {@code maxLineBytes}; returns how many were skipped. */
-    static int forEachLine(InputStream in, int maxLineBytes, Consumer<JsonNode> each) throws IOException {
-        byte[] chunk = new byte[64 * 1024];
-        ByteArrayOutputStream line = new ByteArrayOutputStream(8 * 1024);
-        int[] skipped = {0};
-        boolean tooLong = false;
-        for (int n; (n = in.read(chunk)) != -1; ) {
-            int from = 0;
-            for (int i = 0; i < n; i++) {
-                if (chunk[i] != '\n') {
-                    continue;
-                }
-                if (!tooLong) {
-                    line.write(chunk, from, i - from);
-                }
-                endLine(line, tooLong || line.size() > maxLineBytes, each, skipped);
-                tooLong = false;
-                from = i + 1;
-            }
-            if (!tooLong) {
-                line.write(chunk, from, n - from);
-                if (line.size() > maxLineBytes) {
-                    tooLong = true; // read on to the next line without keeping this one
-                    line.reset();
-                }
-            }
-        }
-        endLine(line, tooLong, each, skipped);
-        return skipped[0];
-    }
-
-    private static void endLine(ByteArrayOutputStream line, boolean tooLong, Consumer<JsonNode> each, int[] skipped) {
-        if (tooLong) {
-            skipped[0]++;
-        } else if (line.size() > 0) {
-            String text = line.toString(StandardCharsets.UTF_8);
-            Optional<JsonNode> parsed = line(text);
-            if (parsed.isPresent()) {
-                each.accept(parsed.get());
-            } else if (!text.isBlank()) {
-                skipped[0]++;
-            }
-        }
-        line.reset();
-    }
-
-    /** One line of an output or error file: a JSON object naming its request ({@code custom_id}), else empty. */
-    static Optional<JsonNode> line(String text) {
-        if (text.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            JsonNode line = JSON.readTree(text);
-            return line != null && line.isObject() && line.path("custom_id").isTextual() ? Optional.of(line) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+    public BatchFile open(String fileId) {
+        return new BatchFile(client.files().content(fileId).body(), MAX_LINE_BYTES);
     }
 
     private static String metadata(Batch batch, String key) {

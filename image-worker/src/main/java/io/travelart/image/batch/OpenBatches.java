@@ -20,8 +20,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The batches submitted and not yet answered, as the compacted batches topic says ({@link BatchRecord#OPEN} and
- * {@link BatchRecord#DONE} records, read from its beginning at start), and when each is next asked about. A record
+ * The batches submitted and not yet answered, as the compacted batches topic says ({@link BatchRecord#OPEN},
+ * {@link BatchRecord#ANSWERING} and {@link BatchRecord#DONE} records, read from its beginning at start), and when each is next asked about. A record
  * that cannot be read (someone else's, or broken) is skipped with a warning, never a lane that stops at every start.
  */
 final class OpenBatches {
@@ -80,7 +80,7 @@ final class OpenBatches {
                 nextCheck.remove(batch.batchId());
                 finished.remove(batch.batchId());
             } else if (!finished.contains(batch.batchId())) {
-                open.putIfAbsent(batch.batchId(), batch);
+                open.put(batch.batchId(), batch); // OPEN, then ANSWERING as its answers are written: the last one says where it is
             }
         }
     }
@@ -116,6 +116,16 @@ final class OpenBatches {
     /** A batch asked about: next asked one poll interval from now. */
     void checked(String batchId) {
         nextCheck.put(batchId, time.instant().plus(pollInterval));
+    }
+
+    /** The batch's latest record: where its answering got to, if it has begun. */
+    BatchRecord latest(String batchId) {
+        return open.get(batchId);
+    }
+
+    /** A chunk of a batch's answers committed with this record. */
+    void answered(BatchRecord record) {
+        open.put(record.batchId(), record);
     }
 
     /** A batch this lane answered (its DONE committed). */

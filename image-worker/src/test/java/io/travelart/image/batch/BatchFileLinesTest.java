@@ -1,9 +1,9 @@
 package io.travelart.image.batch;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A Batch API file read one line at a time: what a line holds is handed on, what is over the limit is never held. */
+/**
+ * A Batch API file read one line at a time: what a line holds is handed on, what is over the limit is never held, and
+ * skipping the lines a lane read before a crash lands on the line after them.
+ */
 class BatchFileLinesTest {
 
     private static InputStream text(String text) {
@@ -43,31 +46,56 @@ class BatchFileLinesTest {
         };
     }
 
-    @Test
-    void eachLineNamingItsRequestIsHandedOnAndTheRestCounted() throws Exception {
-        List<String> ids = new ArrayList<>();
-        int skipped = OpenAiBatches.forEachLine(text("""
-                {"custom_id":"a","response":{"status_code":200}}
-                not json
-                
-                [1,2]
-                {"custom_id":"b"}
-                {"custom_id":"c"}"""), 1 << 20, line -> ids.add(line.path("custom_id").asText()));
+    private static final String MIXED = """
+            {"custom_id":"a","response":{"status_code":200}}
+            not json
+              \t
+            [1,2]
+            {"custom_id":"b"}
+            {"custom_id":"c"}""";
 
-        assertThat(ids).containsExactly("a", "b", "c");
-        assertThat(skipped).as("'not json' and the array").isEqualTo(2);
+    /** The request ids of the readable lines, and a "?" for each unreadable one. */
+    private static List<String> read(BatchFile file) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (BatchFile.Line line; (line = file.next()) != null; ) {
+            lines.add(line.readable() ? line.json().path("custom_id").asText() : "?");
+        }
+        return lines;
     }
 
     @Test
-    void aLineOverTheLimitIsSkippedWithoutBeingHeldAndTheNextOneIsRead() throws Exception {
-        InputStream file = new SequenceInputStream(Collections.enumeration(List.of(
+    void eachLineNamingItsRequestIsHandedOnTheRestAreUnreadableAndBlankOnesPassedOver() throws IOException {
+        try (BatchFile file = new BatchFile(text(MIXED), 1 << 20)) {
+            assertThat(read(file)).containsExactly("a", "?", "?", "b", "c");
+        }
+    }
+
+    @Test
+    void skippingTheLinesReadBeforeLandsOnTheNextOne() throws IOException {
+        try (BatchFile file = new BatchFile(text(MIXED), 1 << 20)) {
+            assertThat(file.skip(3)).as("a, 'not json' and the array; the blank line is not one").isEqualTo(3);
+            assertThat(read(file)).containsExactly("b", "c");
+        }
+        try (BatchFile file = new BatchFile(text(MIXED), 1 << 20)) {
+            assertThat(file.skip(10)).as("a file shorter than the lines to skip").isEqualTo(5);
+            assertThat(file.next()).isNull();
+        }
+    }
+
+    @Test
+    void aLineOverTheLimitIsUnreadableWithoutBeingHeldAndTheNextOneIsRead() throws IOException {
+        InputStream huge = new SequenceInputStream(Collections.enumeration(List.of(
                 text("{\"custom_id\":\"before\"}\n{\"custom_id\":\"huge\",\"x\":\""), filler(50L << 20), text("\"}\n"),
                 text("{\"custom_id\":\"after\"}"))));
-        List<JsonNode> lines = new ArrayList<>();
-
-        int skipped = OpenAiBatches.forEachLine(file, 1 << 20, lines::add);
-
-        assertThat(lines).extracting(l -> l.path("custom_id").asText()).containsExactly("before", "after");
-        assertThat(skipped).isEqualTo(1);
+        try (BatchFile file = new BatchFile(huge, 1 << 20)) {
+            assertThat(read(file)).containsExactly("before", "?", "after");
+        }
+        InputStream again = new SequenceInputStream(Collections.enumeration(List.of(
+                text("{\"custom_id\":\"before\"}\n{\"custom_id\":\"huge\",\"x\":\""), filler(50L << 20), text("\"}\n"),
+                text("{\"custom_id\":\"after\"}"))));
+        try (BatchFile file = new BatchFile(again, 1 << 20)) {
+            assertThat(file.skip(2)).isEqualTo(2);
+            assertThat(read(file)).containsExactly("after");
+        }
     }
 }

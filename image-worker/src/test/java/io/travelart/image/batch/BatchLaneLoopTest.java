@@ -62,7 +62,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -100,6 +99,8 @@ class BatchLaneLoopTest {
     private StageGate gate;
     private BatchLane lane;
     private byte[] png;
+    /** Lines answered per transaction: the lane's default unless a test asks for small chunks. */
+    private int chunk = 50;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -146,15 +147,15 @@ class BatchLaneLoopTest {
                     return CompletableFuture.completedFuture(outcomes.keep(input, new ImageSize(1024, 1024),
                             new io.travelart.image.GeneratedImage(png, null, "gpt-image-2.6-flare", null), 5, Priorities.INTERACTIVE));
                 });
-        BatchLaneConfig config = new BatchLaneConfig(true, MAX, MAX_AGE, Duration.ofMinutes(1), PENDING, BATCHES, Optional.empty(),
+        BatchLaneConfig config = new BatchLaneConfig(true, MAX, MAX_AGE, Duration.ofMinutes(1), chunk, PENDING, BATCHES, Optional.empty(),
                 FALLBACK_AFTER);
         BatchLane made = new BatchLane(config, new LaneClients(pending, batches, range, producer), READY, FAILED, serde, api, drawing,
                 metrics, time);
         made.begin();
         pending.updateBeginningOffsets(Map.of(P0, 0L));
         pending.rebalance(List.of(P0));
-        // A new owner reads the partition's committed records from the start (nothing of it was committed as consumed).
-        log.getOrDefault(P0, List.of()).forEach(r -> pending.addRecord(copy(r)));
+        // A new owner reads the partition's records from its group's committed offset.
+        log.getOrDefault(P0, List.of()).stream().filter(r -> r.offset() >= committedPending).forEach(r -> pending.addRecord(copy(r)));
         return made;
     }
 
@@ -165,6 +166,8 @@ class BatchLaneLoopTest {
     }
 
     private int delivered;
+    /** The pending group's offset as the lane's transactions committed it. */
+    private long committedPending;
 
     private void deliver() {
         List<ProducerRecord<String, byte[]>> sent = producer.history();
@@ -180,6 +183,11 @@ class BatchLaneLoopTest {
             }
         }
         delivered = sent.size();
+        producer.consumerGroupOffsetsHistory().forEach(byGroup -> byGroup.values().forEach(offsets -> {
+            if (offsets.containsKey(P0)) {
+                committedPending = offsets.get(P0).offset();
+            }
+        }));
     }
 
     /** Publishes prompt-created records to the pending topic, as the image stage does, and returns their request ids. */
@@ -313,6 +321,100 @@ class BatchLaneLoopTest {
             assertThat(f.getErrorCode()).isEqualTo(ErrorCodes.BATCH_EXPIRED);
             assertThat(f.getRetriable()).isTrue();
         });
+    }
+
+    @Test
+    void anEndedBatchIsAnsweredAChunkPerTurnAndAnOwnerThatTakesOverGoesOnFromTheLastChunkWritten() throws IOException {
+        chunk = 2;
+        producer.close();
+        lane = newLane();
+        publish("r1", "r2", "r3", "r4");
+        turn();
+        FakeBatches.Submitted batch = api.created.get(0);
+        batch.complete(png, "r3", "r1", "r2");
+        batch.errorLine("r4", 500, "server_error", "The server had an error processing your request");
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        assertThat(ready().keySet()).as("the first chunk: the output file's first two lines").containsExactlyInAnyOrder("r3", "r1");
+        assertThat(batchRecords()).last().satisfies(b -> {
+            assertThat(b.state()).isEqualTo(BatchRecord.ANSWERING);
+            assertThat(b.outputLines()).isEqualTo(2);
+            assertThat(b.ready()).isEqualTo(2);
+        });
+        assertThat(producer.transactionCommitted()).isTrue();
+
+        // The owner dies between chunks; the next one reads the batches topic from its start and goes on from there.
+        producer.close();
+        delivered = 0;
+        lane = newLane();
+        time.advance(Duration.ofMinutes(1));
+        turn(); // r2, the output file's last line, then r4 from the error file
+        assertThat(batchRecords()).last().satisfies(b -> {
+            assertThat(b.state()).isEqualTo(BatchRecord.ANSWERING);
+            assertThat(b.outputLines()).isEqualTo(3);
+            assertThat(b.errorLines()).isEqualTo(1);
+        });
+        turn(); // no line left, no request without one: done
+        assertThat(ready().keySet()).as("each once (ready() fails on a second)").containsExactlyInAnyOrder("r1", "r2", "r3");
+        assertThat(failed()).containsOnlyKeys("r4");
+        assertThat(failed().get("r4").getErrorCode()).isEqualTo(ErrorCodes.UPSTREAM_5XX);
+        assertThat(on(FAILED)).hasSize(1);
+        assertThat(on(READY)).allSatisfy(r -> assertThat(EventHeaders.traceId(r.headers().lastHeader(EventHeaders.TRACEPARENT).value()))
+                .contains("0af7651916cd43dd8448eb211c80319c"));
+        assertThat(batchRecords()).last().satisfies(b -> {
+            assertThat(b.state()).isEqualTo(BatchRecord.DONE);
+            assertThat(b.ready()).as("counted across both owners").isEqualTo(3);
+            assertThat(b.failed()).isEqualTo(1);
+        });
+        assertThat(api.created).as("no second batch").hasSize(1);
+        int retrieved = api.retrieved;
+        time.advance(Duration.ofMinutes(5));
+        turn();
+        assertThat(api.retrieved).as("answered: asked about no more").isEqualTo(retrieved);
+    }
+
+    @Test
+    void theRequestsWithoutALineAreAnsweredInChunksToo() throws IOException {
+        chunk = 2;
+        producer.close();
+        lane = newLane();
+        publish("r1", "r2", "r3", "r4");
+        turn();
+        api.created.get(0).complete(png, "r1");
+        api.created.get(0).status = "expired";
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        assertThat(ready().keySet()).containsExactly("r1");
+        assertThat(failed().keySet()).as("r1's line, then the first request without one").containsExactly("r2");
+        turn();
+        assertThat(failed().keySet()).containsExactlyInAnyOrder("r2", "r3", "r4");
+        assertThat(failed().values()).allSatisfy(f -> assertThat(f.getErrorCode()).isEqualTo(ErrorCodes.BATCH_EXPIRED));
+        assertThat(batchRecords()).extracting(BatchRecord::state)
+                .containsExactly(BatchRecord.OPEN, BatchRecord.ANSWERING, BatchRecord.DONE);
+    }
+
+    @Test
+    void aChunkThatFailsToCommitIsAnsweredAgainFromTheLastRecordWithoutPublishingTwice() throws IOException {
+        chunk = 2;
+        producer.close();
+        lane = newLane();
+        publish("r1", "r2", "r3", "r4");
+        turn();
+        api.created.get(0).complete(png, "r1", "r2", "r3", "r4");
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        assertThat(ready()).hasSize(2);
+        producer.commitTransactionException = new org.apache.kafka.common.errors.TimeoutException("the broker went away");
+        turn(); // the second chunk is aborted
+        assertThat(ready()).hasSize(2);
+        producer.commitTransactionException = null;
+        turn();
+        assertThat(ready()).as("dropped with its chunk: asked about again a poll interval later").hasSize(2);
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        assertThat(ready().keySet()).containsExactlyInAnyOrder("r1", "r2", "r3", "r4");
+        assertThat(on(READY)).hasSize(4);
+        assertThat(api.opened).as("the output file opened again once, its first two lines skipped").isEqualTo(2);
     }
 
     @Test
@@ -460,6 +562,7 @@ class BatchLaneLoopTest {
         boolean refuse;
         int calls;
         int retrieved;
+        int opened;
 
         final class Submitted {
             final String id = "batch_" + (created.size() + 1);
@@ -561,15 +664,11 @@ class BatchLaneLoopTest {
         }
 
         @Override
-        public int forEachLine(Optional<String> fileId, Consumer<JsonNode> each) {
-            for (String line : fileId.map(files::get).orElse(List.of())) {
-                try {
-                    each.accept(JSON.readTree(line));
-                } catch (IOException e) {
-                    throw new AssertionError(e);
-                }
-            }
-            return 0;
+        public BatchFile open(String fileId) {
+            call();
+            opened++;
+            String text = String.join("\n", files.getOrDefault(fileId, List.of())) + "\n";
+            return new BatchFile(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), 1 << 26);
         }
     }
 }

@@ -12,7 +12,33 @@ class BatchLineFuzzTest {
     /** Any text: a line naming its request, or nothing; never an exception (it would abort reading the whole batch). */
     @FuzzTest(maxDuration = "5m")
     void anyTextIsABatchLineOrNothing(byte[] data) {
-        OpenAiBatches.line(new String(data, StandardCharsets.UTF_8))
+        BatchFile.parse(new String(data, StandardCharsets.UTF_8))
                 .ifPresent(line -> assertThat(line.path("custom_id").isTextual()).isTrue());
+    }
+
+    /**
+     * Any bytes as a whole file: read line by line without an exception, and skipping counts the same lines as reading
+     * (a lane going on after a crash skips the lines its record says were read, and must land on the same line).
+     */
+    @FuzzTest(maxDuration = "2m")
+    void anyFileIsReadLineByLineAndSkippedTheSameWay(byte[] data) throws java.io.IOException {
+        long read = 0;
+        try (BatchFile file = new BatchFile(new java.io.ByteArrayInputStream(data), 64)) {
+            while (file.next() != null) {
+                read++;
+            }
+        }
+        try (BatchFile file = new BatchFile(new java.io.ByteArrayInputStream(data), 64)) {
+            assertThat(file.skip(Long.MAX_VALUE)).isEqualTo(read);
+        }
+        long half = read / 2;
+        try (BatchFile file = new BatchFile(new java.io.ByteArrayInputStream(data), 64)) {
+            assertThat(file.skip(half)).isEqualTo(half);
+            long rest = 0;
+            while (file.next() != null) {
+                rest++;
+            }
+            assertThat(rest).isEqualTo(read - half);
+        }
     }
 }
