@@ -125,13 +125,34 @@ final class Answering implements Closeable {
                     answer(line.json(), now).ifPresent(outputs::add);
                 }
             }
+            settle();
         } catch (IOException e) {
             throw new UncheckedIOException("reading the files of " + record.batchId() + " failed: " + e.getMessage(), e);
         }
-        record = phase == Phase.END
-                ? record.done(status, ready, failed, cost)
-                : record.answering(status, outputLines, errorLines, answered, ready, failed, cost);
+        BatchRecord progress = record.answering(status, outputLines, errorLines, answered, ready, failed, cost);
+        record = phase == Phase.END ? progress.done(status, ready, failed, cost) : progress;
         return new Chunk(outputs, record, phase == Phase.END, unreadable);
+    }
+
+    /**
+     * A full chunk may have taken the last lines there are: moves on as far as nothing is left to read, so that such a
+     * chunk is written with the batch's end rather than leaving it to a chunk of nothing.
+     */
+    private void settle() throws IOException {
+        if (phase == Phase.OUTPUT || phase == Phase.ERRORS) {
+            if (file == null || !file.atEnd()) {
+                return;
+            }
+            file.close();
+            file = null;
+            nextPhase();
+        }
+        if (phase == Phase.ERRORS && batch.errorFileId().isEmpty()) {
+            nextPhase();
+        }
+        if (phase == Phase.MISSING && !hasMissing()) {
+            phase = Phase.END;
+        }
     }
 
     /** The next line of the file being read, counted; null when a file ended (the next phase begins). */

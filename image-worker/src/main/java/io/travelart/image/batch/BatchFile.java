@@ -64,6 +64,29 @@ final class BatchFile implements Closeable {
         }
     }
 
+    /**
+     * Whether nothing but white space is left, reading ahead without taking a line: a lane that has read a chunk's
+     * worth of lines then knows whether the file is done, and writes the batch's end with that chunk.
+     */
+    boolean atEnd() throws IOException {
+        while (true) {
+            while (from < end) {
+                byte b = chunk[from];
+                if (b != '\n' && b != ' ' && b != '\t' && b != '\r' && b != '\f') {
+                    return false;
+                }
+                from++; // blank so far: passed over, as next and skip pass over blank lines
+            }
+            int n = eof ? -1 : in.read(chunk);
+            from = 0;
+            end = Math.max(n, 0);
+            if (n == -1) {
+                eof = true;
+                return true;
+            }
+        }
+    }
+
     /** Passes over the next {@code lines} lines that are not blank, holding none of them; returns how many there were. */
     long skip(long lines) throws IOException {
         long skipped = 0;

@@ -201,7 +201,7 @@ public final class BatchLane implements AutoCloseable {
             completion.answer();
         } catch (RuntimeException e) {
             LaneTransactions.rethrowIfFenced(e);
-            log.warn("batch lane: answering a batch failed, going on from its last record later: {}", e.toString());
+            log.warn("batch lane: answering a batch failed, going on from its last record later: {}", describe(e));
         }
     }
 
@@ -214,7 +214,7 @@ public final class BatchLane implements AutoCloseable {
         } catch (RuntimeException e) {
             LaneTransactions.rethrowIfFenced(e);
             // Nothing was recorded: the same records are submitted (or the batch found) on a later turn.
-            log.warn("batch lane: submitting {}@{} failed, trying again later: {}", tp, group.get(0).offset(), e.toString());
+            log.warn("batch lane: submitting {}@{} failed, trying again later: {}", tp, group.get(0).offset(), describe(e));
             waiting.retryLater(tp, time.instant());
         }
     }
@@ -224,7 +224,7 @@ public final class BatchLane implements AutoCloseable {
             completion.check(batch);
         } catch (RuntimeException e) {
             LaneTransactions.rethrowIfFenced(e);
-            log.warn("batch lane: finishing {} failed, trying again later: {}", batch.batchId(), e.toString());
+            log.warn("batch lane: finishing {} failed, trying again later: {}", batch.batchId(), describe(e));
         }
         if (completion.isAnswering()) {
             answer(); // its first chunk in the same turn
@@ -254,8 +254,17 @@ public final class BatchLane implements AutoCloseable {
                     String.format(Locale.ROOT, "%.4f", drawn.get().cost()), drawn.get().ready(), refusal.model());
         } catch (RuntimeException e) {
             LaneTransactions.rethrowIfFenced(e);
-            log.warn("batch lane: writing what {} drew in the interactive lane failed, drawing it again: {}", tp, e.toString());
+            log.warn("batch lane: writing what {} drew in the interactive lane failed, drawing it again: {}", tp, describe(e));
         }
+    }
+
+    /** An exception and the cause at the bottom of it: the provider client's "Request failed" says nothing without what failed under it. */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e + " (" + root + ")";
     }
 
     /** Why the lane is not working, for readiness: its thread ended on an error (the log says which). */

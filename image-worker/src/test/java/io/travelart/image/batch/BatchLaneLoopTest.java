@@ -348,13 +348,7 @@ class BatchLaneLoopTest {
         delivered = 0;
         lane = newLane();
         time.advance(Duration.ofMinutes(1));
-        turn(); // r2, the output file's last line, then r4 from the error file
-        assertThat(batchRecords()).last().satisfies(b -> {
-            assertThat(b.state()).isEqualTo(BatchRecord.ANSWERING);
-            assertThat(b.outputLines()).isEqualTo(3);
-            assertThat(b.errorLines()).isEqualTo(1);
-        });
-        turn(); // no line left, no request without one: done
+        turn(); // r2, the output file's last line, then r4, the error file's only one: nothing left, so done with them
         assertThat(ready().keySet()).as("each once (ready() fails on a second)").containsExactlyInAnyOrder("r1", "r2", "r3");
         assertThat(failed()).containsOnlyKeys("r4");
         assertThat(failed().get("r4").getErrorCode()).isEqualTo(ErrorCodes.UPSTREAM_5XX);
@@ -363,14 +357,34 @@ class BatchLaneLoopTest {
                 .contains("0af7651916cd43dd8448eb211c80319c"));
         assertThat(batchRecords()).last().satisfies(b -> {
             assertThat(b.state()).isEqualTo(BatchRecord.DONE);
+            assertThat(b.outputLines()).isEqualTo(3);
+            assertThat(b.errorLines()).isEqualTo(1);
             assertThat(b.ready()).as("counted across both owners").isEqualTo(3);
             assertThat(b.failed()).isEqualTo(1);
         });
+        assertThat(batchRecords()).extracting(BatchRecord::state)
+                .containsExactly(BatchRecord.OPEN, BatchRecord.ANSWERING, BatchRecord.DONE);
         assertThat(api.created).as("no second batch").hasSize(1);
         int retrieved = api.retrieved;
         time.advance(Duration.ofMinutes(5));
         turn();
         assertThat(api.retrieved).as("answered: asked about no more").isEqualTo(retrieved);
+    }
+
+    @Test
+    void theChunkThatTakesTheLastLineIsWrittenWithTheBatchsEnd() throws IOException {
+        chunk = 2;
+        producer.close();
+        lane = newLane();
+        publish("r1", "r2", "r3", "r4");
+        turn();
+        api.created.get(0).complete(png, "r1", "r2", "r3", "r4");
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        turn();
+        assertThat(ready()).hasSize(4);
+        assertThat(batchRecords()).as("no chunk of nothing after the last line").extracting(BatchRecord::state)
+                .containsExactly(BatchRecord.OPEN, BatchRecord.ANSWERING, BatchRecord.DONE);
     }
 
     @Test

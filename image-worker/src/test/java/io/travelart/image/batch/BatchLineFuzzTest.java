@@ -34,6 +34,7 @@ class BatchLineFuzzTest {
         long half = read / 2;
         try (BatchFile file = new BatchFile(new java.io.ByteArrayInputStream(data), 64)) {
             assertThat(file.skip(half)).isEqualTo(half);
+            assertThat(file.atEnd()).as("nothing left after %d of %d lines", half, read).isEqualTo(half == read);
             long rest = 0;
             while (file.next() != null) {
                 rest++;
