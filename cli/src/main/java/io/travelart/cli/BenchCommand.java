@@ -89,6 +89,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "(TRAVELART_BATCH_MAX_AGE); a longer age makes full batches of 500. Default: ${DEFAULT-VALUE}.")
     Duration batchMaxAge;
 
+    @Option(names = "--image-detail", defaultValue = "realistic", description = "With --processor openai: the simulator's "
+            + "images, realistic (film grain: a 1024x1024 PNG is about 2.4 MB, as a model's) or plain (one colour and a skyline, "
+            + "tens of KB: what the worker does without megabytes to move). Default: ${DEFAULT-VALUE}.")
+    String imageDetail;
+
     @Option(names = "--data-dir", defaultValue = "travelart-data", description = "Default: ${DEFAULT-VALUE}.")
     Path dataDir;
 
@@ -102,6 +107,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--requests, --partitions and --max-in-flight must be at least 1; "
                     + "--warmup, --images-per-minute and --rate at least 0; --jitter and --batch-share from 0 to below 1");
         }
+        if (!imageDetail.equals("realistic") && !imageDetail.equals("plain")) {
+            throw new ParameterException(spec.commandLine(), "--image-detail is realistic or plain, not " + imageDetail);
+        }
         PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true, "UTF-8");
         PrintStream progress = json ? System.err : out;
         Path runDir = dataDir.resolve("bench");
@@ -109,7 +117,8 @@ final class BenchCommand implements Callable<Integer> {
         String machine = Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
         if (processor == Processor.openai) {
             var options = new PipelineBench.Options(requests, warmup, partitions, chatLatency, imageLatency, jitter, maxInFlight,
-                    imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir, batchShare, batchMaxAge);
+                    imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir, batchShare, batchMaxAge,
+                    imageDetail.equals("plain") ? io.travelart.devstack.ImageDetail.PLAIN : io.travelart.devstack.ImageDetail.REALISTIC);
             PipelineBench.Result result = new PipelineBench(options, progress).run();
             if (json) {
                 out.println(json(pipelineJson(result, machine)));
@@ -148,6 +157,7 @@ final class BenchCommand implements Callable<Integer> {
         opts.put("imagesPerMinute", imagesPerMinute);
         opts.put("rate", rate);
         opts.put("batchShare", batchShare);
+        opts.put("imageDetail", imageDetail);
         m.put("options", opts);
         m.put("prompt", r.prompt().json());
         m.put("image", r.image().json());
@@ -169,8 +179,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void printPipeline(PrintStream out, PipelineBench.Result r, String machine) {
-        out.printf("%nbench: %d requests, %d partition(s), max in flight %d, chat %d ms, image %d ms (±%.0f%%), %s, %s%n",
-                requests, partitions, maxInFlight, chatLatency.toMillis(), imageLatency.toMillis(), jitter * 100,
+        out.printf("%nbench: %d requests, %d partition(s), max in flight %d, chat %d ms, image %d ms (±%.0f%%, %s), %s, %s%n",
+                requests, partitions, maxInFlight, chatLatency.toMillis(), imageLatency.toMillis(), jitter * 100, imageDetail,
                 imagesPerMinute > 0 ? imagesPerMinute + " images/min" : "no rate limit",
                 rate > 0 ? "published at " + rate + "/s" : "published at once");
         out.printf("machine: %s%n%n", machine);

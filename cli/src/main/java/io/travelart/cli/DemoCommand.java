@@ -223,21 +223,20 @@ final class DemoCommand implements Callable<Integer> {
         for (Map.Entry<String, String> entry : keywordById.entrySet()) {
             RequestResult result = results.get(entry.getKey());
             out.println(entry.getValue() + "  [" + entry.getKey() + "]");
-            if (result instanceof RequestResult.Ready ready) {
-                ImageReady e = ready.event();
-                out.println("  prompt: " + e.getPrompt());
-                out.println("  image:  " + e.getImageUrl() + "  (" + e.getWidth() + "x" + e.getHeight() + " "
-                        + e.getContentType() + ", " + e.getSizeBytes() + " bytes, sha256 " + e.getSha256().substring(0, 12) + "…)");
-                out.println("  file:   " + imageFile(result));
-                out.printf("  models: %s, %s%s; estimated cost $%.4f%s%n", e.getPromptModel(), e.getImageModel(),
-                        e.getSeed() == null ? "" : " (seed " + e.getSeed() + (e.getImageComputeMs() == null ? ""
-                                : String.format(", %.1f GPU-s", e.getImageComputeMs() / 1000.0)) + ")",
-                        prices.requestCost(e), "batch".equals(e.getLane()) ? " (batch lane: the image at half price)" : "");
-            } else if (result instanceof RequestResult.Failed failed) {
-                RequestFailed e = failed.event();
-                out.println("  failed: " + e.getErrorCode() + " at " + e.getStage() + ": " + e.getMessage());
-            } else {
-                out.println("  not finished in time");
+            switch (result) {
+                case RequestResult.Ready(ImageReady e) -> {
+                    out.println("  prompt: " + e.getPrompt());
+                    out.println("  image:  " + e.getImageUrl() + "  (" + e.getWidth() + "x" + e.getHeight() + " "
+                            + e.getContentType() + ", " + e.getSizeBytes() + " bytes, sha256 " + e.getSha256().substring(0, 12) + "…)");
+                    out.println("  file:   " + imageFile(result));
+                    out.printf("  models: %s, %s%s; estimated cost $%.4f%s%n", e.getPromptModel(), e.getImageModel(),
+                            e.getSeed() == null ? "" : " (seed " + e.getSeed() + (e.getImageComputeMs() == null ? ""
+                                    : String.format(", %.1f GPU-s", e.getImageComputeMs() / 1000.0)) + ")",
+                            prices.requestCost(e), "batch".equals(e.getLane()) ? " (batch lane: the image at half price)" : "");
+                }
+                case RequestResult.Failed(RequestFailed e) ->
+                        out.println("  failed: " + e.getErrorCode() + " at " + e.getStage() + ": " + e.getMessage());
+                case null -> out.println("  not finished in time");
             }
         }
         out.println();

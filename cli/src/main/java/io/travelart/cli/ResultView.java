@@ -67,15 +67,13 @@ final class ResultView {
     }
 
     private static String rawRow(RequestResult result) {
-        if (result instanceof RequestResult.Ready ready) {
-            ImageReady e = ready.event();
-            return String.format("%-8s %-6s %-11s %-36s %s %s", time(e.getCreatedAt()), "ready",
+        return switch (result) {
+            case RequestResult.Ready(ImageReady e) -> String.format("%-8s %-6s %-11s %-36s %s %s", time(e.getCreatedAt()), "ready",
                     e.getLane() == null ? "interactive" : e.getLane(), e.getRequestId(), column(e.getRequest().getKeyword(), 24), e.getImageUrl());
-        }
-        RequestFailed e = ((RequestResult.Failed) result).event();
-        return String.format("%-8s %-6s %-11s %-36s %s %s at %s: %s", time(e.getLastFailureAt()), "failed", "-",
-                e.getRequestId() == null ? "-" : e.getRequestId(), column(e.getKeyword() == null ? "-" : e.getKeyword(), 24),
-                e.getErrorCode(), e.getStage(), cut(e.getMessage(), 80));
+            case RequestResult.Failed(RequestFailed e) -> String.format("%-8s %-6s %-11s %-36s %s %s at %s: %s",
+                    time(e.getLastFailureAt()), "failed", "-", e.getRequestId() == null ? "-" : e.getRequestId(),
+                    column(e.getKeyword() == null ? "-" : e.getKeyword(), 24), e.getErrorCode(), e.getStage(), cut(e.getMessage(), 80));
+        };
     }
 
     private static String time(java.time.Instant instant) {

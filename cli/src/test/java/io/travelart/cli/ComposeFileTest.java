@@ -185,13 +185,21 @@ class ComposeFileTest {
                 assertThat(port).as("Kafka, the registry, S3 and Prometheus are for this host").startsWith("${TRAVELART_PUBLISH_ADDRESS:-127.0.0.1}:"));
     }
 
+    /** The Java feature version the build compiles for (maven.compiler.release in the parent POM). */
+    private static String javaRelease() throws IOException {
+        java.util.regex.Matcher release = java.util.regex.Pattern.compile("<maven.compiler.release>(\\d+)</maven.compiler.release>")
+                .matcher(Files.readString(ROOT.resolve("pom.xml"), StandardCharsets.UTF_8));
+        assertThat(release.find()).as("maven.compiler.release in the parent POM").isTrue();
+        return release.group(1);
+    }
+
     @Test
     void theDockerfilesCopyWhatTheBuildMakesAndCheckTheHealthEndpoint() throws IOException {
         for (String module : List.of("prompt-worker", "image-worker", "cli")) {
             String dockerfile = Files.readString(ROOT.resolve(module).resolve("Dockerfile"), StandardCharsets.UTF_8);
             String jar = module.equals("cli") ? "travelart.jar" : module + ".jar";
             assertThat(dockerfile).contains("COPY target/" + jar + " ").contains("COPY target/lib/ lib/").contains("USER 10001")
-                    .containsPattern("(?m)^FROM eclipse-temurin:17-jre");
+                    .containsPattern("(?m)^FROM eclipse-temurin:" + javaRelease() + "\\.\\d+\\.\\d+_\\d+-jre-alpine$");
             Path built = ROOT.resolve(module).resolve("target");
             if (Files.isDirectory(built.resolve("lib"))) {
                 assertThat(built.resolve(jar)).as("the jar the Dockerfile copies").isRegularFile();

@@ -192,7 +192,7 @@ public final class ComfyUiSimulator implements AutoCloseable {
     private void open(int bindPort) {
         try {
             HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort), 256);
-            handlers = Executors.newFixedThreadPool(8, daemon("comfyui-simulator"));
+            handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("comfyui-simulator-", 0).factory());
             http.setExecutor(handlers);
             http.createContext("/prompt", e -> handle(e, this::prompt));
             http.createContext("/queue", e -> handle(e, this::queue));

@@ -102,12 +102,9 @@ public final class OpenAiSimulator implements AutoCloseable {
     public static OpenAiSimulator start(InetSocketAddress address, SimulatorSettings settings) {
         try {
             HttpServer server = HttpServer.create(address, 512);
-            // Simulated latency sleeps in handler threads, so the pool grows with the calls in flight.
-            ExecutorService executor = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "openai-simulator");
-                t.setDaemon(true);
-                return t;
-            });
+            // Simulated latency sleeps in handler threads: a virtual thread per exchange, so that thousands of calls in
+            // flight cost the simulator little, and a bench measures the worker, not the simulator.
+            ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("openai-simulator-", 0).factory());
             server.setExecutor(executor);
             OpenAiSimulator simulator = new OpenAiSimulator(server, executor, settings);
             server.createContext("/v1/chat/completions", exchange -> simulator.answering(Endpoint.CHAT, exchange, simulator::chat));

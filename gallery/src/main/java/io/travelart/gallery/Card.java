@@ -17,22 +17,21 @@ record Card(long seq, RequestResult result, String sourceSystem) {
 
     /** The request id, or for an input that could not be read (no id) its origin, which is unique too. */
     String key() {
-        if (result.requestId() != null) {
-            return result.requestId();
-        }
-        RequestFailed failed = ((RequestResult.Failed) result).event();
-        return "undecodable " + failed.getOriginTopic() + "-" + failed.getOriginPartition() + "@" + failed.getOriginOffset();
+        return switch (result) {
+            case RequestResult r when r.requestId() != null -> r.requestId();
+            case RequestResult.Ready(ImageReady ready) -> ready.getRequestId();
+            case RequestResult.Failed(RequestFailed failed) ->
+                    "undecodable " + failed.getOriginTopic() + "-" + failed.getOriginPartition() + "@" + failed.getOriginOffset();
+        };
     }
 
     String keyword() {
-        if (result instanceof RequestResult.Ready r) {
-            return r.event().getRequest().getKeyword();
-        }
-        RequestFailed failed = ((RequestResult.Failed) result).event();
-        if (failed.getKeyword() != null) {
-            return failed.getKeyword();
-        }
-        return failed.getOriginalKey() == null ? null : StandardCharsets.UTF_8.decode(failed.getOriginalKey().duplicate()).toString();
+        return switch (result) {
+            case RequestResult.Ready(ImageReady ready) -> ready.getRequest().getKeyword();
+            case RequestResult.Failed(RequestFailed failed) when failed.getKeyword() != null -> failed.getKeyword();
+            case RequestResult.Failed(RequestFailed failed) -> failed.getOriginalKey() == null ? null
+                    : StandardCharsets.UTF_8.decode(failed.getOriginalKey().duplicate()).toString();
+        };
     }
 
     ImageReady readyEvent() {

@@ -5,6 +5,7 @@ import io.travelart.core.config.Topics;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
+import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestFailed;
@@ -101,10 +102,13 @@ public final class Gallery implements AutoCloseable {
 
     /** A failure carries the original request's bytes: its source system is read from them. */
     private static String sourceSystem(RequestResult result, EventSerde serde, Topics topics) {
-        if (result instanceof RequestResult.Ready ready) {
-            return ready.event().getRequest().getSourceSystem();
-        }
-        RequestFailed failed = ((RequestResult.Failed) result).event();
+        return switch (result) {
+            case RequestResult.Ready(ImageReady ready) -> ready.getRequest().getSourceSystem();
+            case RequestResult.Failed(RequestFailed failed) -> sourceSystem(failed, serde, topics);
+        };
+    }
+
+    private static String sourceSystem(RequestFailed failed, EventSerde serde, Topics topics) {
         ByteBuffer value = failed.getOriginalValue();
         if (value == null) {
             return null;

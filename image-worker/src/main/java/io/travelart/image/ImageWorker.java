@@ -66,17 +66,20 @@ public final class ImageWorker implements Running {
         ImageStore store;
         ImageLinks links;
         try {
-            if (config.store() instanceof ImageStoreConfig.S3 bucket) {
-                S3ImageStore s3 = S3ImageStore.open(bucket);
-                store = s3;
-                links = s3.links(config.publicBaseUrl());
-            } else {
-                FileSystemImageStore files = new FileSystemImageStore(((ImageStoreConfig.Directory) config.store()).dir());
-                ImageServer server = ImageServer.start(config.httpHost(), config.httpPort(), files);
-                resources.add(server);
-                String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "localhost" : config.httpHost();
-                links = ImageLinks.under(config.publicBaseUrl().orElse("http://" + host + ":" + server.port()) + "/images");
-                store = files;
+            switch (config.store()) {
+                case ImageStoreConfig.S3 bucket -> {
+                    S3ImageStore s3 = S3ImageStore.open(bucket);
+                    store = s3;
+                    links = s3.links(config.publicBaseUrl());
+                }
+                case ImageStoreConfig.Directory(java.nio.file.Path dir) -> {
+                    FileSystemImageStore files = new FileSystemImageStore(dir);
+                    ImageServer server = ImageServer.start(config.httpHost(), config.httpPort(), files);
+                    resources.add(server);
+                    String host = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::") ? "localhost" : config.httpHost();
+                    links = ImageLinks.under(config.publicBaseUrl().orElse("http://" + host + ":" + server.port()) + "/images");
+                    store = files;
+                }
             }
         } catch (IOException e) {
             backend.close();
@@ -85,7 +88,7 @@ public final class ImageWorker implements Running {
             backend.close();
             throw e;
         }
-        ExecutorService calls = CallPool.create("image-call", inFlight);
+        ExecutorService calls = CallPool.create("image-call");
         resources.add(calls::shutdownNow);
         resources.addAll(backend.resources());
         resources.add(store);
@@ -219,11 +222,11 @@ public final class ImageWorker implements Running {
     }
 
     private static String describe(ImageWorkerConfig config) {
-        if (config.store() instanceof ImageStoreConfig.S3 bucket) {
-            return "the bucket " + bucket.bucket() + bucket.endpoint().map(e -> " at " + e).orElse("");
-        }
-        return "the directory " + ((ImageStoreConfig.Directory) config.store()).dir() + " served on " + config.httpHost() + ":"
-                + config.httpPort();
+        return switch (config.store()) {
+            case ImageStoreConfig.S3 bucket -> "the bucket " + bucket.bucket() + bucket.endpoint().map(e -> " at " + e).orElse("");
+            case ImageStoreConfig.Directory(java.nio.file.Path dir) -> "the directory " + dir + " served on " + config.httpHost() + ":"
+                    + config.httpPort();
+        };
     }
 
     /** The port of {@code /metrics} and {@code /health/*}. */

@@ -104,18 +104,17 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
             return Outcome.failed(OpenAiErrors.INSTANCE.classify(e));
         }
         Instant finished = clock.instant();
-        PromptCheck.Result checked = check.check(written.prompt());
-        if (checked instanceof PromptCheck.Rejected rejected) {
-            return Outcome.failed(rejected.failure());
-        }
-        return Outcome.published(PromptCreated.newBuilder()
-                .setRequestId(request.getRequestId())
-                .setRequest(request)
-                .setPrompt(((PromptCheck.Accepted) checked).prompt())
-                .setModel(written.model())
-                .setUsage(written.usage())
-                .setPromptLatencyMs(finished.toEpochMilli() - started.toEpochMilli())
-                .setCreatedAt(finished)
-                .build());
+        return switch (check.check(written.prompt())) {
+            case PromptCheck.Rejected(Failure failure) -> Outcome.failed(failure);
+            case PromptCheck.Accepted(String prompt) -> Outcome.published(PromptCreated.newBuilder()
+                    .setRequestId(request.getRequestId())
+                    .setRequest(request)
+                    .setPrompt(prompt)
+                    .setModel(written.model())
+                    .setUsage(written.usage())
+                    .setPromptLatencyMs(finished.toEpochMilli() - started.toEpochMilli())
+                    .setCreatedAt(finished)
+                    .build());
+        };
     }
 }

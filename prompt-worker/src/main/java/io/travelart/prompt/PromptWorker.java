@@ -43,7 +43,7 @@ public final class PromptWorker {
             client.close();
             throw e;
         }
-        ExecutorService calls = CallPool.create("prompt-call", inFlight);
+        ExecutorService calls = CallPool.create("prompt-call");
         List<AutoCloseable> resources = new ArrayList<>(List.<AutoCloseable>of(calls::shutdownNow, client::close, lifecycle));
         StageGate gate = Worker.gate(StageNames.PROMPT, config.worker(), lifecycle.probe(), metrics, resources);
         var retry = new RetryPolicy(config.worker().retry(), OpenAiErrors.INSTANCE, clock,

@@ -12,6 +12,7 @@ import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.serde.EventSerde;
+import io.travelart.core.worker.CallPool;
 import io.travelart.devstack.DevStack;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
@@ -36,8 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutorService;
 
 /**
  * The stage engine alone, on the embedded broker and registry: N records through a synthetic stage
@@ -76,19 +76,15 @@ public final class EngineBench {
                 setup.create(List.of("bench-in", "bench-out", "bench-relay-out", "bench-failed"), o.partitions(), (short) 1);
             }
             fill(kafka, serde);
-            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "bench-timer");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService calls = CallPool.create("bench-call");
             try {
-                Run engine = runEngine(kafka, serde, new SyntheticStage(o.maxProcessingMicros(), timer));
+                Run engine = runEngine(kafka, serde, new SyntheticStage(o.maxProcessingMicros(), calls));
                 Run relay = o.relay() ? runRelay(kafka, serde) : null;
                 double meanMicros = o.maxProcessingMicros() / 2.0;
                 double bound = meanMicros <= 0 ? Double.NaN : o.requests() * meanMicros / 1e6 / o.maxInFlight();
                 return new Result(o, engine, relay, bound);
             } finally {
-                timer.shutdownNow();
+                calls.shutdownNow();
             }
         }
     }

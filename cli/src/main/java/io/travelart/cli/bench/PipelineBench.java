@@ -50,7 +50,8 @@ public final class PipelineBench {
 
     public record Options(int requests, int warmup, int partitions, Duration chatLatency, Duration imageLatency, double jitter,
                           int maxInFlight, int imagesPerMinute, double publishRate, String workerHeap,
-                          Optional<Duration> commitInterval, Path dataDir, double batchShare, Duration batchMaxAge) {
+                          Optional<Duration> commitInterval, Path dataDir, double batchShare, Duration batchMaxAge,
+                          io.travelart.devstack.ImageDetail imageDetail) {
 
         /** Whether request i of a run is one of priority batch: every request whose share crosses a whole number. */
         boolean batch(int i) {
@@ -74,7 +75,7 @@ public final class PipelineBench {
 
     public Result run() throws Exception {
         SimulatorSettings simulator = SimulatorSettings.defaults().withLatency(o.chatLatency(), o.imageLatency())
-                .withJitter(o.jitter()).withReusedImages(true).withImagesPerMinute(o.imagesPerMinute());
+                .withJitter(o.jitter()).withReusedImages(true).withImagesPerMinute(o.imagesPerMinute()).withImageDetail(o.imageDetail());
         try (DevStack stack = DevStack.start(o.dataDir().resolve("stack"), Optional.of(simulator))) {
             KafkaConfig kafka = KafkaConfig.of(stack.bootstrapServers());
             Topics topics = Topics.DEFAULT;

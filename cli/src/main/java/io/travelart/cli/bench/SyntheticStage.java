@@ -5,24 +5,25 @@ import io.travelart.core.engine.Outcome;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A stage with no API behind it, to measure the engine: {@code noop} answers at once; {@code sleep}
- * answers after a random 0..max time, on a timer (no thread held), like an asynchronous call.
+ * answers after a random 0..max time, each call blocking a virtual thread of its own for that time, the way the real
+ * stages' calls do ({@link io.travelart.core.worker.CallPool}).
  */
 final class SyntheticStage extends KeywordStage<PromptCreated> {
 
     private final long maxMicros;
-    private final ScheduledExecutorService timer;
+    private final Executor calls;
 
-    SyntheticStage(long maxMicros, ScheduledExecutorService timer) {
+    SyntheticStage(long maxMicros, Executor calls) {
         this.maxMicros = maxMicros;
-        this.timer = timer;
+        this.calls = calls;
     }
 
     static PromptCreated output(KeywordRequested input) {
@@ -36,9 +37,14 @@ final class SyntheticStage extends KeywordStage<PromptCreated> {
         if (maxMicros <= 0) {
             return CompletableFuture.completedFuture(Outcome.published(output(input)));
         }
-        CompletableFuture<Outcome<PromptCreated>> result = new CompletableFuture<>();
         long delay = ThreadLocalRandom.current().nextLong(maxMicros + 1);
-        timer.schedule(() -> result.complete(Outcome.published(output(input))), delay, TimeUnit.MICROSECONDS);
-        return result;
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Thread.sleep(Duration.ofNanos(delay * 1000)); // the call's time: this bench's simulated API
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Outcome.published(output(input));
+        }, calls);
     }
 }

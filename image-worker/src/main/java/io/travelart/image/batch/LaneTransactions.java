@@ -86,9 +86,9 @@ final class LaneTransactions {
 
     /** An output that cannot be published at all (the registry away for a new schema): the step is taken again later. */
     static Output.Send sendable(Output output) {
-        if (output instanceof Output.Unpublishable unpublishable) {
-            throw new IllegalStateException(unpublishable.reason());
-        }
-        return (Output.Send) output;
+        return switch (output) {
+            case Output.Send send -> send;
+            case Output.Unpublishable(String reason) -> throw new IllegalStateException(reason);
+        };
     }
 }

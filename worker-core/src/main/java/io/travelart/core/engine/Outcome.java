@@ -3,7 +3,6 @@ package io.travelart.core.engine;
 import io.travelart.core.failure.Failure;
 import org.apache.avro.specific.SpecificRecord;
 
-import java.util.function.Function;
 
 /**
  * What a stage made of one input: its output event, a failure, or the input handed to another topic for a
@@ -31,16 +30,5 @@ public sealed interface Outcome<O> permits Outcome.Published, Outcome.Failed, Ou
 
     static <O> Outcome<O> failed(Failure failure) {
         return new Failed<>(failure);
-    }
-
-    /** Java 17 has no pattern switch over sealed types: one of the three functions, without casts. */
-    default <T> T fold(Function<O, T> onPublished, Function<Failure, T> onFailed, Function<Forwarded<O>, T> onForwarded) {
-        if (this instanceof Published<O> published) {
-            return onPublished.apply(published.event());
-        }
-        if (this instanceof Forwarded<O> forwarded) {
-            return onForwarded.apply(forwarded);
-        }
-        return onFailed.apply(((Failed<O>) this).failure());
     }
 }

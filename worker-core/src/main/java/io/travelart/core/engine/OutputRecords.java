@@ -52,9 +52,11 @@ public final class OutputRecords {
      */
     public <O extends SpecificRecord> Output of(ConsumerRecord<byte[], byte[]> input, Outcome<O> outcome, Request request, Instant now) {
         try {
-            return outcome.fold(event -> published(input, outputTopic, event, request, now),
-                    failure -> failed(input, stageName, failure, request, now),
-                    forwarded -> published(input, forwarded.topic(), forwarded.event(), request, now));
+            return switch (outcome) {
+                case Outcome.Published<O>(O event) -> published(input, outputTopic, event, request, now);
+                case Outcome.Failed<O>(Failure failure) -> failed(input, stageName, failure, request, now);
+                case Outcome.Forwarded<O>(String topic, SpecificRecord event) -> published(input, topic, event, request, now);
+            };
         } catch (RuntimeException e) {
             // Serializing needs the registry only for a schema id not yet cached; keep the request anyway.
             return failedOrUnpublishable(input, stageName,

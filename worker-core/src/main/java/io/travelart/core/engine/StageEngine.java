@@ -229,10 +229,12 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     private void settle(boolean commitNow) {
         String unpublishable = null;
         for (CallDispatcher.Finished finished : dispatcher.takeFinished()) {
-            if (finished.output() instanceof Output.Send send) {
-                book.finish(finished.ticket(), send);
-            } else if (finished.output() instanceof Output.Unpublishable failed && !finished.ticket().isStale()) {
-                unpublishable = failed.reason();
+            switch (finished.output()) {
+                case Output.Send send -> book.finish(finished.ticket(), send);
+                case Output.Unpublishable(String reason) when !finished.ticket().isStale() -> unpublishable = reason;
+                case Output.Unpublishable stale -> {
+                    // a record of a revoked partition: its next owner answers it
+                }
             }
         }
         if (unpublishable != null) {
