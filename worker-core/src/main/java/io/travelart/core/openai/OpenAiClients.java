@@ -9,6 +9,12 @@ public final class OpenAiClients {
     /** Header carrying our request id on every call, so the provider's logs (and our simulator) can tie calls to requests. */
     public static final String REQUEST_ID_HEADER = "X-Client-Request-Id";
 
+    /**
+     * How long an idle connection is kept: under the idle timeouts of the servers an API sits behind (Java's own
+     * HttpServer, which our simulators use, 30 s; AWS load balancers 60 s; nginx 75 s).
+     */
+    public static final java.time.Duration KEEP_ALIVE = java.time.Duration.ofSeconds(20);
+
     private OpenAiClients() {
     }
 
@@ -19,6 +25,10 @@ public final class OpenAiClients {
      * <p>Calls are made synchronously on the worker's call pool, so OkHttp's dispatcher limit (64 per
      * host, for async calls only) does not apply; the connection pool keeps one idle connection per call
      * in flight, so that a steady load does not open and close connections all the time.
+     *
+     * <p>An idle connection is dropped after {@link #KEEP_ALIVE}, before the servers in front of an API close it: the
+     * SDK turns off OkHttp's retry on a connection failure, so a call sent on a connection the server has just closed
+     * fails ({@code EOFException: \n not found}, a {@code NETWORK} failure that takes an attempt of the call's budget).
      */
     public static OpenAIClient create(OpenAiConfig config, int callsInFlight) {
         return OpenAIOkHttpClient.builder()
@@ -27,7 +37,7 @@ public final class OpenAiClients {
                 .timeout(config.timeout())
                 .maxRetries(0)
                 .maxIdleConnections(Math.max(5, callsInFlight))
-                .keepAliveDuration(java.time.Duration.ofMinutes(5))
+                .keepAliveDuration(KEEP_ALIVE)
                 .responseValidation(config.strictResponses())
                 .build();
     }

@@ -186,7 +186,9 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             }
         }, name + "-engine");
         thread.start();
-        log.info("{} started: {} -> {} (instance {}, max in flight {}); metrics and health on port {}", name, inputTopic, outputTopic,
+        // Start-up as an orchestrator sees it: from the process's start (the JVM's uptime), not from main.
+        log.info("{} started in {} ms: {} -> {} (instance {}, max in flight {}); metrics and health on port {}", name,
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(), inputTopic, outputTopic,
                 config.instanceId(), config.maxInFlight(), worker.management.port());
         return worker;
     }
