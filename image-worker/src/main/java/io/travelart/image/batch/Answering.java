@@ -73,13 +73,13 @@ final class Answering implements Closeable {
         this.chunkLines = chunkLines;
         this.time = time;
         this.submitted = Instant.ofEpochMilli(record.submittedAtMs());
-        boolean resumed = BatchRecord.ANSWERING.equals(record.state());
-        this.answered = resumed ? record.answeredPlaces() : new BitSet();
-        this.outputLines = resumed ? record.outputLines() : 0;
-        this.errorLines = resumed ? record.errorLines() : 0;
-        this.ready = resumed ? record.ready() : 0;
-        this.failed = resumed ? record.failed() : 0;
-        this.cost = resumed ? record.costUsd() : 0;
+        // An OPEN record says nothing answered and nothing read (its counts are 0, its answered places empty).
+        this.answered = record.answeredPlaces();
+        this.outputLines = record.outputLines();
+        this.errorLines = record.errorLines();
+        this.ready = record.ready();
+        this.failed = record.failed();
+        this.cost = record.costUsd();
     }
 
     String batchId() {

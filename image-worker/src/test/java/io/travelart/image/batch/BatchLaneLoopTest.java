@@ -323,13 +323,18 @@ class BatchLaneLoopTest {
         });
     }
 
-    @Test
-    void anEndedBatchIsAnsweredAChunkPerTurnAndAnOwnerThatTakesOverGoesOnFromTheLastChunkWritten() throws IOException {
-        chunk = 2;
+    /** A lane that answers {@code lines} lines a transaction, with r1-r4 submitted as its one batch. */
+    private void submitInChunksOf(int lines) throws IOException {
+        chunk = lines;
         producer.close();
         lane = newLane();
         publish("r1", "r2", "r3", "r4");
         turn();
+    }
+
+    @Test
+    void anEndedBatchIsAnsweredAChunkPerTurnAndAnOwnerThatTakesOverGoesOnFromTheLastChunkWritten() throws IOException {
+        submitInChunksOf(2);
         FakeBatches.Submitted batch = api.created.get(0);
         batch.complete(png, "r3", "r1", "r2");
         batch.errorLine("r4", 500, "server_error", "The server had an error processing your request");
@@ -373,11 +378,7 @@ class BatchLaneLoopTest {
 
     @Test
     void theChunkThatTakesTheLastLineIsWrittenWithTheBatchsEnd() throws IOException {
-        chunk = 2;
-        producer.close();
-        lane = newLane();
-        publish("r1", "r2", "r3", "r4");
-        turn();
+        submitInChunksOf(2);
         api.created.get(0).complete(png, "r1", "r2", "r3", "r4");
         time.advance(Duration.ofMinutes(1));
         turn();
@@ -389,11 +390,7 @@ class BatchLaneLoopTest {
 
     @Test
     void theRequestsWithoutALineAreAnsweredInChunksToo() throws IOException {
-        chunk = 2;
-        producer.close();
-        lane = newLane();
-        publish("r1", "r2", "r3", "r4");
-        turn();
+        submitInChunksOf(2);
         api.created.get(0).complete(png, "r1");
         api.created.get(0).status = "expired";
         time.advance(Duration.ofMinutes(1));
@@ -409,11 +406,7 @@ class BatchLaneLoopTest {
 
     @Test
     void aChunkThatFailsToCommitIsAnsweredAgainFromTheLastRecordWithoutPublishingTwice() throws IOException {
-        chunk = 2;
-        producer.close();
-        lane = newLane();
-        publish("r1", "r2", "r3", "r4");
-        turn();
+        submitInChunksOf(2);
         api.created.get(0).complete(png, "r1", "r2", "r3", "r4");
         time.advance(Duration.ofMinutes(1));
         turn();
