@@ -14,10 +14,10 @@ import io.travelart.devstack.Stack;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 import io.travelart.gallery.ResultWatcher;
-import io.travelart.image.ImageWorker;
-import io.travelart.image.ImageWorkerConfig;
-import io.travelart.prompt.PromptWorker;
-import io.travelart.prompt.PromptWorkerConfig;
+import io.travelart.image.app.ImageWorker;
+import io.travelart.image.app.ImageWorkerConfig;
+import io.travelart.prompt.app.PromptWorker;
+import io.travelart.prompt.app.PromptWorkerConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;

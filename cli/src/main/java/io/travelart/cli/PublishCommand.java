@@ -1,7 +1,7 @@
 package io.travelart.cli;
 
 import io.travelart.core.kafka.TopicSetup;
-import io.travelart.core.openai.ImageModels;
+import io.travelart.core.images.ImageModels;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import picocli.CommandLine.Command;

@@ -7,7 +7,7 @@ import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import io.travelart.gallery.RequestResult;
 import io.travelart.gallery.ResultWatcher;
-import io.travelart.image.ImageWorkerConfig;
+import io.travelart.image.app.ImageWorkerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.worker.ManagementServer;
-import io.travelart.image.ImageStoreConfig;
-import io.travelart.image.ImageWorkerConfig;
+import io.travelart.image.store.ImageStoreConfig;
+import io.travelart.image.app.ImageWorkerConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

@@ -9,7 +9,7 @@ import io.travelart.events.KeywordRequested;
 import io.travelart.events.RequestFailed;
 import io.travelart.gallery.RequestResult;
 import io.travelart.gallery.ResultWatcher;
-import io.travelart.image.FileSystemImageStore;
+import io.travelart.image.store.FileSystemImageStore;
 import org.junit.jupiter.api.Test;
 
 import javax.imageio.ImageIO;

@@ -7,7 +7,7 @@ import io.travelart.devstack.OpenAiSimulator.Endpoint;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.events.Priorities;
 import io.travelart.events.RequestFailed;
-import io.travelart.image.FileSystemImageStore;
+import io.travelart.image.store.FileSystemImageStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -13,7 +13,7 @@ import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.devstack.SimulatorSettings;
 import io.travelart.image.ImageMemory;
 import io.travelart.image.ImageSize;
-import io.travelart.image.OpenAiImageGenerator;
+import io.travelart.image.openai.OpenAiImageGenerator;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

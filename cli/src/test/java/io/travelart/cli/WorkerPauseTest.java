@@ -5,8 +5,8 @@ import io.travelart.devstack.OpenAiSimulator;
 import io.travelart.events.KeywordRequested;
 import io.travelart.gallery.RequestResult;
 import io.travelart.gallery.ResultWatcher;
-import io.travelart.image.ImageWorker;
-import io.travelart.prompt.PromptWorker;
+import io.travelart.image.app.ImageWorker;
+import io.travelart.prompt.app.PromptWorker;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -39,7 +39,7 @@ class WorkerPauseTest {
 
     @Test
     void aModelRetiredMidRunPausesTheImageStageUntilItIsServedAgain() throws Exception {
-        String model = io.travelart.image.ImageWorkerConfig.DEFAULT_IMAGE_MODEL;
+        String model = io.travelart.image.app.ImageWorkerConfig.DEFAULT_IMAGE_MODEL;
         simulator.models().shutDownOn(model, LocalDate.now(ZoneOffset.UTC));
         try {
             pausesThenResumes(ImageWorker.NAME, ErrorCodes.MODEL_UNAVAILABLE, model,

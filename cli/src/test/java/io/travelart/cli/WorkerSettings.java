@@ -2,8 +2,8 @@ package io.travelart.cli;
 
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
-import io.travelart.image.ImageWorkerConfig;
-import io.travelart.prompt.PromptWorkerConfig;
+import io.travelart.image.app.ImageWorkerConfig;
+import io.travelart.prompt.app.PromptWorkerConfig;
 
 import java.util.Map;
 import java.util.Set;

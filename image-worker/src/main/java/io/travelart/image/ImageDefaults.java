@@ -2,7 +2,7 @@ package io.travelart.image;
 
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
-import io.travelart.core.openai.ImageModels;
+import io.travelart.core.images.ImageModels;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestBounds;
 

@@ -1,11 +1,11 @@
 package io.travelart.image;
 
+import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.Stage;
 import io.travelart.core.failure.StageNames;
-import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;
 import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
@@ -35,6 +35,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
     private final ImageOutcomes outcomes;
     private final Executor executor;
     private final Clock clock;
+    private final ErrorClassifier errors;
     private final ImageDefaults defaults;
     private final Optional<String> batchTopic;
     private final ImageMemory memory;
@@ -46,8 +47,8 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
      * @param links          the URL published for a stored image
      */
     public ImageStage(ImageGenerator generator, String generatorModel, ImageStore store, ImageLinks links, Executor executor,
-                      Clock clock, ImageSize defaultSize, String defaultQuality) {
-        this(generator, generatorModel, new ImageOutcomes(store, links, generatorModel, clock), executor, clock,
+                      Clock clock, ErrorClassifier errors, ImageSize defaultSize, String defaultQuality) {
+        this(generator, generatorModel, new ImageOutcomes(store, links, generatorModel, clock), executor, clock, errors,
                 new ImageDefaults(defaultSize, defaultQuality), Optional.empty(), ImageMemory.UNBOUNDED);
     }
 
@@ -55,9 +56,11 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
      * @param outcomes   how a drawn image becomes an image-ready, shared with the batch lane
      * @param batchTopic where requests of priority batch go, for the batch lane to answer; empty: they are drawn at once
      * @param memory     the room for answers the generator reads in; released here once the image is stored
+     * @param errors     the classifier of the provider's errors, for what the generator throws
      */
     public ImageStage(ImageGenerator generator, String generatorModel, ImageOutcomes outcomes, Executor executor, Clock clock,
-                      ImageDefaults defaults, Optional<String> batchTopic, ImageMemory memory) {
+                      ErrorClassifier errors, ImageDefaults defaults, Optional<String> batchTopic, ImageMemory memory) {
+        this.errors = errors;
         this.memory = memory;
         this.generator = generator;
         this.generatorModel = generatorModel;
@@ -143,7 +146,7 @@ public final class ImageStage implements Stage<PromptCreated, ImageReady> {
             try {
                 image = generator.generate(input.getRequestId(), input.getPrompt(), size, quality);
             } catch (RuntimeException e) {
-                return Outcome.failed(OpenAiErrors.INSTANCE.classify(e));
+                return Outcome.failed(errors.classify(e));
             }
             long latencyMs = clock.instant().toEpochMilli() - started.toEpochMilli();
             return outcomes.keep(input, size, image, latencyMs, Priorities.INTERACTIVE);

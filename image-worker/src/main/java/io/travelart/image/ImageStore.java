@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.util.Optional;
 
 /**
- * Where generated images live, keyed by request id: a directory ({@link FileSystemImageStore}) or an
- * S3-compatible bucket ({@link S3ImageStore}). What subscribers fetch is said by {@link ImageLinks}.
+ * Where generated images live, keyed by request id: a directory ({@code store.FileSystemImageStore}) or an
+ * S3-compatible bucket ({@code store.S3ImageStore}). What subscribers fetch is said by {@link ImageLinks}.
  */
 public interface ImageStore extends AutoCloseable {
 

@@ -1,6 +1,9 @@
 package io.travelart.image;
 
+import io.travelart.image.openai.OpenAiImageGenerator;
+import io.travelart.image.store.FileSystemImageStore;
 import io.travelart.core.call.RateLimiter;
+import io.travelart.core.worker.Guard;
 import io.travelart.core.call.RetryConfig;
 import io.travelart.core.call.RetryPolicy;
 import io.travelart.core.time.Time;
@@ -40,6 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The image stage against the simulator, through the SDK with strict validation, storing into a temp dir. */
 class ImageStageTest {
 
+    private static final OpenAiErrors ERRORS = new OpenAiErrors(Clock.systemUTC());
+
     private static OpenAiSimulator simulator;
     private static com.openai.client.OpenAIClient client;
 
@@ -60,7 +65,7 @@ class ImageStageTest {
 
     private ImageStage stage(String model) throws IOException {
         return new ImageStage(new OpenAiImageGenerator(client, model, Duration.ofSeconds(10)), model, new FileSystemImageStore(dir),
-                ImageLinks.under("http://images.example/images"), Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
+                ImageLinks.under("http://images.example/images"), Runnable::run, Clock.systemUTC(), ERRORS, new ImageSize(1024, 1024), "medium");
     }
 
     private static PromptCreated prompt(String requestId, String prompt, String size) {
@@ -127,7 +132,7 @@ class ImageStageTest {
         var executor = java.util.concurrent.Executors.newCachedThreadPool();
         try {
             ImageStage stage = new ImageStage(held, "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://images.example/images"),
-                    executor, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
+                    executor, Clock.systemUTC(), ERRORS, new ImageSize(1024, 1024), "medium");
             var first = stage.process(prompt("img-joined", "Seoul at night", null));
             var second = stage.process(prompt("img-joined", "Seoul at night", null));
             release.countDown();
@@ -150,14 +155,16 @@ class ImageStageTest {
         simulator.settings(SimulatorSettings.instant().withFaults(503, 1.0));
         try {
             var retry = new RetryPolicy(new RetryConfig(3, Duration.ofMillis(1),
-                    Duration.ofMillis(5), Duration.ofSeconds(10), 0.5), OpenAiErrors.INSTANCE,
+                    Duration.ofMillis(5), Duration.ofSeconds(10), 0.5), ERRORS,
                     Time.SYSTEM, RandomGenerator.getDefault(),
                     RetryPolicy.Listener.NONE);
             var limiter = RateLimiter.unlimited("images", Time.SYSTEM);
-            ImageGenerator guarded = new GuardedImageGenerator(new OpenAiImageGenerator(client, "gpt-image-2.6-flare", Duration.ofSeconds(10)),
-                    retry, limiter, StageGate.withoutFreeProbe("IMAGE", new SimpleMeterRegistry()), OpenAiErrors.INSTANCE);
+            Guard guard = new Guard(retry, StageGate.withoutFreeProbe("IMAGE", new SimpleMeterRegistry()), ERRORS);
+            ImageGenerator images = new OpenAiImageGenerator(client, "gpt-image-2.6-flare", Duration.ofSeconds(10));
+            ImageGenerator guarded = (requestId, prompt, size, quality) -> guard.call(limiter,
+                    () -> images.generate(requestId, prompt, size, quality));
             ImageStage stage = new ImageStage(guarded, "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://x"),
-                    Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
+                    Runnable::run, Clock.systemUTC(), ERRORS, new ImageSize(1024, 1024), "medium");
 
             Failure failure = failure(stage.process(prompt("img-down", "Quito", null)).join());
             assertThat(failure.code()).isEqualTo(ErrorCodes.UPSTREAM_5XX);
@@ -193,7 +200,7 @@ class ImageStageTest {
     void webpAnswersAreStoredAndServedAsWebpWithTheirSizeAndTheRequestsQualityIsSent() throws IOException {
         ImageStage stage = new ImageStage(new OpenAiImageGenerator(client, "gpt-image-2.6-flare", "webp", Optional.of(80),
                 Duration.ofSeconds(10), ImageMemory.UNBOUNDED), "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://images.example/images"),
-                Runnable::run, Clock.systemUTC(), new ImageSize(1024, 1024), "medium");
+                Runnable::run, Clock.systemUTC(), ERRORS, new ImageSize(1024, 1024), "medium");
         PromptCreated input = prompt("img-webp", "Marrakech souk at dusk", "256x128");
         input.getRequest().setQuality("high");
 
@@ -241,7 +248,7 @@ class ImageStageTest {
     @Test
     void bytesThatAreNotAnImageAreAnInvalidAnswer() throws IOException {
         ImageGenerator broken = (id, prompt, size, quality) -> new GeneratedImage("<html>oops</html>".getBytes(), null, "m", null);
-        ImageStage stage = new ImageStage(broken, "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://x"), Runnable::run, Clock.systemUTC(),
+        ImageStage stage = new ImageStage(broken, "gpt-image-2.6-flare", new FileSystemImageStore(dir), ImageLinks.under("http://x"), Runnable::run, Clock.systemUTC(), ERRORS,
                 new ImageSize(1024, 1024), "medium");
 
         assertThat(failure(stage.process(prompt("img-bad", "Paris", null)).join()).code()).isEqualTo(ErrorCodes.INVALID_ANSWER);
@@ -253,7 +260,7 @@ class ImageStageTest {
                 RetryingImageStore.ERRORS, Time.SYSTEM, RandomGenerator.getDefault(), RetryPolicy.Listener.NONE);
         String model = "gpt-image-2.6-flare";
         return new ImageStage(new OpenAiImageGenerator(client, model, Duration.ofSeconds(10)), model,
-                new RetryingImageStore(store, retry), ImageLinks.under("http://x"), Runnable::run, Clock.systemUTC(),
+                new RetryingImageStore(store, retry), ImageLinks.under("http://x"), Runnable::run, Clock.systemUTC(), ERRORS,
                 new ImageSize(1024, 1024), "medium");
     }
 

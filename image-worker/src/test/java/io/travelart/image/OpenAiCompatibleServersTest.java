@@ -1,5 +1,6 @@
 package io.travelart.image;
 
+import io.travelart.image.openai.OpenAiImageGenerator;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
 import io.travelart.devstack.OpenAiSimulator;

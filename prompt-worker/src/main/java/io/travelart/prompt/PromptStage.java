@@ -1,12 +1,12 @@
 package io.travelart.prompt;
 
+import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.engine.KeywordStage;
 import io.travelart.core.engine.Outcome;
-import io.travelart.core.openai.ImageModels;
-import io.travelart.core.openai.ImageProvider;
-import io.travelart.core.openai.OpenAiErrors;
+import io.travelart.core.images.ImageModels;
+import io.travelart.core.images.ImageProvider;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
@@ -32,6 +32,7 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
     private final PromptWriter writer;
     private final Executor executor;
     private final Clock clock;
+    private final ErrorClassifier errors;
     private final int keywordMaxLength;
     private final PromptCheck check;
     private final Moderator moderator;
@@ -42,9 +43,11 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
      * @param moderator  the free check before the paid calls ({@link Moderator#OFF} for none)
      * @param imageProvider the pipeline's image server and {@code imageModel} its model: a request's size and quality must
      *                      be ones it accepts
+     * @param errors     the classifier of the provider's errors, for what the calls throw
      */
     public PromptStage(PromptWriter writer, Moderator moderator, ImageProvider imageProvider, String imageModel, Executor executor,
-                       Clock clock, int keywordMaxLength, int promptMaxLength) {
+                       Clock clock, ErrorClassifier errors, int keywordMaxLength, int promptMaxLength) {
+        this.errors = errors;
         this.writer = writer;
         this.imageProvider = imageProvider;
         this.moderator = moderator;
@@ -101,7 +104,7 @@ public final class PromptStage extends KeywordStage<PromptCreated> {
             }
             written = writer.write(request);
         } catch (RuntimeException e) {
-            return Outcome.failed(OpenAiErrors.INSTANCE.classify(e));
+            return Outcome.failed(errors.classify(e));
         }
         Instant finished = clock.instant();
         return switch (check.check(written.prompt())) {

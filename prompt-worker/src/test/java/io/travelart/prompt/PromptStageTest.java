@@ -33,7 +33,7 @@ class PromptStageTest {
         return request.getKeyword().contains("#flagged") || "#flagged".equals(request.getStyle()) ? List.of("violence") : List.of();
     };
 
-    private final PromptStage stage = new PromptStage(writer, moderator, io.travelart.core.openai.ImageProvider.OPENAI, "gpt-image-2.6-flare", Runnable::run, Clock.systemUTC(), 200, 1200);
+    private final PromptStage stage = new PromptStage(writer, moderator, io.travelart.core.images.ImageProvider.OPENAI, "gpt-image-2.6-flare", Runnable::run, Clock.systemUTC(), new io.travelart.core.openai.OpenAiErrors(Clock.systemUTC()), 200, 1200);
 
     private static KeywordRequested request(String keyword) {
         return KeywordRequested.newBuilder().setRequestId("r-1").setKeyword(keyword).setRequestedAt(Instant.now()).build();

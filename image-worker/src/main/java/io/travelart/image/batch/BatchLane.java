@@ -6,6 +6,7 @@ import io.travelart.core.engine.EngineStats;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.OutputRecords;
 import io.travelart.core.engine.StageGate;
+import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.core.serde.EventSerde;
@@ -14,7 +15,7 @@ import io.travelart.events.ImageReady;
 import io.travelart.events.PromptCreated;
 import io.travelart.image.ImageDefaults;
 import io.travelart.image.ImageOutcomes;
-import io.travelart.image.OpenAiImageGenerator;
+import io.travelart.image.openai.OpenAiImageGenerator;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -60,10 +61,11 @@ public final class BatchLane implements AutoCloseable {
      * @param model    the model batches are drawn with ({@code TRAVELART_BATCH_IMAGE_MODEL}, by default the image model)
      * @param outcomes the image stage's find-or-check-and-store, which makes a line's image an image-ready
      * @param gate     the lane's gate ({@link #STAGE}): a key without the Batch API's scope pauses the lane, not the stage
+     * @param errors   the classifier of the provider's errors, the stage's
      * @param drawNow  the image stage's interactive path, for the fallback when the Batch API refuses the model
      */
     public record Drawing(OpenAiImageGenerator lines, String model, ImageDefaults defaults, ImageOutcomes outcomes, StageGate gate,
-                          Function<PromptCreated, CompletableFuture<Outcome<ImageReady>>> drawNow) {
+                          ErrorClassifier errors, Function<PromptCreated, CompletableFuture<Outcome<ImageReady>>> drawNow) {
     }
 
     private final BatchLaneConfig config;
@@ -97,7 +99,7 @@ public final class BatchLane implements AutoCloseable {
         // The image stage's output path: a batch answer has the headers, trace and failure events of an interactive one.
         OutputRecords outputs = new OutputRecords(StageNames.IMAGE, imageReadyTopic, failedTopic, serde);
         this.transactions = new LaneTransactions(clients.producer(), new EngineStats(metrics.registry(), STAGE));
-        this.calls = new LaneCalls(drawing.gate());
+        this.calls = new LaneCalls(drawing.gate(), drawing.errors());
         this.waiting = new Waiting(config.maxRequests(), config.maxAge());
         this.open = new OpenBatches(clients.batches(), config.batchesTopic(), config.pollInterval(), time, metrics.registry());
         this.refusal = new ModelRefusal(drawing.model(), config.fallbackAfter());

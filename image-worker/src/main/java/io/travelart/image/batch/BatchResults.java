@@ -10,7 +10,7 @@ import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.failure.StageNames;
 import io.travelart.core.metrics.WorkerMetrics;
-import io.travelart.core.openai.ImageModels;
+import io.travelart.core.images.ImageModels;
 import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.events.ImageReady;
 import io.travelart.events.Priorities;

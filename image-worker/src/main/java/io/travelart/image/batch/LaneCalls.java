@@ -1,7 +1,7 @@
 package io.travelart.image.batch;
 
 import io.travelart.core.engine.StageGate;
-import io.travelart.core.openai.OpenAiErrors;
+import io.travelart.core.failure.ErrorClassifier;
 
 import java.util.concurrent.Callable;
 
@@ -14,9 +14,11 @@ import java.util.concurrent.Callable;
 final class LaneCalls {
 
     private final StageGate gate;
+    private final ErrorClassifier errors;
 
-    LaneCalls(StageGate gate) {
+    LaneCalls(StageGate gate, ErrorClassifier errors) {
         this.gate = gate;
+        this.errors = errors;
     }
 
     /**
@@ -41,7 +43,7 @@ final class LaneCalls {
     /** A provider call, watched: its success opens a paused gate, a failure of the worker pauses it. */
     <T> T watched(Callable<T> call) {
         try {
-            return gate.watch(OpenAiErrors.INSTANCE::classify, call);
+            return gate.watch(errors::classify, call);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {

@@ -11,8 +11,8 @@ import com.openai.models.batches.Batch;
 import io.travelart.core.InMemorySchemas;
 import io.travelart.core.VirtualTime;
 import io.travelart.core.engine.EventHeaders;
-import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.StageGate;
+import io.travelart.core.openai.OpenAiErrors;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.metrics.WorkerMetrics;
 import io.travelart.core.serde.EventSerde;
@@ -21,14 +21,14 @@ import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestFailed;
-import io.travelart.image.FileSystemImageStore;
+import io.travelart.image.store.FileSystemImageStore;
 import io.travelart.image.ImageDefaults;
 import io.travelart.image.ImageFormat;
 import io.travelart.image.ImageLinks;
 import io.travelart.image.ImageOutcomes;
 import io.travelart.image.ImageSize;
 import io.travelart.image.ImageStore;
-import io.travelart.image.OpenAiImageGenerator;
+import io.travelart.image.openai.OpenAiImageGenerator;
 import io.travelart.image.StoredImage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -37,7 +37,6 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +51,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -142,7 +140,7 @@ class BatchLaneLoopTest {
         OpenAiImageGenerator lines = new OpenAiImageGenerator(OpenAIOkHttpClient.builder().apiKey("never-used")
                 .baseUrl("http://127.0.0.1:9").build(), "gpt-image-2.6-flare", Duration.ofSeconds(1));
         BatchLane.Drawing drawing = new BatchLane.Drawing(lines, "gpt-image-2.6-flare", new ImageDefaults(new ImageSize(1024, 1024), "medium"),
-                outcomes, gate, input -> {
+                outcomes, gate, new OpenAiErrors(time), input -> {
                     drawnNow.add(input.getRequestId());
                     return CompletableFuture.completedFuture(outcomes.keep(input, new ImageSize(1024, 1024),
                             new io.travelart.image.GeneratedImage(png, null, "gpt-image-2.6-flare", null), 5, Priorities.INTERACTIVE));

@@ -2,9 +2,9 @@ package io.travelart.image.comfyui;
 
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.Settings;
-import io.travelart.core.openai.ImageModels;
-import io.travelart.core.openai.ImageProvider;
-import io.travelart.image.ImageWorkerConfig;
+import io.travelart.core.images.ImageModels;
+import io.travelart.core.images.ImageProvider;
+import io.travelart.image.app.ImageWorkerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

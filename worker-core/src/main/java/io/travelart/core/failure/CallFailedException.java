@@ -1,7 +1,5 @@
 package io.travelart.core.failure;
 
-import io.travelart.core.failure.Failure;
-
 /** A call that failed for good: permanently, or after the retry budget ran out. */
 public final class CallFailedException extends RuntimeException implements Classified {
 

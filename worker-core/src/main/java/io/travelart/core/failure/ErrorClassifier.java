@@ -1,7 +1,5 @@
 package io.travelart.core.failure;
 
-import io.travelart.core.failure.Failure;
-
 import java.time.Duration;
 import java.util.Optional;
 

@@ -24,11 +24,9 @@ import java.util.concurrent.CompletionException;
  */
 public final class OpenAiErrors implements ErrorClassifier {
 
-    /** On the system clock, which a {@code Retry-After} date is measured against. */
-    public static final OpenAiErrors INSTANCE = new OpenAiErrors(Clock.systemUTC());
-
     private final Clock clock;
 
+    /** @param clock the wall clock a {@code Retry-After} date is measured against (the worker's {@code Time}) */
     public OpenAiErrors(Clock clock) {
         this.clock = clock;
     }

@@ -126,14 +126,14 @@ class ModelLifecycleTest {
         simulator.models().shutDownOn("gpt-image-2.6-flare", LocalDate.now(ZoneOffset.UTC));
         Throwable gone = org.assertj.core.api.Assertions.catchThrowable(() -> client.images().generate(
                 com.openai.models.images.ImageGenerateParams.builder().model("gpt-image-2.6-flare").prompt("Rome").build()));
-        assertThat(OpenAiErrors.INSTANCE.classify(gone).code()).isEqualTo(ErrorCodes.MODEL_UNAVAILABLE);
+        assertThat(new OpenAiErrors(java.time.Clock.systemUTC()).classify(gone).code()).isEqualTo(ErrorCodes.MODEL_UNAVAILABLE);
 
         simulator.exhaustQuota(true);
         try {
             simulator.models().shutDownOn("gpt-image-2.6-flare", null);
             Throwable quota = org.assertj.core.api.Assertions.catchThrowable(() -> client.images().generate(
                     com.openai.models.images.ImageGenerateParams.builder().model("gpt-image-2.6-flare").prompt("Rome").build()));
-            assertThat(OpenAiErrors.INSTANCE.classify(quota).code()).isEqualTo(ErrorCodes.QUOTA_EXHAUSTED);
+            assertThat(new OpenAiErrors(java.time.Clock.systemUTC()).classify(quota).code()).isEqualTo(ErrorCodes.QUOTA_EXHAUSTED);
             assertThat(ErrorCodes.belongsToWorker(ErrorCodes.QUOTA_EXHAUSTED)).isTrue();
         } finally {
             simulator.exhaustQuota(false);

@@ -19,6 +19,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /** What the SDK really throws, against the simulator, becomes the right code. */
 class OpenAiErrorsTest {
 
+    private static final OpenAiErrors ERRORS = new OpenAiErrors(java.time.Clock.systemUTC());
+
     private static OpenAiSimulator simulator;
 
     @BeforeAll
@@ -32,7 +34,7 @@ class OpenAiErrorsTest {
     }
 
     private static Failure failureOf(String baseUrl, Duration timeout, String keyword) {
-        return OpenAiErrors.INSTANCE.classify(thrown(baseUrl, timeout, keyword));
+        return ERRORS.classify(thrown(baseUrl, timeout, keyword));
     }
 
     private static Throwable thrown(String baseUrl, Duration timeout, String keyword) {
@@ -53,11 +55,11 @@ class OpenAiErrorsTest {
         try {
             Throwable limited = thrown(simulator.baseUrl(), Duration.ofSeconds(10), "Rome");
             // The simulator sends retry-after-ms: 1000 and Retry-After: 1; the millisecond header wins.
-            assertThat(OpenAiErrors.INSTANCE.retryAfter(limited)).contains(Duration.ofSeconds(1));
+            assertThat(ERRORS.retryAfter(limited)).contains(Duration.ofSeconds(1));
         } finally {
             simulator.settings(SimulatorSettings.instant());
         }
-        assertThat(OpenAiErrors.INSTANCE.retryAfter(new IllegalStateException("not from the provider"))).isEmpty();
+        assertThat(ERRORS.retryAfter(new IllegalStateException("not from the provider"))).isEmpty();
     }
 
     private static Failure failureWith(SimulatorSettings settings) {
