@@ -274,7 +274,7 @@ class KubernetesManifestsTest {
             assertThat(set.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
                     .as("the grace period outlasts TRAVELART_DRAIN_GRACE").isGreaterThan(config.drainGrace().toSeconds());
 
-            // Memory: the request holds the measured peak RSS (README, Performance: the prompt-worker at most 410 MB, the
+            // Memory: the request holds the measured peak RSS (docs/performance.md: the prompt-worker at most 410 MB, the
             // image-worker at most 723 MB with real-size images), and the limit leaves the JVM its heap (the image's
             // MaxRAMPercentage of the limit) plus the 200 MB it was measured to need beside it.
             Quantity request = container.getResources().getRequests().get("memory");

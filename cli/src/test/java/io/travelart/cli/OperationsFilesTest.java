@@ -167,7 +167,7 @@ class OperationsFilesTest {
         JsonNode unitTests = YAML.readTree(dir.resolve("alerts.test.yml").toFile());
         Set<String> tested = new TreeSet<>();
         unitTests.path("tests").forEach(t -> t.path("alert_rule_test").forEach(a -> tested.add(a.path("alertname").asText())));
-        String readme = java.nio.file.Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        String runbook = java.nio.file.Files.readString(Path.of("..", "docs", "operating.md"), StandardCharsets.UTF_8);
         for (JsonNode group : YAML.readTree(dir.resolve("alerts.yml").toFile()).path("groups")) {
             for (JsonNode rule : group.path("rules")) {
                 if (!rule.has("alert")) {
@@ -176,8 +176,8 @@ class OperationsFilesTest {
                 String name = rule.path("alert").asText();
                 assertThat(tested).as("unit tests").contains(name);
                 assertThat(rule.path("annotations").path("summary").asText()).as(name).isNotBlank();
-                assertThat(rule.path("annotations").path("description").asText()).as(name).contains("Runbook: README");
-                assertThat(readme).as("the README's runbook").contains("#### " + name);
+                assertThat(rule.path("annotations").path("description").asText()).as(name).contains("Runbook: docs/operating.md");
+                assertThat(runbook).as("the runbook in docs/operating.md").contains("#### " + name);
             }
         }
     }

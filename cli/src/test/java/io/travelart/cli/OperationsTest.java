@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The workers as operators run them, each in its own process with JSON logs and secrets in its
- * environment: health endpoints, every metric of the README's table non-zero after a run with retries and
+ * environment: health endpoints, every metric of docs/metrics.md's table non-zero after a run with retries and
  * rate limits, trace and CloudEvents headers on the events, the request id on every log line about a
  * request, and no secret in any log line.
  */
@@ -110,8 +110,8 @@ class OperationsTest {
             samples(get(port, "/metrics").body()).forEach((name, value) -> highest.merge(name, value, Math::max));
         }
 
-        List<String> table = readmeMetrics();
-        assertThat(table).as("metrics listed in the README").hasSizeGreaterThan(10);
+        List<String> table = documentedMetrics();
+        assertThat(table).as("metrics listed in docs/metrics.md").hasSizeGreaterThan(10);
         for (String metric : table) {
             String base = metric.replace('.', '_');
             assertThat(highest.entrySet()).as("a sample of %s (%s*) above zero", metric, base)
@@ -120,7 +120,7 @@ class OperationsTest {
                         assertThat(e.getValue()).isPositive();
                     });
         }
-        System.out.printf("operations: %d metrics of the README table above zero; e.g. retries %s, cost %s USD%n", table.size(),
+        System.out.printf("operations: %d metrics of the docs/metrics.md table above zero; e.g. retries %s, cost %s USD%n", table.size(),
                 highest.get("travelart_retries_total"), highest.get("travelart_cost_estimated_usd_total"));
 
         checkHeaders(ids.subList(0, 30));
@@ -230,12 +230,12 @@ class OperationsTest {
         return values;
     }
 
-    /** The metric names in the README's metrics table (first column, in backticks), not those zero in a healthy run. */
-    static List<String> readmeMetrics() throws IOException {
-        Path readme = Path.of("..", "README.md");
+    /** The metric names in docs/metrics.md's table (first column, in backticks), not those zero in a healthy run. */
+    static List<String> documentedMetrics() throws IOException {
+        Path readme = Path.of("..", "docs", "metrics.md");
         String text = Files.readString(readme, StandardCharsets.UTF_8);
         int start = text.indexOf("## Metrics");
-        assertThat(start).as("README has a Metrics section").isNotNegative();
+        assertThat(start).as("docs/metrics.md has a Metrics section").isNotNegative();
         List<String> names = new ArrayList<>();
         int end = text.indexOf("Also there, but zero in a healthy run", start);
         Matcher m = Pattern.compile("(?m)^\\| `([a-z0-9_.]+)`").matcher(text.substring(start, end));

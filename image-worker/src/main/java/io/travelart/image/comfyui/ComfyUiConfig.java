@@ -86,7 +86,7 @@ public record ComfyUiConfig(URI url, Workflow workflow, String negativePrompt, D
         }
     }
 
-    /** The SDXL text-to-image workflow that ships with the image-worker (README: "Stable Diffusion on your own GPUs"). */
+    /** The SDXL text-to-image workflow that ships with the image-worker (docs/backends.md). */
     public static Workflow builtIn() {
         try (InputStream in = ComfyUiConfig.class.getClassLoader().getResourceAsStream(BUILT_IN_WORKFLOW)) {
             if (in == null) {

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Coverage-guided fuzzing (Jazzer) of what the image-worker parses from outside: image headers from a provider and
  * a ComfyUI workflow file (a Batch API output line: {@code BatchLineFuzzTest}). {@code mvn verify} replays the committed corpus
- * ({@code src/test/resources/io/travelart/image/fuzz/ImageWorkerFuzzTestInputs/}); the README says how to fuzz.
+ * ({@code src/test/resources/io/travelart/image/fuzz/ImageWorkerFuzzTestInputs/}); docs/testing.md says how to fuzz.
  */
 class ImageWorkerFuzzTest {
 

@@ -27,6 +27,8 @@ public final class Settings {
     private final Map<String, String> values;
     /** The names a program looked up: what it reads, so a deployment file can be checked against it. */
     private final Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The default each name was read with, as a person writes it: what the configuration reference shows. */
+    private final Map<String, String> defaults = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Settings(Map<String, String> values) {
         this.values = Map.copyOf(values);
@@ -75,6 +77,9 @@ public final class Settings {
     }
 
     public String string(String name, String defaultValue) {
+        if (defaultValue != null) {
+            defaults.putIfAbsent(name, defaultValue);
+        }
         return optional(name).orElse(defaultValue);
     }
 
@@ -130,6 +135,9 @@ public final class Settings {
 
     private <T> T parse(String name, T defaultValue, Function<String, T> parser,
                         java.util.function.Predicate<T> valid, String accepted) {
+        if (defaultValue != null) {
+            defaults.putIfAbsent(name, defaultValue instanceof Duration d ? format(d) : String.valueOf(defaultValue));
+        }
         Optional<String> raw = optional(name);
         if (raw.isEmpty()) {
             return defaultValue;
@@ -159,6 +167,21 @@ public final class Settings {
             }
         });
         return result;
+    }
+
+    /** The defaults of the names read with one, written as a setting would be ({@code 30s}, {@code 16}, {@code true}). */
+    public Map<String, String> defaultsRead() {
+        return Map.copyOf(defaults);
+    }
+
+    /** A duration in the largest unit that writes it whole: {@code 250ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1d}. */
+    static String format(Duration duration) {
+        long ms = duration.toMillis();
+        if (ms == 0 || ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        return s % 86400 == 0 ? s / 86400 + "d" : s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 
     /** Every name looked up so far; a prefix passed to {@link #withPrefix} appears as {@code PREFIX*}. */

@@ -92,7 +92,7 @@ public record EngineClients(Consumer<byte[], byte[]> consumer, Producer<String, 
         // Batches of 256 KB, not 16 KB: a commit waits until every record of its transaction is written, and
         // with one request in flight a transaction of 700 records took 17 requests in a row (sleep bench: 0.23-0.31
         // of the bound with 16 KB, 0.39-0.41 with 256 KB).
-        // (Measured with travelart bench --processor noop|sleep; see the README's Performance section.)
+        // (Measured with travelart bench --processor noop|sleep; see docs/performance.md.)
         Map<String, Object> defaults = Map.of(
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000",
                 ProducerConfig.LINGER_MS_CONFIG, "2",

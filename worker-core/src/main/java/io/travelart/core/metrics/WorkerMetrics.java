@@ -25,7 +25,7 @@ import java.util.function.Supplier;
 
 /**
  * The meters a worker publishes, named in Micrometer's dotted style (Prometheus shows
- * {@code travelart.api.call.duration} as {@code travelart_api_call_duration_seconds}). The README's
+ * {@code travelart.api.call.duration} as {@code travelart_api_call_duration_seconds}). docs/metrics.md's
  * metrics table lists them; the stage engine adds its own (records, calls in flight, transactions) and
  * the Kafka clients' through the same registry.
  */

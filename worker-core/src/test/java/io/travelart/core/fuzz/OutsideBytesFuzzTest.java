@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Coverage-guided fuzzing (Jazzer) of what worker-core parses from outside: event records and commit metadata.
  * {@code mvn verify} replays the committed corpus ({@code src/test/resources/io/travelart/core/fuzz/OutsideBytesFuzzTestInputs/})
  * in regression mode; {@code JAZZER_FUZZ=1 mvn test -pl worker-core -Dtest=OutsideBytesFuzzTest#METHOD} fuzzes one target
- * (the README says more).
+ * (docs/testing.md says more).
  */
 class OutsideBytesFuzzTest {
 
