@@ -45,11 +45,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-in-flight", defaultValue = "64", description = "Calls in flight per worker. Default: ${DEFAULT-VALUE}.")
     int maxInFlight;
 
-    @Option(names = "--chat-latency", defaultValue = "1s", converter = DemoCommand.DurationConverter.class,
+    @Option(names = "--chat-latency", defaultValue = "1s", converter = DurationConverter.class,
             description = "Simulated chat completion time. Default: ${DEFAULT-VALUE}.")
     Duration chatLatency;
 
-    @Option(names = "--image-latency", defaultValue = "1s", converter = DemoCommand.DurationConverter.class,
+    @Option(names = "--image-latency", defaultValue = "1s", converter = DurationConverter.class,
             description = "Simulated image generation time. Default: ${DEFAULT-VALUE}.")
     Duration imageLatency;
 
@@ -71,11 +71,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--processor", defaultValue = "openai", description = "openai, noop or sleep. Default: ${DEFAULT-VALUE}.")
     Processor processor;
 
-    @Option(names = "--processing-time", defaultValue = "5ms", converter = DemoCommand.DurationConverter.class,
+    @Option(names = "--processing-time", defaultValue = "5ms", converter = DurationConverter.class,
             description = "With --processor sleep: each record takes a random time from 0 to this. Default: ${DEFAULT-VALUE}.")
     Duration processingTime;
 
-    @Option(names = "--commit-interval", converter = DemoCommand.DurationConverter.class,
+    @Option(names = "--commit-interval", converter = DurationConverter.class,
             description = "The workers' TRAVELART_COMMIT_INTERVAL (the engine's with noop or sleep). Default: the workers' default.")
     Duration commitInterval;
 
@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
             + "the interactive requests' and a batch row says how long the batch ones took. Default: ${DEFAULT-VALUE}.")
     double batchShare;
 
-    @Option(names = "--batch-max-age", defaultValue = "2s", converter = DemoCommand.DurationConverter.class,
+    @Option(names = "--batch-max-age", defaultValue = "2s", converter = DurationConverter.class,
             description = "With --batch-share: how long the batch lane gathers before it submits a batch smaller than 500 "
                     + "(TRAVELART_BATCH_MAX_AGE); a longer age makes full batches of 500. Default: ${DEFAULT-VALUE}.")
     Duration batchMaxAge;
@@ -113,12 +113,12 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true, "UTF-8");
         PrintStream progress = json ? System.err : out;
         Path runDir = dataDir.resolve("bench");
-        DemoCommand.deleteRecursively(runDir);
+        Directories.deleteRecursively(runDir);
         String machine = Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
         if (processor == Processor.openai) {
             var options = new PipelineBench.Options(requests, warmup, partitions, chatLatency, imageLatency, jitter, maxInFlight,
                     imagesPerMinute, rate, workerHeap, Optional.ofNullable(commitInterval), runDir, batchShare, batchMaxAge,
-                    imageDetail.equals("plain") ? io.travelart.devstack.ImageDetail.PLAIN : io.travelart.devstack.ImageDetail.REALISTIC);
+                    imageDetail.equals("plain") ? io.travelart.devstack.image.ImageDetail.PLAIN : io.travelart.devstack.image.ImageDetail.REALISTIC);
             PipelineBench.Result result = new PipelineBench(options, progress).run();
             if (json) {
                 out.println(json(pipelineJson(result, machine)));

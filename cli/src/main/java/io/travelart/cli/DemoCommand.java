@@ -5,16 +5,16 @@ import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.openai.OpenAiConfig;
 import io.travelart.core.images.ImageProvider;
-import io.travelart.devstack.ComfyUiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.comfyui.ComfyUiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.image.comfyui.ComfyUiConfig;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import io.travelart.events.RequestFailed;
 import io.travelart.gallery.Gallery;
-import io.travelart.gallery.RequestResult;
-import io.travelart.gallery.ResultWatcher;
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import io.travelart.image.app.ImageWorkerConfig;
 import io.travelart.prompt.app.PromptWorkerConfig;
 import picocli.CommandLine.Command;
@@ -26,18 +26,14 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs the whole pipeline on this machine: Kafka, the schema registry, both workers, and the OpenAI "
@@ -95,6 +91,10 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Where the demo's calls go: the real API or the simulator, OpenAI's images or ComfyUI, and the workers' settings. */
+    private record Choice(boolean realApi, boolean comfyUiSimulator, Map<String, String> overrides) {
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -103,8 +103,54 @@ final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--priority '" + priority + "' is not one of " + String.join(", ", Priorities.ALL));
         }
         List<String> chosen = keywords == null || keywords.isEmpty() ? DEFAULT_KEYWORDS : keywords;
-
         Map<String, String> env = System.getenv();
+        Choice choice = choose(env, progress);
+        PriceTable prices = WorkerConfig.prices(Settings.of(env));
+        progress.println("Starting Kafka, the schema registry and both workers...");
+        progress.flush();
+
+        Path runDir = dataDir.resolve("demo");
+        Directories.deleteRecursively(runDir.resolve("kafka"));
+        long started = System.nanoTime();
+        Optional<UntilStopped> stop = gallery ? Optional.of(UntilStopped.install()) : Optional.empty();
+        // The gallery's Ctrl-C waits for everything else to close, so it closes last; the ComfyUI simulator outlives the workers.
+        try (Closing stopLast = () -> stop.ifPresent(UntilStopped::close);
+             Closing comfy = startComfyUi(choice);
+             LocalPipeline pipeline = LocalPipeline.start(runDir, partitions,
+                     choice.realApi() ? Optional.empty() : Optional.of(SimulatorSettings.defaults()), choice.overrides());
+             ResultWatcher watcher = pipeline.watcher(false);
+             RequestPublisher publisher = pipeline.publisher()) {
+            progress.printf("Stack up in %.1f s (metrics and health: %s). Publishing %d keyword%s to %s...%n", seconds(started),
+                    pipeline.managementUrls().values().stream().sorted().collect(java.util.stream.Collectors.joining(", ")),
+                    chosen.size(), chosen.size() == 1 ? "" : "s", pipeline.topics().keywordRequested());
+            progress.flush();
+            Map<String, String> keywordById = publish(publisher, chosen);
+            Map<String, RequestResult> results = collect(watcher, keywordById, progress, out, prices);
+            if (!json) {
+                printSummary(out, keywordById, results, prices);
+            }
+            if (metrics) {
+                printMetrics(progress, pipeline);
+            }
+            stop.ifPresent(until -> serveGallery(progress, pipeline, prices, until));
+            long missing = keywordById.size() - results.size();
+            if (missing > 0) {
+                spec.commandLine().getErr().printf("travelart: %d request%s did not finish within %s%n", missing,
+                        missing == 1 ? "" : "s", timeout);
+            }
+            boolean allReady = missing == 0 && results.values().stream().allMatch(r -> r instanceof RequestResult.Ready);
+            return allReady ? 0 : 1;
+        }
+    }
+
+    /** What closes at the end of the demo, without a checked exception. */
+    private interface Closing extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** The API, the image server and the workers' settings, said on the progress stream. */
+    private Choice choose(Map<String, String> env, PrintWriter progress) {
         boolean realApi = !forceSimulator && env.get("OPENAI_API_KEY") != null && !env.get("OPENAI_API_KEY").isBlank();
         Map<String, String> overrides = new HashMap<>();
         env.forEach((k, v) -> {
@@ -121,7 +167,6 @@ final class DemoCommand implements Callable<Integer> {
             overrides.putIfAbsent("TRAVELART_BATCH_MAX_AGE", "2s");
             overrides.putIfAbsent("TRAVELART_BATCH_POLL_INTERVAL", "500ms");
         }
-        PriceTable prices = WorkerConfig.prices(Settings.of(env));
         boolean comfyUi = switch (imageProvider) {
             case "openai" -> false;
             case "comfyui" -> true;
@@ -137,65 +182,43 @@ final class DemoCommand implements Callable<Integer> {
                 : env.getOrDefault("TRAVELART_IMAGE_MODEL", ImageWorkerConfig.DEFAULT_IMAGE_MODEL);
         progress.println("Models: chat " + env.getOrDefault("TRAVELART_CHAT_MODEL", PromptWorkerConfig.DEFAULT_CHAT_MODEL)
                 + ", image " + imageModel);
-        progress.println("Starting Kafka, the schema registry and both workers...");
-        progress.flush();
+        return new Choice(realApi, comfyUiSimulator, overrides);
+    }
 
-        Path runDir = dataDir.resolve("demo");
-        deleteRecursively(runDir.resolve("kafka"));
-        long started = System.nanoTime();
-        try (UntilStopped stop = gallery ? UntilStopped.install() : null;
-             ComfyUiSimulator comfy = comfyUiSimulator ? startComfyUi(overrides) : null;
-             LocalPipeline pipeline = LocalPipeline.start(runDir, partitions,
-                realApi ? Optional.empty() : Optional.of(SimulatorSettings.defaults()), overrides);
-             ResultWatcher watcher = pipeline.watcher(false);
-             RequestPublisher publisher = pipeline.publisher()) {
-            progress.printf("Stack up in %.1f s (metrics and health: %s). Publishing %d keyword%s to %s...%n", seconds(started),
-                    pipeline.managementUrls().values().stream().sorted().collect(java.util.stream.Collectors.joining(", ")),
-                    chosen.size(), chosen.size() == 1 ? "" : "s", pipeline.topics().keywordRequested());
-            progress.flush();
+    /** Publishes a request per keyword; returns each request id's keyword, in order. */
+    private Map<String, String> publish(RequestPublisher publisher, List<String> chosen) {
+        Map<String, String> keywordById = new LinkedHashMap<>();
+        for (String keyword : chosen) {
+            KeywordRequested request = RequestPublisher.request(keyword, style, null, null, "travelart-demo");
+            request.setPriority(priority);
+            publisher.publish(request);
+            keywordById.put(request.getRequestId(), keyword);
+        }
+        return keywordById;
+    }
 
-            Map<String, String> keywordById = new LinkedHashMap<>();
-            for (String keyword : chosen) {
-                KeywordRequested request = RequestPublisher.request(keyword, style, null, null, "travelart-demo");
-                request.setPriority(priority);
-                publisher.publish(request);
-                keywordById.put(request.getRequestId(), keyword);
-            }
-            long published = System.nanoTime();
-            Map<String, RequestResult> results = new LinkedHashMap<>();
-            long deadline = published + timeout.toNanos();
-            while (results.size() < keywordById.size() && System.nanoTime() < deadline) {
-                for (RequestResult result : watcher.poll(Duration.ofMillis(200))) {
-                    if (keywordById.containsKey(result.requestId()) && !results.containsKey(result.requestId())) {
-                        results.put(result.requestId(), result);
-                        progress.printf("[%d/%d] %-6s %s (%.1f s)%n", results.size(), keywordById.size(),
-                                result instanceof RequestResult.Ready ? "ready" : "failed",
-                                keywordById.get(result.requestId()), seconds(published));
-                        progress.flush();
-                        if (json) {
-                            out.println(ResultView.json(result, keywordById.get(result.requestId()), imageFile(result), prices));
-                            out.flush();
-                        }
+    /** Each request's result as it comes, with a progress line (and its JSON line), until all are in or the timeout. */
+    private Map<String, RequestResult> collect(ResultWatcher watcher, Map<String, String> keywordById, PrintWriter progress,
+                                               PrintWriter out, PriceTable prices) {
+        long published = System.nanoTime();
+        Map<String, RequestResult> results = new LinkedHashMap<>();
+        long deadline = published + timeout.toNanos();
+        while (results.size() < keywordById.size() && System.nanoTime() < deadline) {
+            for (RequestResult result : watcher.poll(Duration.ofMillis(200))) {
+                if (keywordById.containsKey(result.requestId()) && !results.containsKey(result.requestId())) {
+                    results.put(result.requestId(), result);
+                    progress.printf("[%d/%d] %-6s %s (%.1f s)%n", results.size(), keywordById.size(),
+                            result instanceof RequestResult.Ready ? "ready" : "failed",
+                            keywordById.get(result.requestId()), seconds(published));
+                    progress.flush();
+                    if (json) {
+                        out.println(ResultView.json(result, keywordById.get(result.requestId()), imageFile(result), prices));
+                        out.flush();
                     }
                 }
             }
-            if (!json) {
-                printSummary(out, pipeline, keywordById, results, prices);
-            }
-            if (metrics) {
-                printMetrics(progress, pipeline);
-            }
-            if (gallery) {
-                serveGallery(progress, pipeline, prices, stop);
-            }
-            long missing = keywordById.size() - results.size();
-            if (missing > 0) {
-                spec.commandLine().getErr().printf("travelart: %d request%s did not finish within %s%n", missing,
-                        missing == 1 ? "" : "s", timeout);
-            }
-            boolean allReady = missing == 0 && results.values().stream().allMatch(r -> r instanceof RequestResult.Ready);
-            return allReady ? 0 : 1;
         }
+        return results;
     }
 
     /** Serves the gallery on the demo's stack until Ctrl-C, saying where it is and how to add keywords. */
@@ -217,7 +240,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void printSummary(PrintWriter out, LocalPipeline pipeline, Map<String, String> keywordById,
+    private static void printSummary(PrintWriter out, Map<String, String> keywordById,
                                      Map<String, RequestResult> results, PriceTable prices) {
         out.println();
         for (Map.Entry<String, String> entry : keywordById.entrySet()) {
@@ -280,31 +303,14 @@ final class DemoCommand implements Callable<Integer> {
         return (System.nanoTime() - sinceNanos) / 1e9;
     }
 
-    static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
+    /** The built-in ComfyUI simulator when the demo draws with it (its URL goes into the workers' settings); else nothing. */
+    private static Closing startComfyUi(Choice choice) {
+        if (!choice.comfyUiSimulator()) {
+            return () -> { };
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            return io.travelart.core.config.Settings.parseDuration(value);
-        }
-    }
-
-    /** The built-in ComfyUI simulator, for the demo's image-worker (its URL goes into the workers' settings). */
-    private static ComfyUiSimulator startComfyUi(Map<String, String> overrides) {
         ComfyUiSimulator simulator = ComfyUiSimulator.start(ComfyUiSimulator.Settings.defaults());
-        overrides.put("TRAVELART_COMFYUI_URL", simulator.baseUrl());
-        return simulator;
+        choice.overrides().put("TRAVELART_COMFYUI_URL", simulator.baseUrl());
+        return simulator::close;
     }
 
     /** The model file the configured (or built-in) workflow loads, as the image-worker names it. */

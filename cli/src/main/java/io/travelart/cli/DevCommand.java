@@ -7,8 +7,8 @@ import io.travelart.core.config.Topics;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.devstack.DevStack;
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -82,7 +82,7 @@ final class DevCommand {
             Path stackDir = dataDir.resolve("dev");
             Files.createDirectories(stackDir);
             // A fresh broker each time: ports are new on every start, and stale topics would confuse.
-            DemoCommand.deleteRecursively(stackDir.resolve("kafka"));
+            Directories.deleteRecursively(stackDir.resolve("kafka"));
             out.println("Starting Kafka, the schema registry and the OpenAI simulator...");
             out.flush();
             DevStack stack = DevStack.start(stackDir, Optional.of(SimulatorSettings.defaults()));

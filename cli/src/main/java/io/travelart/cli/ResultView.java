@@ -1,6 +1,6 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.RequestResult;
+import io.travelart.core.results.RequestResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.travelart.core.metrics.PriceTable;

@@ -1,12 +1,12 @@
 package io.travelart.cli;
 
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.OpenAiSimulator.Endpoint;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.OpenAiSimulator.Endpoint;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
-import io.travelart.gallery.RequestResult;
-import io.travelart.gallery.ResultWatcher;
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import io.travelart.image.app.ImageWorkerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

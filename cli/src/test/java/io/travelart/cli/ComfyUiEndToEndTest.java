@@ -1,7 +1,7 @@
 package io.travelart.cli;
 
-import io.travelart.devstack.ComfyUiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.comfyui.ComfyUiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;

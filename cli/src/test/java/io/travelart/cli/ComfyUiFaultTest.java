@@ -2,8 +2,8 @@ package io.travelart.cli;
 
 import io.travelart.cli.bench.WorkerProcess;
 import io.travelart.core.failure.ErrorCodes;
-import io.travelart.devstack.ComfyUiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.comfyui.ComfyUiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.events.RequestFailed;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

@@ -1,7 +1,7 @@
 package io.travelart.cli;
 
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.devstack.Stack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

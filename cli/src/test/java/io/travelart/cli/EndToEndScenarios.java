@@ -2,13 +2,13 @@ package io.travelart.cli;
 
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.StageNames;
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.RequestFailed;
-import io.travelart.gallery.RequestResult;
-import io.travelart.gallery.ResultWatcher;
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import io.travelart.image.store.FileSystemImageStore;
 import org.junit.jupiter.api.Test;
 

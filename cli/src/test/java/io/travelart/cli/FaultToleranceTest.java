@@ -2,9 +2,9 @@ package io.travelart.cli;
 
 import io.travelart.cli.bench.WorkerProcess;
 import io.travelart.core.failure.ErrorCodes;
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.OpenAiSimulator.Endpoint;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.OpenAiSimulator.Endpoint;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.events.Priorities;
 import io.travelart.events.RequestFailed;
 import io.travelart.image.store.FileSystemImageStore;

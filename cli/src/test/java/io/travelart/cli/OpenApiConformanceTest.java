@@ -1,6 +1,6 @@
 package io.travelart.cli;
 
-import io.travelart.gallery.ResultWatcher;
+import io.travelart.core.results.ResultWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -9,8 +9,8 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.image.ImageMemory;
 import io.travelart.image.ImageSize;
 import io.travelart.image.openai.OpenAiImageGenerator;

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.travelart.cli.bench.WorkerProcess;
-import io.travelart.devstack.Ports;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.process.Ports;
+import io.travelart.devstack.openai.SimulatorSettings;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

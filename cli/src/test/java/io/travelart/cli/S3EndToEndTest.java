@@ -1,12 +1,12 @@
 package io.travelart.cli;
 
-import io.travelart.devstack.OpenAiSimulator.Endpoint;
-import io.travelart.devstack.S3MockServer;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator.Endpoint;
+import io.travelart.devstack.s3.S3MockServer;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
-import io.travelart.gallery.RequestResult;
-import io.travelart.gallery.ResultWatcher;
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -129,7 +129,7 @@ class S3EndToEndTest extends EndToEndScenarios {
         }
     }
 
-    private static long billed(io.travelart.devstack.OpenAiSimulator simulator, List<String> ids) {
+    private static long billed(io.travelart.devstack.openai.OpenAiSimulator simulator, List<String> ids) {
         return ids.stream().filter(id -> simulator.billed(Endpoint.IMAGES, id) > 0).count();
     }
 

@@ -1,6 +1,6 @@
 package io.travelart.cli;
 
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.SimulatorSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,8 +2,8 @@ package io.travelart.cli;
 
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.registry.SchemaRegistryClient;
-import io.travelart.gallery.RequestResult;
-import io.travelart.gallery.ResultWatcher;
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package io.travelart.cli;
 
 import io.travelart.core.failure.ErrorCodes;
-import io.travelart.devstack.OpenAiSimulator;
+import io.travelart.devstack.openai.OpenAiSimulator;
 import io.travelart.events.KeywordRequested;
-import io.travelart.gallery.RequestResult;
-import io.travelart.gallery.ResultWatcher;
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import io.travelart.image.app.ImageWorker;
 import io.travelart.prompt.app.PromptWorker;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.travelart.devstack;
 
+import io.travelart.devstack.process.ChildJvm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

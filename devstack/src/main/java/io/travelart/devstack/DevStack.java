@@ -1,5 +1,8 @@
 package io.travelart.devstack;
 
+import io.travelart.devstack.kafka.EmbeddedKafka;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import java.nio.file.Path;
 import java.util.Optional;
 

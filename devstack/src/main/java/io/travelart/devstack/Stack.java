@@ -1,5 +1,6 @@
 package io.travelart.devstack;
 
+import io.travelart.devstack.openai.OpenAiSimulator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

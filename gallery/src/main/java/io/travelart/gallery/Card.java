@@ -1,5 +1,6 @@
 package io.travelart.gallery;
 
+import io.travelart.core.results.RequestResult;
 import io.travelart.events.ImageReady;
 import io.travelart.events.RequestFailed;
 

@@ -1,5 +1,7 @@
 package io.travelart.gallery;
 
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
 import io.travelart.core.metrics.PriceTable;

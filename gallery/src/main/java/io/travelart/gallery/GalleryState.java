@@ -1,5 +1,6 @@
 package io.travelart.gallery;
 
+import io.travelart.core.results.RequestResult;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -6,7 +6,6 @@ import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -4,7 +4,7 @@ import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.devstack.ApicurioRegistry;
-import io.travelart.devstack.EmbeddedKafka;
+import io.travelart.devstack.kafka.EmbeddedKafka;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -7,8 +7,8 @@ import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.devstack.DevStack;
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
@@ -51,7 +51,7 @@ public final class PipelineBench {
     public record Options(int requests, int warmup, int partitions, Duration chatLatency, Duration imageLatency, double jitter,
                           int maxInFlight, int imagesPerMinute, double publishRate, String workerHeap,
                           Optional<Duration> commitInterval, Path dataDir, double batchShare, Duration batchMaxAge,
-                          io.travelart.devstack.ImageDetail imageDetail) {
+                          io.travelart.devstack.image.ImageDetail imageDetail) {
 
         /** Whether request i of a run is one of priority batch: every request whose share crosses a whole number. */
         boolean batch(int i) {

@@ -3,7 +3,7 @@ package io.travelart.image.comfyui;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.time.Time;
-import io.travelart.devstack.ComfyUiSimulator;
+import io.travelart.devstack.comfyui.ComfyUiSimulator;
 import io.travelart.image.GeneratedImage;
 import io.travelart.image.ImageSize;
 import org.junit.jupiter.api.AfterEach;

@@ -11,8 +11,8 @@ import io.travelart.core.time.Time;
 import io.travelart.core.openai.OpenAiClients;
 import io.travelart.core.openai.OpenAiConfig;
 import io.travelart.core.openai.OpenAiErrors;
-import io.travelart.devstack.OpenAiSimulator;
-import io.travelart.devstack.SimulatorSettings;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -4,7 +4,7 @@ import io.travelart.image.ImageFormat;
 import io.travelart.image.StoredImage;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.Settings;
-import io.travelart.devstack.S3MockServer;
+import io.travelart.devstack.s3.S3MockServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,6 @@ import io.travelart.core.time.Time;
 import io.travelart.core.failure.ErrorCodes;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.Callable;
 
 /**

@@ -1,0 +1,86 @@
+package io.travelart.core.results;
+
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.Topics;
+import io.travelart.core.serde.DecodeException;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.events.ImageReady;
+import io.travelart.events.RequestFailed;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Reads the pipeline's final events (image-ready and request-failed) as a subscriber would:
+ * committed records only. It assigns itself every partition instead of joining a consumer group, so
+ * it never moves anyone's offsets and its starting point is fixed when it is constructed.
+ */
+public final class ResultWatcher implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final EventSerde serde;
+    private final Topics topics;
+    private final Consumer<String> undecodable;
+
+    /**
+     * @param fromBeginning read what is already there too, else only what comes after construction
+     * @param undecodable   told about records that are not our events, which are skipped
+     */
+    public ResultWatcher(KafkaConfig kafka, EventSerde serde, Topics topics, boolean fromBeginning, Consumer<String> undecodable) {
+        this.serde = serde;
+        this.topics = topics;
+        this.undecodable = undecodable;
+        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(topics.imageReady(), topics.requestFailed())) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(15))
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        consumer.assign(partitions);
+        if (fromBeginning) {
+            consumer.seekToBeginning(partitions);
+        } else {
+            consumer.seekToEnd(partitions);
+        }
+        // Seeks are lazy; resolving the positions now makes "from now on" mean now.
+        partitions.forEach(consumer::position);
+    }
+
+    public List<RequestResult> poll(Duration timeout) {
+        List<RequestResult> results = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+            try {
+                if (record.topic().equals(topics.imageReady())) {
+                    results.add(new RequestResult.Ready(serde.deserialize(record.value(), ImageReady.class)));
+                } else {
+                    results.add(new RequestResult.Failed(serde.deserialize(record.value(), RequestFailed.class)));
+                }
+            } catch (DecodeException e) {
+                undecodable.accept(record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + e.getMessage());
+            }
+        }
+        return results;
+    }
+
+    /** Makes a {@link #poll} in progress, or the next one, throw {@code WakeupException}; safe from any thread. */
+    public void wakeup() {
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(2));
+    }
+}
