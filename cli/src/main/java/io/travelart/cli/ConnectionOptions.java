@@ -75,10 +75,10 @@ public final class ConnectionOptions {
     }
 
     /** {@code KEY=value} lines that both this command and a shell ({@code set -a; . dev.env}) can read. */
-    static final class DevEnvFile {
+    public static final class DevEnvFile {
         static final String NAME = "dev.env";
 
-        static Map<String, String> read(Path file) {
+        public static Map<String, String> read(Path file) {
             Map<String, String> values = new HashMap<>();
             if (!Files.isRegularFile(file)) {
                 return values;

@@ -1,5 +1,7 @@
 package io.travelart.cli;
 
+import io.travelart.cli.local.LocalPipeline;
+import io.travelart.cli.records.RequestPublisher;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.metrics.PriceTable;

@@ -27,12 +27,12 @@ import java.util.concurrent.CountDownLatch;
 
 @Command(name = "dev", description = "The embedded development stack.", subcommands = {DevCommand.Up.class, DevCommand.Simulator.class},
         mixinStandardHelpOptions = true)
-final class DevCommand {
+public final class DevCommand {
 
     @Command(name = "up", mixinStandardHelpOptions = true,
             description = "Starts Kafka, the schema registry and the OpenAI simulator on 127.0.0.1 and keeps them up until Ctrl-C. "
                     + "Writes their addresses to DATA-DIR/dev.env for the worker jars and other clients.")
-    static final class Up implements Callable<Integer> {
+    public static final class Up implements Callable<Integer> {
 
         @Option(names = "--data-dir", defaultValue = "travelart-data", description = "Default: ${DEFAULT-VALUE}.")
         Path dataDir;
@@ -78,7 +78,7 @@ final class DevCommand {
          * Starts the stack under {@code dataDir/dev}, creates the topics ({@code partitions} 0: none), registers the
          * schemas, writes {@code dataDir/dev.env} and prints the addresses.
          */
-        static DevStack bringUp(Path dataDir, int partitions, PrintWriter out) throws IOException {
+        public static DevStack bringUp(Path dataDir, int partitions, PrintWriter out) throws IOException {
             Path stackDir = dataDir.resolve("dev");
             Files.createDirectories(stackDir);
             // A fresh broker each time: ports are new on every start, and stale topics would confuse.
@@ -115,7 +115,7 @@ final class DevCommand {
     @Command(name = "simulator", mixinStandardHelpOptions = true,
             description = "Runs the OpenAI-compatible simulator alone until stopped (Ctrl-C or SIGTERM), e.g. as the "
                     + "docker-compose 'simulator' profile does. Workers use it with OPENAI_BASE_URL=http://HOST:PORT/v1 and any OPENAI_API_KEY.")
-    static final class Simulator implements Callable<Integer> {
+    public static final class Simulator implements Callable<Integer> {
 
         @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (0.0.0.0 in a container). Default: ${DEFAULT-VALUE}.")
         String host;

@@ -1,6 +1,7 @@
 package io.travelart.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.travelart.cli.records.FailedRequests;
 import io.travelart.core.config.Settings;
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;

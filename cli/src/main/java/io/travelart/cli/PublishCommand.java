@@ -1,5 +1,6 @@
 package io.travelart.cli;
 
+import io.travelart.cli.records.RequestPublisher;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.images.ImageModels;
 import io.travelart.events.KeywordRequested;

@@ -1,6 +1,9 @@
 package io.travelart.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.travelart.cli.records.CommittedRecords;
+import io.travelart.cli.records.FailedRequests;
+import io.travelart.cli.records.ReplayPlan;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.time.Time;

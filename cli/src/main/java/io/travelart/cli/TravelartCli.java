@@ -26,7 +26,7 @@ public final class TravelartCli {
     }
 
     /** Bad arguments exit 2 (picocli's default); a stack that cannot be used exits 1 with one line. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new TravelartCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException || e instanceof KafkaSetupException || e instanceof RegistryException

@@ -18,7 +18,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -26,29 +29,58 @@ import java.util.Properties;
  * 127.0.0.1 only. Kafka's own KafkaClusterTestKit binds every interface, so we start
  * {@link KafkaRaftServer} ourselves after formatting the storage like {@code kafka-storage format}.
  * Started again on the same data directory and port it keeps its topics and offsets.
+ *
+ * <p>Secured ({@link Secured}), it is what a managed cluster is to its clients: one {@code SASL_SSL} listener (TLS with
+ * the given key store; SCRAM-SHA-512 users made when the storage is formatted, and PLAIN users), and Kafka's standard
+ * authorizer, which refuses whatever no ACL allows; only the super user (the broker's own) may do anything.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
 
+    /**
+     * A broker with TLS, SASL and ACLs.
+     *
+     * @param keyStore      the broker's key store (PKCS12), its certificate issued for 127.0.0.1
+     * @param trustStore    what the broker trusts as a client of itself (transaction markers go to partition leaders)
+     * @param storePassword the stores' password
+     * @param scramUsers    SCRAM-SHA-512 users and their passwords; {@code superUser} among them
+     * @param plainUsers    PLAIN users and their passwords
+     * @param superUser     the broker's own user, which ACLs do not limit: it makes the ACLs of the others
+     */
+    public record Secured(Path keyStore, Path trustStore, String storePassword, Map<String, String> scramUsers, Map<String, String> plainUsers,
+                          String superUser) {
+    }
+
     private final Path dataDir;
     private final int port;
     private final int controllerPort;
+    private final Optional<Secured> secured;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, int port, int controllerPort) {
+    private EmbeddedKafka(Path dataDir, int port, int controllerPort, Optional<Secured> secured) {
         this.dataDir = dataDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.secured = secured;
     }
 
     /** Starts a broker on a free port. */
     public static EmbeddedKafka start(Path dataDir) {
-        return start(dataDir, Ports.free(), Ports.free());
+        int[] ports = Ports.free(2);
+        return start(dataDir, ports[0], ports[1]);
     }
 
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort) {
-        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, port, controllerPort);
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, port, controllerPort, Optional.empty());
+        kafka.startServer();
+        return kafka;
+    }
+
+    /** Starts a secured broker on a free port: clients need TLS that trusts its certificate, and a user with ACLs. */
+    public static EmbeddedKafka startSecured(Path dataDir, Secured secured) {
+        int[] ports = Ports.free(2);
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, ports[0], ports[1], Optional.of(secured));
         kafka.startServer();
         return kafka;
     }
@@ -71,11 +103,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
-        props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String listener = secured.isPresent() ? "SASL_SSL" : "PLAINTEXT";
+        props.put("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", listener + "://127.0.0.1:" + port);
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("inter.broker.listener.name", listener);
+        props.put("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        secured.ifPresent(s -> props.putAll(security(s)));
         props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
         props.put("auto.create.topics.enable", "false");
@@ -99,6 +133,32 @@ public final class EmbeddedKafka implements AutoCloseable {
                 (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** The secured listener's settings: TLS, SASL (SCRAM-SHA-512 between brokers, and PLAIN), the standard authorizer. */
+    private static Map<String, String> security(Secured s) {
+        Map<String, String> props = new HashMap<>();
+        props.put("ssl.keystore.type", "PKCS12");
+        props.put("ssl.keystore.location", s.keyStore().toAbsolutePath().toString());
+        props.put("ssl.keystore.password", s.storePassword());
+        props.put("ssl.key.password", s.storePassword());
+        props.put("ssl.truststore.type", "PKCS12");
+        props.put("ssl.truststore.location", s.trustStore().toAbsolutePath().toString());
+        props.put("ssl.truststore.password", s.storePassword());
+        props.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN");
+        props.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512");
+        String superPassword = s.scramUsers().get(s.superUser());
+        props.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule "
+                + "required username=\"" + s.superUser() + "\" password=\"" + superPassword + "\";");
+        StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + s.superUser() + "\" password=\"" + superPassword + "\" user_" + s.superUser() + "=\"" + superPassword + "\"");
+        s.plainUsers().forEach((user, password) -> plain.append(" user_").append(user).append("=\"").append(password).append('"'));
+        props.put("listener.name.sasl_ssl.plain.sasl.jaas.config", plain.append(';').toString());
+        props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        props.put("allow.everyone.if.no.acl.found", "false");
+        // The controller listener stays PLAINTEXT on 127.0.0.1: the broker reaches its own controller as ANONYMOUS.
+        props.put("super.users", "User:" + s.superUser() + ";User:ANONYMOUS");
+        return props;
+    }
+
     private void format() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
@@ -112,11 +172,18 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
                     .setControllerListenerName("CONTROLLER")
                     .setIgnoreFormatted(true)
+                    .setScramArguments(secured.map(EmbeddedKafka::scramArguments).orElse(List.of()))
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("formatting Kafka storage in " + dataDir + " failed: "
                     + out.toString(StandardCharsets.UTF_8), e);
         }
+    }
+
+    /** The SCRAM users, as {@code kafka-storage format --add-scram} takes them. */
+    private static List<String> scramArguments(Secured s) {
+        return s.scramUsers().entrySet().stream()
+                .map(user -> "SCRAM-SHA-512=[name=" + user.getKey() + ",password=" + user.getValue() + "]").toList();
     }
 
     /** Stops the broker, keeping its data; {@link #restart()} brings it back on the same port. */

@@ -3,7 +3,6 @@ package io.travelart.devstack.kafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class EmbeddedKafkaTest {
 
@@ -44,12 +44,10 @@ class EmbeddedKafkaTest {
                 consumer.assign(List.of(new TopicPartition("kept", 0)));
                 consumer.seekToBeginning(consumer.assignment());
                 List<String> values = new ArrayList<>();
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (values.isEmpty() && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                        values.add(r.value());
-                    }
-                }
+                await().atMost(Duration.ofSeconds(30)).pollInSameThread().until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                    return !values.isEmpty();
+                });
                 assertThat(values).containsExactly("before restart");
             }
         }

@@ -38,13 +38,16 @@ import io.travelart.image.comfyui.ComfyUiClient;
 import io.travelart.image.comfyui.ComfyUiConfig;
 import io.travelart.image.comfyui.ComfyUiException;
 import io.travelart.image.comfyui.ComfyUiImageGenerator;
+import org.apache.kafka.common.acl.AclOperation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -130,7 +133,7 @@ public final class ImageWorker implements Running {
             // ImageWorkerConfig allows the lane only with OpenAI, whose Batch API it uses.
             BatchApi api = backend.batchApi().orElseThrow(() -> new IllegalStateException("the batch lane needs OpenAI's Batch API"));
             // Its own gate: a key without the Batch API's scope pauses the lane, not the interactive stage beside it.
-            laneGate = Worker.gate(BatchLane.STAGE, config.worker(), StageGate.Probe.NONE, metrics, resources);
+            laneGate = Worker.gate(BatchLane.STAGE, config.worker(), StageGate.Probe.NONE, clock, metrics, resources);
             String batchModel = config.batch().imageModel().orElse(config.imageModel());
             BatchLane lane = startLane(config, new BatchLane.Drawing(api.lines(batchModel), batchModel, defaults, outcomes, laneGate,
                     errors, stage::drawNow), api.client(), metrics, clock);
@@ -216,9 +219,18 @@ public final class ImageWorker implements Running {
                                        WorkerMetrics metrics, Time time) {
         BatchLaneConfig lane = config.batch();
         try (TopicSetup setup = new TopicSetup(config.worker().kafka(), Duration.ofSeconds(30))) {
+            // The pending topic gets as many partitions as prompt-created has (READ, which the stage needs too, lets it see them).
+            setup.requireAccess(new TopicSetup.Access(Map.of(config.worker().topics().promptCreated(), Set.of(AclOperation.READ)),
+                    Map.of(), List.of()));
             int partitions = setup.partitionCount(config.worker().topics().promptCreated());
             setup.ensure(lane.pendingTopic(), partitions, Map.of("retention.ms", Long.toString(Duration.ofDays(7).toMillis())));
             setup.ensure(lane.batchesTopic(), 1, Map.of("cleanup.policy", "compact"));
+            setup.requireAccess(new TopicSetup.Access(
+                    Map.of(lane.pendingTopic(), Set.of(AclOperation.READ, AclOperation.WRITE),
+                            lane.batchesTopic(), Set.of(AclOperation.READ, AclOperation.WRITE)),
+                    Map.of(BatchLane.GROUP, Set.of(AclOperation.READ)), List.of(BatchLane.transactionalId(config.worker().instanceId()))));
+        } catch (KafkaSetupException e) {
+            throw new StartupException(e.getMessage(), e);
         }
         EventSerde serde = new EventSerde(new SchemaRegistryClient(config.worker().registry(), time),
                 config.worker().registry().autoRegister(), config.worker().maxRecordBytes());

@@ -52,6 +52,9 @@ public final class BatchLane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchLane.class);
     /** The lane's name beside the image stage's, in its gate's log lines, metrics and readiness reason. */
+    /** The lane's consumer group, on the pending topic. */
+    public static final String GROUP = "travelart-image-worker-batch";
+
     public static final String STAGE = "IMAGE-BATCH";
 
     /**
@@ -84,6 +87,11 @@ public final class BatchLane implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Why the lane's thread ended on an error; null while it runs or after a close. */
     private volatile String stopped;
+
+    /** The lane's transactional id: one per instance, under the image-worker's prefix ({@code travelart-image-worker-}). */
+    public static String transactionalId(String instanceId) {
+        return LaneClients.transactionalId(instanceId);
+    }
 
     public BatchLane(BatchLaneConfig config, KafkaConfig kafka, String instanceId, String imageReadyTopic, String failedTopic,
                      EventSerde serde, OpenAiBatches api, Drawing drawing, WorkerMetrics metrics, Time time) {

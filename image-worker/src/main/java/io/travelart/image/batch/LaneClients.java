@@ -29,7 +29,7 @@ record LaneClients(Consumer<byte[], byte[]> pending, Consumer<String, byte[]> ba
         String client = "image-worker-batch-" + instanceId;
         return new LaneClients(
                 new KafkaConsumer<>(kafka.with(Map.of(
-                        ConsumerConfig.GROUP_ID_CONFIG, "travelart-image-worker-batch",
+                        ConsumerConfig.GROUP_ID_CONFIG, BatchLane.GROUP,
                         ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId + "-batch",
                         ConsumerConfig.CLIENT_ID_CONFIG, client + "-pending",
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
@@ -37,8 +37,13 @@ record LaneClients(Consumer<byte[], byte[]> pending, Consumer<String, byte[]> ba
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 reader(kafka, client + "-batches", new StringDeserializer()),
                 reader(kafka, client + "-range", new ByteArrayDeserializer()),
-                new KafkaProducer<>(EngineClients.producerSettings(kafka, client, instanceId + "-image-batch"),
+                new KafkaProducer<>(EngineClients.producerSettings(kafka, client, transactionalId(instanceId)),
                         new StringSerializer(), new ByteArraySerializer()));
+    }
+
+    /** Under the image-worker's prefix, so that one prefixed ACL covers the stage's and the lane's transactional ids. */
+    static String transactionalId(String instanceId) {
+        return "travelart-image-worker-batch-" + instanceId;
     }
 
     private static <K> KafkaConsumer<K, byte[]> reader(KafkaConfig kafka, String clientId, Deserializer<K> keys) {

@@ -67,7 +67,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The batch lane's loop on Kafka's mock clients and an in-memory Batch API, in virtual time, one turn at a time on the
  * test thread: gather, submit, adopt after a crash, complete, expire, a store that fails, a model the Batch API refuses
  * and the fallback, a paused lane, and a fenced owner. What only a broker and the simulator show is in the cli's
- * {@code BatchLaneTest} and {@code BatchModelRefusedTest}.
+ * {@code BatchLaneIT} and {@code BatchModelRefusedIT}.
  */
 class BatchLaneLoopTest {
 

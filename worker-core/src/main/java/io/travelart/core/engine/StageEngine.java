@@ -5,7 +5,6 @@ import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -15,8 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -90,9 +87,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     /** What the commit in flight (or the last one) commits, for the book and the lag once it has. */
     private Map<TopicPartition, OffsetAndMetadata> committing = Map.of();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    final ConsumerRebalanceListener rebalance = new Rebalance();
-    /** Whether the group has given this member its assignment (possibly empty) and not taken it back. */
-    private volatile boolean assigned;
+    final Ownership rebalance;
     private volatile boolean stopping;
     private volatile boolean started;
     /** The loop stopped on an error: closing commits nothing more. */
@@ -131,11 +126,27 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         this.output = new TransactionalOutput(clients.producer(), clients.transactionalId(), stage.name(), time, stats, committer);
         this.lag = new LagGauges(registry, stage.name(), time);
         this.pauser = new PartitionPauser(stats);
+        this.rebalance = new Ownership(stage.name(), consumer, book, lag, pauser, stats, new Ownership.Engine() {
+            @Override
+            public void settleNow() {
+                settle(true);
+            }
+
+            @Override
+            public void abortAndRewind() {
+                StageEngine.this.abortAndRewind();
+            }
+
+            @Override
+            public boolean failed() {
+                return failed;
+            }
+        });
     }
 
     /** Ready to work: a member of its group with its assignment (which may be empty when instances outnumber partitions). */
     public boolean isAssigned() {
-        return assigned;
+        return rebalance.isAssigned();
     }
 
     public EngineStats stats() {
@@ -206,7 +217,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
                 if (!book.isAssigned(tp)) {
                     // Only if the assignment callback was cut short: without the last commit's metadata, answered records would be answered again.
                     log.warn("{} stage: records of {} before its last commit was read; reading it now", stage.name(), tp);
-                    takeOver(List.of(tp));
+                    rebalance.takeOver(List.of(tp));
                 }
                 lag.read(tp, record.offset());
                 var ticket = book.add(tp, record.offset());
@@ -297,55 +308,6 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         dispatcher.clearWaiting();
     }
 
-    /**
-     * Reads what the partitions' last commit says (the committed offset, and the offsets answered beyond it
-     * in its metadata) into the book: this instance must not answer again what the last owner answered.
-     */
-    private void takeOver(Collection<TopicPartition> partitions) {
-        if (partitions.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> committed = committedUninterrupted(new HashSet<>(partitions));
-        for (TopicPartition tp : partitions) {
-            OffsetAndMetadata last = committed.get(tp);
-            book.assign(tp, last);
-            if (last != null) {
-                lag.committed(tp, last.offset());
-            }
-        }
-    }
-
-    /**
-     * The committed offsets, read whole even if a call ends meanwhile: its wakeup would cut the read short and
-     * leave the book without what was answered (in a broker-restart test, one request was answered twice).
-     * The wakeup is handed on to poll(), which it was meant for.
-     */
-    private Map<TopicPartition, OffsetAndMetadata> committedUninterrupted(Set<TopicPartition> partitions) {
-        boolean woken = false;
-        try {
-            while (true) {
-                try {
-                    return consumer.committed(partitions);
-                } catch (WakeupException e) {
-                    woken = true;
-                }
-            }
-        } finally {
-            if (woken) {
-                consumer.wakeup();
-            }
-        }
-    }
-
-    /** Forgets partitions this instance no longer owns, revoked or lost; returns how many of their records were left unanswered. */
-    private int letGo(Collection<TopicPartition> partitions) {
-        int abandoned = book.revoke(partitions);
-        pauser.forget(partitions);
-        lag.forget(partitions);
-        stats.rebalances.increment();
-        return abandoned;
-    }
-
     /** Stops taking records, gives calls in flight the grace period, commits what finished. */
     void drain() {
         dispatcher.stop();
@@ -369,41 +331,6 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             time.sleep(duration);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) {
-                return;
-            }
-            if (failed) {
-                // Closing after an error: nothing is committed; the open transaction is aborted with the producer.
-                letGo(partitions);
-                return;
-            }
-            settle(true);
-            int abandoned = letGo(partitions);
-            log.info("{} stage: partitions {} revoked; {} records not answered are left to their next owner",
-                    stage.name(), partitions, abandoned);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            assigned = false;
-            // The open transaction may hold outputs of the lost partitions: it must not commit.
-            abortAndRewind();
-            int abandoned = letGo(partitions);
-            log.warn("{} stage: partitions {} lost; {} records not committed are left to their next owner",
-                    stage.name(), partitions, abandoned);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            takeOver(partitions);
-            assigned = true;
-            log.info("{} stage: assigned {}", stage.name(), partitions);
         }
     }
 
@@ -454,7 +381,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
             if (committer instanceof ExecutorService service) {
                 service.shutdown();
             }
-            assigned = false;
+            rebalance.left();
             stopped.countDown();
         }
     }

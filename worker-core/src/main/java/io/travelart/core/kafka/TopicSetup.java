@@ -2,6 +2,15 @@ package io.travelart.core.kafka;
 
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.time.Time;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -17,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -98,11 +108,105 @@ public final class TopicSetup implements AutoCloseable {
         awaitReady(List.of(topic));
     }
 
+    /**
+     * What a client's principal must be allowed: operations on topics and on consumer groups, and the transactional ids
+     * it writes with. Checked at start, so that a missing ACL stops the start with a line naming it, instead of a client
+     * retrying an authorization failure.
+     */
+    public record Access(Map<String, Set<AclOperation>> topics, Map<String, Set<AclOperation>> groups, List<String> transactionalIds) {
+    }
+
+    /** Throws a {@link KafkaSetupException} naming the first permission the principal lacks (docs/security.md lists them). */
+    public void requireAccess(Access access) {
+        String hint = " (an ACL is missing: see the Permissions table in docs/security.md)";
+        try {
+            var topics = admin.describeTopics(access.topics().keySet(), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                    .topicNameValues();
+            Set<String> absent = new TreeSet<>();
+            for (var wanted : new TreeMap<>(access.topics()).entrySet()) {
+                Set<AclOperation> allowed;
+                try {
+                    allowed = topics.get(wanted.getKey()).get(timeout.toMillis(), TimeUnit.MILLISECONDS).authorizedOperations();
+                } catch (ExecutionException e) {
+                    String ops = String.join(" or ", wanted.getValue().stream().map(String::valueOf).sorted().toList());
+                    switch (e.getCause()) {
+                        // Kafka says the same of a topic that does not exist when the principal may not see it.
+                        case TopicAuthorizationException denied -> throw new KafkaSetupException("Kafka: this principal may not " + ops
+                                + " topic " + wanted.getKey() + " (nor DESCRIBE it), or the topic does not exist" + hint, denied);
+                        case UnknownTopicOrPartitionException missing -> {
+                            absent.add(wanted.getKey());
+                            continue;
+                        }
+                        default -> throw e;
+                    }
+                }
+                for (AclOperation operation : wanted.getValue()) {
+                    if (allowed != null && !allowed.contains(operation)) {
+                        throw new KafkaSetupException("Kafka: this principal may not " + operation + " topic " + wanted.getKey() + hint, null);
+                    }
+                }
+            }
+            if (!absent.isEmpty()) {
+                requireTopics(absent);
+            }
+            var groups = admin.describeConsumerGroups(access.groups().keySet(),
+                    new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true)).describedGroups();
+            for (var wanted : new TreeMap<>(access.groups()).entrySet()) {
+                Set<AclOperation> allowed;
+                try {
+                    allowed = groups.get(wanted.getKey()).get(timeout.toMillis(), TimeUnit.MILLISECONDS).authorizedOperations();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof GroupAuthorizationException) {
+                        throw new KafkaSetupException("Kafka: this principal may not " + String.join(" or ",
+                                wanted.getValue().stream().map(String::valueOf).sorted().toList()) + " group " + wanted.getKey() + hint, e.getCause());
+                    }
+                    if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                        throw e;
+                    }
+                    continue; // a group not made yet: the broker checks the ACL before it says so, so the principal may use it
+                }
+                for (AclOperation operation : wanted.getValue()) {
+                    if (allowed != null && !allowed.contains(operation)) {
+                        throw new KafkaSetupException("Kafka: this principal may not " + operation + " group " + wanted.getKey() + hint, null);
+                    }
+                }
+            }
+            for (String id : access.transactionalIds()) {
+                try {
+                    admin.describeTransactions(List.of(id)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof TransactionalIdAuthorizationException) {
+                        throw new KafkaSetupException("Kafka: this principal may not WRITE transactional id " + id + hint, e.getCause());
+                    }
+                    if (!(e.getCause() instanceof TransactionalIdNotFoundException)) {
+                        throw e; // a transactional id not used yet is not found: that says the principal may use it
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw failure("checking topics and permissions", e.getCause());
+        } catch (TimeoutException | InterruptedException e) {
+            throw failure("checking topics and permissions", e);
+        }
+    }
+
     /** Throws a {@link KafkaSetupException} naming every topic that does not exist. */
     public void requireTopics(Collection<String> topics) {
         Set<String> missing = new TreeSet<>(topics);
         missing.removeAll(existing());
         if (!missing.isEmpty()) {
+            // The list shows only the topics this principal may DESCRIBE: tell a missing ACL from a missing topic.
+            try {
+                admin.describeTopics(missing).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof TopicAuthorizationException denied) {
+                    throw new KafkaSetupException("Kafka: this principal may not DESCRIBE topic" + (missing.size() > 1 ? "s " : " ")
+                            + String.join(", ", missing) + ", or " + (missing.size() > 1 ? "they do" : "it does") + " not exist (see the "
+                            + "Permissions table in docs/security.md; create topics with: travelart topics create)", denied);
+                }
+            } catch (TimeoutException | InterruptedException e) {
+                throw failure("describing topics " + missing, e);
+            }
             throw new KafkaSetupException("topic" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
                     + (missing.size() > 1 ? " do" : " does") + " not exist on " + bootstrap
                     + "; create with: travelart topics create");

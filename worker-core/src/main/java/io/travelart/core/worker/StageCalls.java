@@ -28,7 +28,7 @@ public record StageCalls(ExecutorService pool, StageGate gate, RetryPolicy retry
                                    WorkerMetrics metrics, List<AutoCloseable> closeWith) {
         ExecutorService pool = CallPool.create(stage.toLowerCase(Locale.ROOT) + "-call");
         closeWith.add(pool::shutdownNow);
-        StageGate gate = Worker.gate(stage, config, probe, metrics, closeWith);
+        StageGate gate = Worker.gate(stage, config, probe, time, metrics, closeWith);
         RetryPolicy retry = new RetryPolicy(config.retry(), errors, time, RandomGenerator.getDefault(), metrics.retries(stage));
         return new StageCalls(pool, gate, retry, new Guard(retry, gate, errors), errors, time, metrics);
     }

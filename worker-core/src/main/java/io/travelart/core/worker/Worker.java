@@ -16,12 +16,15 @@ import io.travelart.core.registry.RegistryException;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.RequestFailed;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Set;
+import java.util.Map;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -51,6 +54,11 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         return "travelart-" + workerName;
     }
 
+    /** The stage's transactional id: one per instance, under the prefix its ACL names ({@code travelart-<worker>-}). */
+    static String transactionalId(String workerName, String instanceId) {
+        return "travelart-" + workerName + "-" + instanceId;
+    }
+
     /** How often a timer asks the registry, for readiness: probes come every few seconds and must not wait for it. */
     private static final Duration REGISTRY_CHECK_EVERY = Duration.ofSeconds(5);
 
@@ -73,7 +81,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      * The gate of a stage: the calls report to it, the engine asks it, readiness shows why it is paused.
      * Its free probe runs on its own thread, which {@code closeWith} (the worker's resources) stops.
      */
-    public static StageGate gate(String stageName, WorkerConfig config, StageGate.Probe probe, WorkerMetrics metrics,
+    public static StageGate gate(String stageName, WorkerConfig config, StageGate.Probe probe, Time time, WorkerMetrics metrics,
                                  java.util.List<AutoCloseable> closeWith) {
         java.util.concurrent.ExecutorService probes = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, stageName.toLowerCase(java.util.Locale.ROOT) + "-probe");
@@ -81,7 +89,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             return t;
         });
         closeWith.add(probes::shutdownNow);
-        return new StageGate(stageName, new StageGate.Config(config.pauseFirstProbe(), config.pauseMaxProbe()), Time.SYSTEM,
+        return new StageGate(stageName, new StageGate.Config(config.pauseFirstProbe(), config.pauseMaxProbe()), time,
                 probe, probes, metrics.registry());
     }
 
@@ -129,12 +137,16 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
             Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate) {
         log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
-        try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15))) {
-            topics.requireTopics(List.of(inputTopic, outputTopic, config.topics().requestFailed()));
+        try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15), time)) {
+            // What the principal may do, which also says which topics do not exist.
+            topics.requireAccess(new TopicSetup.Access(
+                    Map.of(inputTopic, Set.of(AclOperation.READ), outputTopic, Set.of(AclOperation.WRITE),
+                            config.topics().requestFailed(), Set.of(AclOperation.WRITE)),
+                    Map.of(groupId(name), Set.of(AclOperation.READ)), List.of(transactionalId(name, config.instanceId()))));
         } catch (KafkaSetupException e) {
             throw new StartupException(e.getMessage(), e);
         }
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry());
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registry(), time);
         EventSerde serde = new EventSerde(registry, config.registry().autoRegister(), config.maxRecordBytes());
         try {
             // The input's subject too: a publisher in any language reads the contract from the registry alone.
@@ -149,7 +161,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
                 config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace(), config.offsetMetadataMaxBytes());
         var identity = new EngineClients.Identity(groupId(name), name + "-" + config.instanceId(),
-                "travelart-" + name + "-" + config.instanceId());
+                transactionalId(name, config.instanceId()));
         StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, EngineClients.connect(config.kafka(), identity, metrics.registry()),
                 serde, time, gate, metrics.registry());
         Worker<I, O> worker = new Worker<>(engine, registry, gate);

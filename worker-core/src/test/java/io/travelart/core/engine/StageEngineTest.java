@@ -296,15 +296,16 @@ class StageEngineTest {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (records.size() < expected && System.nanoTime() < deadline) {
+            await().atMost(PATIENCE).pollInSameThread().until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+                return records.size() >= expected;
+            });
             // Read to the end: anything beyond the expected count would be a duplicate.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+            await().atMost(PATIENCE).pollInSameThread().until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+                return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+            });
             assertThat(records).as("records in %s", topic).hasSize(expected);
             return Collections.unmodifiableList(records);
         }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The Kafka Serializer/Deserializer pair, as a Java upstream system or subscriber would use it. */
 class KafkaSerdeTest {
@@ -43,10 +44,10 @@ class KafkaSerdeTest {
                 new StringDeserializer(), new AvroDeserializer<>(serde, KeywordRequested.class))) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
             List<ConsumerRecord<String, KeywordRequested>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (records.isEmpty() && System.nanoTime() < deadline) {
+            await().atMost(Duration.ofSeconds(30)).pollInSameThread().until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+                return !records.isEmpty();
+            });
             assertThat(records).hasSize(1);
             assertThat(records.get(0).key()).isEqualTo("typed-1");
             assertThat(records.get(0).value()).isEqualTo(request);

@@ -1,0 +1,227 @@
+package io.travelart.system;
+
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.Settings;
+import io.travelart.devstack.ApicurioRegistry;
+import io.travelart.devstack.Stack;
+import io.travelart.devstack.kafka.EmbeddedKafka;
+import io.travelart.devstack.openai.OpenAiSimulator;
+import io.travelart.devstack.openai.SimulatorSettings;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A stack whose broker is secured as a managed cluster is: TLS with a certificate made here by {@code keytool} (the
+ * JDK's), SASL (SCRAM-SHA-512 users, and a PLAIN one), and Kafka's standard authorizer, which refuses whatever no ACL
+ * allows. The registry and the OpenAI simulator are the embedded ones. Clients get the settings of one principal each
+ * ({@link #settings}); the ACLs are those of the Permissions table in docs/security.md ({@link #permissions}).
+ */
+final class SecuredStack implements Stack {
+
+    /** A user of the cluster: its name (the principal {@code User:<name>}), its SASL mechanism and password. */
+    record Principal(String name, String mechanism, String password) {
+    }
+
+    static final Principal ADMIN = new Principal("admin", "SCRAM-SHA-512", "admin-secret");
+    static final Principal PROMPT_WORKER = new Principal("prompt-worker", "SCRAM-SHA-512", "prompt-secret");
+    static final Principal IMAGE_WORKER = new Principal("image-worker", "SCRAM-SHA-512", "image-secret");
+    static final Principal CLI = new Principal("travelart-cli", "SCRAM-SHA-512", "cli-secret");
+    static final Principal GALLERY = new Principal("gallery", "PLAIN", "gallery-secret");
+
+    private static final String STORE_PASSWORD = "store-secret";
+    private static final Path DOC = Path.of("..", "docs", "security.md");
+    private static final Pattern ROW = Pattern.compile("^\\| ([\\w-]+) \\| (topic|group|transactional-id) \\| ([\\w.-]+) \\| (literal|prefixed) \\| ([A-Z_, ]+) \\|",
+            Pattern.MULTILINE);
+
+    private final EmbeddedKafka kafka;
+    private final ApicurioRegistry registry;
+    private final OpenAiSimulator simulator;
+    private final Path trustStore;
+
+    private SecuredStack(EmbeddedKafka kafka, ApicurioRegistry registry, OpenAiSimulator simulator, Path trustStore) {
+        this.kafka = kafka;
+        this.registry = registry;
+        this.simulator = simulator;
+        this.trustStore = trustStore;
+    }
+
+    static SecuredStack start(Path dir) throws IOException, InterruptedException {
+        Path keyStore = dir.resolve("broker.p12");
+        Path certificate = dir.resolve("broker.pem");
+        Path trustStore = dir.resolve("truststore.p12");
+        Files.createDirectories(dir);
+        keytool("-genkeypair", "-alias", "broker", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(),
+                "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
+        keytool("-exportcert", "-rfc", "-alias", "broker", "-keystore", keyStore.toString(), "-storepass", STORE_PASSWORD,
+                "-file", certificate.toString());
+        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", certificate.toString(), "-storetype", "PKCS12",
+                "-keystore", trustStore.toString(), "-storepass", STORE_PASSWORD);
+        Map<String, String> scram = new LinkedHashMap<>();
+        for (Principal p : List.of(ADMIN, PROMPT_WORKER, IMAGE_WORKER, CLI)) {
+            scram.put(p.name(), p.password());
+        }
+        EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir.resolve("kafka"), new EmbeddedKafka.Secured(keyStore, trustStore,
+                STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name()));
+        ApicurioRegistry registry = null;
+        try {
+            registry = ApicurioRegistry.start(dir.resolve("registry.log"));
+            return new SecuredStack(kafka, registry, OpenAiSimulator.start(SimulatorSettings.instant()), trustStore);
+        } catch (RuntimeException e) {
+            if (registry != null) {
+                registry.close();
+            }
+            kafka.close();
+            throw e;
+        }
+    }
+
+    private static void keytool(String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException("keytool " + arguments[0] + " failed: " + output);
+        }
+    }
+
+    /** A client's Kafka settings as a deployment gives them: SASL_SSL, the principal's mechanism and JAAS text, the trust store. */
+    Map<String, String> settings(Principal principal) {
+        String module = principal.mechanism().equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                : "org.apache.kafka.common.security.scram.ScramLoginModule";
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+        env.put("KAFKA_SASL_MECHANISM", principal.mechanism());
+        env.put("KAFKA_SASL_JAAS_CONFIG", module + " required username=\"" + principal.name() + "\" password=\"" + principal.password() + "\";");
+        env.put("KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12");
+        env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", trustStore.toAbsolutePath().toString());
+        env.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", STORE_PASSWORD);
+        return env;
+    }
+
+    KafkaConfig kafkaAs(Principal principal) {
+        Map<String, String> env = new LinkedHashMap<>(Stack.super.environment());
+        env.putAll(settings(principal));
+        return KafkaConfig.from(Settings.of(env));
+    }
+
+    /** The ACLs of the Permissions table in docs/security.md, one binding per principal, resource and operation. */
+    static List<AclBinding> permissions() {
+        String doc;
+        try {
+            doc = Files.readString(DOC, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<AclBinding> bindings = new ArrayList<>();
+        Matcher row = ROW.matcher(doc);
+        while (row.find()) {
+            ResourceType type = switch (row.group(2)) {
+                case "topic" -> ResourceType.TOPIC;
+                case "group" -> ResourceType.GROUP;
+                default -> ResourceType.TRANSACTIONAL_ID;
+            };
+            PatternType pattern = PatternType.valueOf(row.group(4).toUpperCase(Locale.ROOT));
+            for (String operation : row.group(5).split(",")) {
+                bindings.add(new AclBinding(new ResourcePattern(type, row.group(3), pattern),
+                        new AccessControlEntry("User:" + row.group(1), "*", AclOperation.valueOf(operation.strip()), AclPermissionType.ALLOW)));
+            }
+        }
+        return bindings;
+    }
+
+    void grant(Collection<AclBinding> bindings) {
+        try (Admin admin = Admin.create(kafkaAs(ADMIN).with(Map.of()))) {
+            admin.createAcls(bindings).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("granting ACLs failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void revoke(AclBinding binding) {
+        try (Admin admin = Admin.create(kafkaAs(ADMIN).with(Map.of()))) {
+            admin.deleteAcls(List.of(binding.toFilter())).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("revoking an ACL failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How many ACLs the cluster holds. */
+    int aclCount() {
+        try (Admin admin = Admin.create(kafkaAs(ADMIN).with(Map.of()))) {
+            return admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS).size();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("listing ACLs failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    @Override
+    public String registryUrl() {
+        return registry.confluentUrl();
+    }
+
+    @Override
+    public Optional<OpenAiSimulator> simulator() {
+        return Optional.of(simulator);
+    }
+
+    /** What the CLI's principal uses: the pipeline's own clients (topic setup, publisher) run as {@code travelart-cli}. */
+    @Override
+    public Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>(Stack.super.environment());
+        env.putAll(settings(CLI));
+        return env;
+    }
+
+    @Override
+    public void close() {
+        try {
+            simulator.close();
+        } finally {
+            try {
+                registry.close();
+            } finally {
+                kafka.close();
+            }
+        }
+    }
+}
