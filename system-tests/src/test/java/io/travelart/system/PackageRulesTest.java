@@ -104,6 +104,32 @@ class PackageRulesTest {
     }
 
     @Test
+    void everyPackageLivesInTheModuleItsNameSays() throws IOException {
+        Map<String, String> moduleOf = Map.of("core", "worker-core", "prompt", "prompt-worker", "image", "image-worker",
+                "gallery", "gallery", "cli", "cli", "events", "schemas");
+        List<String> misplaced = new ArrayList<>();
+        try (Stream<Path> modules = Files.list(ROOT)) {
+            for (Path module : modules.filter(m -> Files.isDirectory(m.resolve("src/main/java"))).toList()) {
+                try (Stream<Path> files = Files.walk(module.resolve("src/main/java"))) {
+                    for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                        Matcher declared = PACKAGE.matcher(Files.readString(file));
+                        if (!declared.find()) {
+                            continue;
+                        }
+                        String first = declared.group(1).split("\\.")[0];
+                        String expected = first.equals("devstack") ? (declared.group(1).startsWith("devstack.registry")
+                                ? "devstack-registry" : "devstack") : moduleOf.get(first);
+                        if (!module.getFileName().toString().equals(expected)) {
+                            misplaced.add(ROOT.relativize(file) + " (package " + declared.group(1) + ")");
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(misplaced).as("sources in another module than their package names").isEmpty();
+    }
+
+    @Test
     void theFailureVocabularyAndTimeImportNoOtherPackage() {
         Map<String, Set<String>> graph = imports();
         assertThat(graph.get("core.failure")).isEmpty();

@@ -51,6 +51,8 @@ final class SecuredStack implements Stack {
     static final Principal IMAGE_WORKER = new Principal("image-worker", "SCRAM-SHA-512", "image-secret");
     static final Principal CLI = new Principal("travelart-cli", "SCRAM-SHA-512", "cli-secret");
     static final Principal GALLERY = new Principal("gallery", "PLAIN", "gallery-secret");
+    /** The subject of the client certificate: on the mTLS listener the principal is {@code User:CN=<it>}. */
+    static final String MTLS_CLIENT = "travelart-mtls";
 
     private static final String STORE_PASSWORD = "store-secret";
     private static final Path DOC = Path.of("..", "docs", "security.md");
@@ -70,17 +72,20 @@ final class SecuredStack implements Stack {
     }
 
     static SecuredStack start(Path dir) throws IOException, InterruptedException {
-        Path keyStore = dir.resolve("broker.p12");
-        Path certificate = dir.resolve("broker.pem");
-        Path trustStore = dir.resolve("truststore.p12");
         Files.createDirectories(dir);
-        keytool("-genkeypair", "-alias", "broker", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(),
-                "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "broker", "-keystore", keyStore.toString(), "-storepass", STORE_PASSWORD,
-                "-file", certificate.toString());
-        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", certificate.toString(), "-storetype", "PKCS12",
+        // A CA of the test's own, which signs the broker's certificate and a client's (mTLS); the trust store holds the CA.
+        Path ca = dir.resolve("ca.p12");
+        Path caCertificate = dir.resolve("ca.pem");
+        keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=travelart-test-ca",
+                "-ext", "bc:c", "-validity", "2", "-storetype", "PKCS12", "-keystore", ca.toString(), "-storepass", STORE_PASSWORD,
+                "-keypass", STORE_PASSWORD);
+        keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass", STORE_PASSWORD, "-file",
+                caCertificate.toString());
+        Path trustStore = dir.resolve("truststore.p12");
+        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caCertificate.toString(), "-storetype", "PKCS12",
                 "-keystore", trustStore.toString(), "-storepass", STORE_PASSWORD);
+        Path keyStore = signed(dir, ca, caCertificate, "broker", "CN=127.0.0.1", "SAN=ip:127.0.0.1,dns:localhost");
+        signed(dir, ca, caCertificate, "client", "CN=" + MTLS_CLIENT, null);
         Map<String, String> scram = new LinkedHashMap<>();
         for (Principal p : List.of(ADMIN, PROMPT_WORKER, IMAGE_WORKER, CLI)) {
             scram.put(p.name(), p.password());
@@ -98,6 +103,28 @@ final class SecuredStack implements Stack {
             kafka.close();
             throw e;
         }
+    }
+
+    /** A key store (PKCS12) with a key pair whose certificate the CA signed, and the CA's certificate for the chain. */
+    private static Path signed(Path dir, Path ca, Path caCertificate, String name, String subject, String san)
+            throws IOException, InterruptedException {
+        Path store = dir.resolve(name + ".p12");
+        Path request = dir.resolve(name + ".csr");
+        Path certificate = dir.resolve(name + ".pem");
+        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", subject, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
+        keytool("-certreq", "-alias", name, "-keystore", store.toString(), "-storepass", STORE_PASSWORD, "-file", request.toString());
+        List<String> sign = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-storepass",
+                STORE_PASSWORD, "-infile", request.toString(), "-outfile", certificate.toString(), "-validity", "2"));
+        if (san != null) {
+            sign.addAll(List.of("-ext", san));
+        }
+        keytool(sign.toArray(String[]::new));
+        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caCertificate.toString(), "-keystore", store.toString(),
+                "-storepass", STORE_PASSWORD);
+        keytool("-importcert", "-alias", name, "-file", certificate.toString(), "-keystore", store.toString(), "-storepass",
+                STORE_PASSWORD);
+        return store;
     }
 
     private static void keytool(String... arguments) throws IOException, InterruptedException {
@@ -122,6 +149,26 @@ final class SecuredStack implements Stack {
         env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", trustStore.toAbsolutePath().toString());
         env.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", STORE_PASSWORD);
         return env;
+    }
+
+    /**
+     * A client of the mutual-TLS listener: its certificate is its login ({@code withCertificate}), or it has none, which
+     * the broker refuses at the handshake.
+     */
+    KafkaConfig mutualTls(boolean withCertificate) {
+        Map<String, String> env = new LinkedHashMap<>(Stack.super.environment());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.mutualTlsBootstrapServers());
+        env.put("KAFKA_SECURITY_PROTOCOL", "SSL");
+        env.put("KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12");
+        env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", trustStore.toAbsolutePath().toString());
+        env.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", STORE_PASSWORD);
+        if (withCertificate) {
+            env.put("KAFKA_SSL_KEYSTORE_TYPE", "PKCS12");
+            env.put("KAFKA_SSL_KEYSTORE_LOCATION", trustStore.resolveSibling("client.p12").toAbsolutePath().toString());
+            env.put("KAFKA_SSL_KEYSTORE_PASSWORD", STORE_PASSWORD);
+            env.put("KAFKA_SSL_KEY_PASSWORD", STORE_PASSWORD);
+        }
+        return KafkaConfig.from(Settings.of(env));
     }
 
     KafkaConfig kafkaAs(Principal principal) {

@@ -30,8 +30,9 @@ import java.util.Properties;
  * {@link KafkaRaftServer} ourselves after formatting the storage like {@code kafka-storage format}.
  * Started again on the same data directory and port it keeps its topics and offsets.
  *
- * <p>Secured ({@link Secured}), it is what a managed cluster is to its clients: one {@code SASL_SSL} listener (TLS with
- * the given key store; SCRAM-SHA-512 users made when the storage is formatted, and PLAIN users), and Kafka's standard
+ * <p>Secured ({@link Secured}), it is what a managed cluster is to its clients: a {@code SASL_SSL} listener (TLS with
+ * the given key store; SCRAM-SHA-512 users made when the storage is formatted, and PLAIN users), an {@code SSL}
+ * listener that requires a client certificate (mTLS: the certificate's subject is the principal), and Kafka's standard
  * authorizer, which refuses whatever no ACL allows; only the super user (the broker's own) may do anything.
  */
 public final class EmbeddedKafka implements AutoCloseable {
@@ -55,12 +56,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final int controllerPort;
+    /** The mutual-TLS listener's port, when secured. */
+    private final int tlsPort;
     private final Optional<Secured> secured;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, int port, int controllerPort, Optional<Secured> secured) {
+    private EmbeddedKafka(Path dataDir, int port, int controllerPort, int tlsPort, Optional<Secured> secured) {
         this.dataDir = dataDir;
         this.port = port;
+        this.tlsPort = tlsPort;
         this.controllerPort = controllerPort;
         this.secured = secured;
     }
@@ -72,21 +76,29 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort) {
-        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, port, controllerPort, Optional.empty());
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, port, controllerPort, -1, Optional.empty());
         kafka.startServer();
         return kafka;
     }
 
     /** Starts a secured broker on a free port: clients need TLS that trusts its certificate, and a user with ACLs. */
     public static EmbeddedKafka startSecured(Path dataDir, Secured secured) {
-        int[] ports = Ports.free(2);
-        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, ports[0], ports[1], Optional.of(secured));
+        int[] ports = Ports.free(3);
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, ports[0], ports[1], ports[2], Optional.of(secured));
         kafka.startServer();
         return kafka;
     }
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The listener that takes a client certificate as the login (mTLS); only on a secured broker. */
+    public String mutualTlsBootstrapServers() {
+        if (secured.isEmpty()) {
+            throw new IllegalStateException("only a secured broker has a mutual-TLS listener");
+        }
+        return "127.0.0.1:" + tlsPort;
     }
 
     public int port() {
@@ -104,11 +116,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
         String listener = secured.isPresent() ? "SASL_SSL" : "PLAINTEXT";
-        props.put("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.put("advertised.listeners", listener + "://127.0.0.1:" + port);
+        String mtls = secured.isPresent() ? ",SSL://127.0.0.1:" + tlsPort : "";
+        props.put("listeners", listener + "://127.0.0.1:" + port + mtls + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", listener + "://127.0.0.1:" + port + mtls);
         props.put("controller.listener.names", "CONTROLLER");
         props.put("inter.broker.listener.name", listener);
-        props.put("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        props.put("listener.security.protocol.map", listener + ":" + listener + (mtls.isEmpty() ? "" : ",SSL:SSL") + ",CONTROLLER:PLAINTEXT");
         secured.ifPresent(s -> props.putAll(security(s)));
         props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
@@ -152,6 +165,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 + s.superUser() + "\" password=\"" + superPassword + "\" user_" + s.superUser() + "=\"" + superPassword + "\"");
         s.plainUsers().forEach((user, password) -> plain.append(" user_").append(user).append("=\"").append(password).append('"'));
         props.put("listener.name.sasl_ssl.plain.sasl.jaas.config", plain.append(';').toString());
+        // The SSL listener takes no password: a client's certificate, signed by a CA the trust store holds, is its login.
+        props.put("listener.name.ssl.ssl.client.auth", "required");
         props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         props.put("allow.everyone.if.no.acl.found", "false");
         // The controller listener stays PLAINTEXT on 127.0.0.1: the broker reaches its own controller as ANONYMOUS.

@@ -43,19 +43,25 @@ public final class ResultWatcher implements AutoCloseable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(topics.imageReady(), topics.requestFailed())) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(15))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(topics.imageReady(), topics.requestFailed())) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(15))
+                        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            if (fromBeginning) {
+                consumer.seekToBeginning(partitions);
+            } else {
+                consumer.seekToEnd(partitions);
+            }
+            // Seeks are lazy; resolving the positions now makes "from now on" mean now.
+            partitions.forEach(consumer::position);
+        } catch (RuntimeException e) {
+            // Refused (no ACL, no certificate) or unreachable: the consumer goes with the error, not left open.
+            consumer.close(Duration.ZERO);
+            throw e;
         }
-        consumer.assign(partitions);
-        if (fromBeginning) {
-            consumer.seekToBeginning(partitions);
-        } else {
-            consumer.seekToEnd(partitions);
-        }
-        // Seeks are lazy; resolving the positions now makes "from now on" mean now.
-        partitions.forEach(consumer::position);
     }
 
     public List<RequestResult> poll(Duration timeout) {
