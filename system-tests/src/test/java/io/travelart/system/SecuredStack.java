@@ -72,6 +72,11 @@ final class SecuredStack implements Stack {
     }
 
     static SecuredStack start(Path dir) throws IOException, InterruptedException {
+        return start(dir, Optional.empty());
+    }
+
+    /** @param oauthJwks where the broker finds the keys of OAUTHBEARER tokens; empty: no OAUTHBEARER */
+    static SecuredStack start(Path dir, Optional<String> oauthJwks) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         // A CA of the test's own, which signs the broker's certificate and a client's (mTLS); the trust store holds the CA.
         Path ca = dir.resolve("ca.p12");
@@ -91,7 +96,7 @@ final class SecuredStack implements Stack {
             scram.put(p.name(), p.password());
         }
         EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir.resolve("kafka"), new EmbeddedKafka.Secured(keyStore, trustStore,
-                STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name()));
+                STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name(), oauthJwks));
         ApicurioRegistry registry = null;
         try {
             registry = ApicurioRegistry.start(dir.resolve("registry.log"));
@@ -168,6 +173,19 @@ final class SecuredStack implements Stack {
             env.put("KAFKA_SSL_KEYSTORE_PASSWORD", STORE_PASSWORD);
             env.put("KAFKA_SSL_KEY_PASSWORD", STORE_PASSWORD);
         }
+        return KafkaConfig.from(Settings.of(env));
+    }
+
+    /** Over SASL_SSL with OAUTHBEARER: a token from the endpoint for the client id and secret, plus the given settings. */
+    KafkaConfig oauth(String tokenEndpoint, String clientId, String clientSecret, Map<String, String> more) {
+        Map<String, String> env = new LinkedHashMap<>(Stack.super.environment());
+        env.putAll(settings(CLI));
+        env.put("KAFKA_SASL_MECHANISM", "OAUTHBEARER");
+        env.put("KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=\""
+                + clientId + "\" clientSecret=\"" + clientSecret + "\";");
+        env.put("KAFKA_SASL_LOGIN_CALLBACK_HANDLER_CLASS", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler");
+        env.put("KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL", tokenEndpoint);
+        env.putAll(more);
         return KafkaConfig.from(Settings.of(env));
     }
 

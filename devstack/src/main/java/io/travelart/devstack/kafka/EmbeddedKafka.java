@@ -48,10 +48,15 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param scramUsers    SCRAM-SHA-512 users and their passwords; {@code superUser} among them
      * @param plainUsers    PLAIN users and their passwords
      * @param superUser     the broker's own user, which ACLs do not limit: it makes the ACLs of the others
+     * @param oauthJwks     where the keys of OAUTHBEARER tokens are ({@link #OAUTH_AUDIENCE} their audience, {@code sub}
+     *                      the principal); empty: no OAUTHBEARER
      */
     public record Secured(Path keyStore, Path trustStore, String storePassword, Map<String, String> scramUsers, Map<String, String> plainUsers,
-                          String superUser) {
+                          String superUser, Optional<String> oauthJwks) {
     }
+
+    /** The audience an OAUTHBEARER token must be for. */
+    public static final String OAUTH_AUDIENCE = "travelart-kafka";
 
     private final Path dataDir;
     private final int port;
@@ -156,7 +161,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("ssl.truststore.type", "PKCS12");
         props.put("ssl.truststore.location", s.trustStore().toAbsolutePath().toString());
         props.put("ssl.truststore.password", s.storePassword());
-        props.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN");
+        props.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN" + (s.oauthJwks().isPresent() ? ",OAUTHBEARER" : ""));
+        s.oauthJwks().ifPresent(jwks -> {
+            props.put("listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
+            props.put("listener.name.sasl_ssl.oauthbearer.sasl.jaas.config",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;");
+            props.put("listener.name.sasl_ssl.oauthbearer.sasl.oauthbearer.jwks.endpoint.url", jwks);
+            props.put("listener.name.sasl_ssl.oauthbearer.sasl.oauthbearer.expected.audience", OAUTH_AUDIENCE);
+        });
         props.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512");
         String superPassword = s.scramUsers().get(s.superUser());
         props.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule "

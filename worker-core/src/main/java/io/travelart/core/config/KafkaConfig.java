@@ -22,11 +22,33 @@ public record KafkaConfig(Map<String, String> clientProperties) {
         }
     }
 
+    /** Where Kafka 4 lets OAUTHBEARER clients and brokers fetch tokens and keys from: a JVM property, nothing else. */
+    public static final String OAUTH_ALLOWED_URLS_PROPERTY = "org.apache.kafka.sasl.oauthbearer.allowed.urls";
+    public static final String OAUTH_ALLOWED_URLS_SETTING = "TRAVELART_KAFKA_OAUTH_ALLOWED_URLS";
+
     public static KafkaConfig from(Settings settings) {
+        settings.optional(OAUTH_ALLOWED_URLS_SETTING).ifPresent(KafkaConfig::allowOAuthUrls);
         Map<String, String> props = new TreeMap<>(settings.withPrefix("KAFKA_"));
         // Variables of Kafka's own scripts (KAFKA_HEAP_OPTS, KAFKA_HOME, ...), not client settings.
         props.keySet().removeIf(k -> k.endsWith(".opts") || k.equals("home"));
         return new KafkaConfig(props);
+    }
+
+    /**
+     * Adds token endpoints (comma-separated URLs) to those Kafka's OAUTHBEARER login may call: Kafka 4 refuses any other
+     * ({@code sasl.oauthbearer.token.endpoint.url} and the JWKS URL alike) unless this JVM property names it, and a
+     * client setting cannot. Added to what the property holds already, so one JVM's clients and brokers share it.
+     */
+    static synchronized void allowOAuthUrls(String urls) {
+        java.util.Set<String> allowed = new java.util.LinkedHashSet<>();
+        for (String list : new String[]{System.getProperty(OAUTH_ALLOWED_URLS_PROPERTY, ""), urls}) {
+            for (String url : list.split(",")) {
+                if (!url.isBlank()) {
+                    allowed.add(url.strip());
+                }
+            }
+        }
+        System.setProperty(OAUTH_ALLOWED_URLS_PROPERTY, String.join(",", allowed));
     }
 
     public static KafkaConfig of(String bootstrapServers) {
