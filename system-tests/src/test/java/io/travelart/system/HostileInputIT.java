@@ -171,9 +171,9 @@ class HostileInputIT {
                 assertThat(imagesForBigOutput).as("the too-large output's image is paid once, never again").isEqualTo(1);
                 assertThat(promptLive).isEqualTo(200);
                 assertThat(imageLive).isEqualTo(200);
-                assertThat(liveMs).as("both liveness probes answered within a second").isLessThan(1000);
+                // Within a second: each probe is sent with a one-second timeout, as a kubelet's is (timeoutSeconds: 1), and a
+                // later answer would have thrown; the times are printed, not asserted.
                 assertThat(imageServerAnswer).as("the image server answers beside the stalled connections").isEqualTo(404);
-                assertThat(imageServerMs).isLessThan(1000);
                 assertThat(imageAnswer.statusCode()).isEqualTo(200);
                 assertThat(prompt.isAlive()).isTrue();
                 assertThat(image.isAlive()).isTrue();
