@@ -152,11 +152,12 @@ public final class SchemaRegistryClient implements SchemaIds {
     }
 
     /**
-     * Asks the registry once for its global compatibility, waiting at most two seconds (a health probe
-     * must answer quickly): throws if it does not answer, or answers with an error.
+     * Asks the registry once for a schema this program uses, by its id, waiting at most two seconds (a health probe
+     * must answer quickly): throws if it does not answer, or answers with an error. A schema of its own, not the global
+     * {@code /config}: a key scoped to the program's subjects may read those and nothing else.
      */
-    public void ping() {
-        sendOnce("GET", "/config", null, Duration.ofSeconds(2));
+    public void ping(int schemaId) {
+        sendOnce("GET", "/schemas/ids/" + schemaId, null, Duration.ofSeconds(2));
     }
 
     /** Sets the subject's compatibility level, e.g. BACKWARD. */

@@ -68,12 +68,15 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private volatile ManagementServer management;
     private volatile String registryProblem;
+    /** What readiness asks the registry for: the schema this worker writes, which a subject-scoped key may read. */
+    private final int outputSchemaId;
     /** What else keeps the worker from being ready (a part of the stage beside the engine, such as a batch lane). */
     private final List<Supplier<Optional<String>>> readyChecks = new CopyOnWriteArrayList<>();
 
-    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, StageGate gate) {
+    private Worker(StageEngine<I, O> engine, SchemaRegistryClient registry, int outputSchemaId, StageGate gate) {
         this.engine = engine;
         this.registry = registry;
+        this.outputSchemaId = outputSchemaId;
         this.gate = gate;
     }
 
@@ -148,10 +151,11 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         }
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registry(), time);
         EventSerde serde = new EventSerde(registry, config.registry().autoRegister(), config.maxRecordBytes());
+        int outputSchemaId;
         try {
             // The input's subject too: a publisher in any language reads the contract from the registry alone.
             serde.schemaId(inputTopic, SpecificData.get().getSchema(stage.inputType()));
-            serde.schemaId(outputTopic, outputSchema);
+            outputSchemaId = serde.schemaId(outputTopic, outputSchema);
             serde.schemaId(config.topics().requestFailed(), RequestFailed.getClassSchema());
         } catch (RegistryException e) {
             String hint = e.isNotFound() && !config.registry().autoRegister()
@@ -164,7 +168,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
                 transactionalId(name, config.instanceId()));
         StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, EngineClients.connect(config.kafka(), identity, metrics.registry()),
                 serde, time, gate, metrics.registry());
-        Worker<I, O> worker = new Worker<>(engine, registry, gate);
+        Worker<I, O> worker = new Worker<>(engine, registry, outputSchemaId, gate);
         // For dashboards and alerts: readiness as a gauge (what /health/ready answers), and the capacity the calls in
         // flight are measured against.
         Gauge.builder(READY, worker, w -> w.health().notReady().isEmpty() ? 1 : 0)
@@ -257,7 +261,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      */
     private void checkRegistry() {
         try {
-            registry.ping();
+            registry.ping(outputSchemaId);
             if (registryProblem != null) {
                 log.info("schema registry answers again");
             }

@@ -144,4 +144,26 @@ class SchemaRegistryClientTest {
             server.stop(0);
         }
     }
+
+    @Test
+    void thePingAsksForASchemaOfItsOwnWhichAKeyScopedToItsSubjectsMayRead() throws Exception {
+        // A registry as one with subject-scoped keys answers: the global config is forbidden, the key's schemas are not.
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            boolean own = exchange.getRequestURI().getPath().equals("/schemas/ids/7");
+            byte[] body = (own ? "{\"schema\":\"\\\"string\\\"\"}" : "{\"error_code\":40301,\"message\":\"forbidden\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(own ? 200 : 403, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            SchemaRegistryClient scoped = new SchemaRegistryClient(RegistryConfig.of("http://127.0.0.1:" + server.getAddress().getPort()));
+            scoped.ping(7);
+            assertThatThrownBy(() -> scoped.ping(8)).isInstanceOf(RegistryException.class).hasMessageContaining("403");
+        } finally {
+            server.stop(0);
+        }
+    }
 }
