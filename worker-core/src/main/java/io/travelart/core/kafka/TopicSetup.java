@@ -116,70 +116,23 @@ public final class TopicSetup implements AutoCloseable {
     public record Access(Map<String, Set<AclOperation>> topics, Map<String, Set<AclOperation>> groups, List<String> transactionalIds) {
     }
 
+    private static final String MISSING_ACL = " (an ACL is missing: see the Permissions table in docs/security.md)";
+
     /** Throws a {@link KafkaSetupException} naming the first permission the principal lacks (docs/security.md lists them). */
     public void requireAccess(Access access) {
-        String hint = " (an ACL is missing: see the Permissions table in docs/security.md)";
         try {
-            var topics = admin.describeTopics(access.topics().keySet(), new DescribeTopicsOptions().includeAuthorizedOperations(true))
-                    .topicNameValues();
-            Set<String> absent = new TreeSet<>();
-            for (var wanted : new TreeMap<>(access.topics()).entrySet()) {
-                Set<AclOperation> allowed;
-                try {
-                    allowed = topics.get(wanted.getKey()).get(timeout.toMillis(), TimeUnit.MILLISECONDS).authorizedOperations();
-                } catch (ExecutionException e) {
-                    String ops = String.join(" or ", wanted.getValue().stream().map(String::valueOf).sorted().toList());
-                    switch (e.getCause()) {
-                        // Kafka says the same of a topic that does not exist when the principal may not see it.
-                        case TopicAuthorizationException denied -> throw new KafkaSetupException("Kafka: this principal may not " + ops
-                                + " topic " + wanted.getKey() + " (nor DESCRIBE it), or the topic does not exist" + hint, denied);
-                        case UnknownTopicOrPartitionException missing -> {
-                            absent.add(wanted.getKey());
-                            continue;
-                        }
-                        default -> throw e;
-                    }
-                }
-                for (AclOperation operation : wanted.getValue()) {
-                    if (allowed != null && !allowed.contains(operation)) {
-                        throw new KafkaSetupException("Kafka: this principal may not " + operation + " topic " + wanted.getKey() + hint, null);
-                    }
-                }
-            }
-            if (!absent.isEmpty()) {
-                requireTopics(absent);
-            }
-            var groups = admin.describeConsumerGroups(access.groups().keySet(),
-                    new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true)).describedGroups();
-            for (var wanted : new TreeMap<>(access.groups()).entrySet()) {
-                Set<AclOperation> allowed;
-                try {
-                    allowed = groups.get(wanted.getKey()).get(timeout.toMillis(), TimeUnit.MILLISECONDS).authorizedOperations();
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof GroupAuthorizationException) {
-                        throw new KafkaSetupException("Kafka: this principal may not " + String.join(" or ",
-                                wanted.getValue().stream().map(String::valueOf).sorted().toList()) + " group " + wanted.getKey() + hint, e.getCause());
-                    }
-                    if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                        throw e;
-                    }
-                    continue; // a group not made yet: the broker checks the ACL before it says so, so the principal may use it
-                }
-                for (AclOperation operation : wanted.getValue()) {
-                    if (allowed != null && !allowed.contains(operation)) {
-                        throw new KafkaSetupException("Kafka: this principal may not " + operation + " group " + wanted.getKey() + hint, null);
-                    }
-                }
-            }
+            requireTopicAccess(access.topics());
+            requireGroupAccess(access.groups());
             for (String id : access.transactionalIds()) {
                 try {
                     admin.describeTransactions(List.of(id)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof TransactionalIdAuthorizationException) {
-                        throw new KafkaSetupException("Kafka: this principal may not WRITE transactional id " + id + hint, e.getCause());
+                        throw new KafkaSetupException("Kafka: this principal may not WRITE transactional id " + id + MISSING_ACL, e.getCause());
                     }
+                    // An id not used yet is not found, which the broker says only to a principal that may use it.
                     if (!(e.getCause() instanceof TransactionalIdNotFoundException)) {
-                        throw e; // a transactional id not used yet is not found: that says the principal may use it
+                        throw e;
                     }
                 }
             }
@@ -188,6 +141,71 @@ public final class TopicSetup implements AutoCloseable {
         } catch (TimeoutException | InterruptedException e) {
             throw failure("checking topics and permissions", e);
         }
+    }
+
+    private void requireTopicAccess(Map<String, Set<AclOperation>> wanted)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        var topics = admin.describeTopics(wanted.keySet(), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                .topicNameValues();
+        Set<String> absent = new TreeSet<>();
+        for (var topic : new TreeMap<>(wanted).entrySet()) {
+            Set<AclOperation> allowed;
+            try {
+                allowed = topics.get(topic.getKey()).get(timeout.toMillis(), TimeUnit.MILLISECONDS).authorizedOperations();
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    // Kafka says the same of a topic that does not exist when the principal may not see it.
+                    case TopicAuthorizationException denied -> throw new KafkaSetupException("Kafka: this principal may not "
+                            + either(topic.getValue()) + " topic " + topic.getKey() + " (nor DESCRIBE it), or the topic does not exist"
+                            + MISSING_ACL, denied);
+                    case UnknownTopicOrPartitionException missing -> {
+                        absent.add(topic.getKey());
+                        continue;
+                    }
+                    default -> throw e;
+                }
+            }
+            requireAll(allowed, topic.getValue(), "topic " + topic.getKey());
+        }
+        if (!absent.isEmpty()) {
+            requireTopics(absent);
+        }
+    }
+
+    private void requireGroupAccess(Map<String, Set<AclOperation>> wanted)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        var groups = admin.describeConsumerGroups(wanted.keySet(), new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
+                .describedGroups();
+        for (var group : new TreeMap<>(wanted).entrySet()) {
+            Set<AclOperation> allowed;
+            try {
+                allowed = groups.get(group.getKey()).get(timeout.toMillis(), TimeUnit.MILLISECONDS).authorizedOperations();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof GroupAuthorizationException) {
+                    throw new KafkaSetupException("Kafka: this principal may not " + either(group.getValue()) + " group " + group.getKey()
+                            + MISSING_ACL, e.getCause());
+                }
+                // A group not made yet is not found, which the broker says only to a principal that may use it.
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+                continue;
+            }
+            requireAll(allowed, group.getValue(), "group " + group.getKey());
+        }
+    }
+
+    /** {@code allowed} is null where the broker does not say (older brokers): then the use itself will tell. */
+    private static void requireAll(Set<AclOperation> allowed, Set<AclOperation> wanted, String resource) {
+        for (AclOperation operation : new TreeSet<>(wanted)) {
+            if (allowed != null && !allowed.contains(operation)) {
+                throw new KafkaSetupException("Kafka: this principal may not " + operation + " " + resource + MISSING_ACL, null);
+            }
+        }
+    }
+
+    private static String either(Set<AclOperation> operations) {
+        return String.join(" or ", operations.stream().map(String::valueOf).sorted().toList());
     }
 
     /** Throws a {@link KafkaSetupException} naming every topic that does not exist. */
