@@ -27,20 +27,24 @@ public final class DevStack implements Stack {
      * The simulator is started when {@code simulatorSettings} is given.
      */
     public static DevStack start(Path dataDir, Optional<SimulatorSettings> simulatorSettings) {
-        EmbeddedKafka kafka = null;
+        return on(EmbeddedKafka.start(dataDir.resolve("kafka")), dataDir.resolve("registry.log"), simulatorSettings);
+    }
+
+    /**
+     * The registry (logging to {@code registryLog}) and, when {@code simulatorSettings} is given, the simulator beside a
+     * broker started already, a secured one say. The broker is closed with the stack, or at once if the rest cannot start.
+     */
+    public static DevStack on(EmbeddedKafka kafka, Path registryLog, Optional<SimulatorSettings> simulatorSettings) {
         ApicurioRegistry registry = null;
         try {
-            kafka = EmbeddedKafka.start(dataDir.resolve("kafka"));
-            registry = ApicurioRegistry.start(dataDir.resolve("registry.log"));
+            registry = ApicurioRegistry.start(registryLog);
             OpenAiSimulator simulator = simulatorSettings.map(OpenAiSimulator::start).orElse(null);
             return new DevStack(kafka, registry, simulator);
         } catch (RuntimeException e) {
             if (registry != null) {
                 registry.close();
             }
-            if (kafka != null) {
-                kafka.close();
-            }
+            kafka.close();
             throw e;
         }
     }

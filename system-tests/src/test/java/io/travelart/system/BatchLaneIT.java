@@ -97,9 +97,10 @@ class BatchLaneIT {
     /** @param laneDrained whether to wait for the lane to answer everything too (not while it is paused) */
     private Map<String, List<RequestResult>> results(ResultWatcher watcher, List<String> ids, boolean ready, boolean laneDrained) {
         Map<String, List<RequestResult>> seen = new HashMap<>();
+        Runnable collect = () -> watcher.poll(Duration.ofMillis(100)).stream().filter(r -> ids.contains(r.requestId()))
+                .forEach(r -> seen.computeIfAbsent(r.requestId(), k -> new ArrayList<>()).add(r));
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            watcher.poll(Duration.ofMillis(100)).stream().filter(r -> ids.contains(r.requestId()))
-                    .forEach(r -> seen.computeIfAbsent(r.requestId(), k -> new ArrayList<>()).add(r));
+            collect.run();
             return ids.stream().allMatch(id -> seen.getOrDefault(id, List.of()).stream()
                     .anyMatch(r -> !ready || r instanceof RequestResult.Ready));
         });
@@ -107,8 +108,7 @@ class BatchLaneIT {
         // duplicate included) once the counts match.
         Map<String, Integer> counts = Answered.finalCounts(pipeline, laneDrained, Duration.ofSeconds(120));
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
-            watcher.poll(Duration.ofMillis(100)).stream().filter(r -> ids.contains(r.requestId()))
-                    .forEach(r -> seen.computeIfAbsent(r.requestId(), k -> new ArrayList<>()).add(r));
+            collect.run();
             return ids.stream().allMatch(id -> seenEarlier.getOrDefault(id, 0) + seen.getOrDefault(id, List.of()).size()
                     == counts.getOrDefault(id, 0));
         });

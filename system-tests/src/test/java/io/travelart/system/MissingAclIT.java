@@ -1,5 +1,6 @@
 package io.travelart.system;
 
+import io.travelart.cli.local.LocalPipeline;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.Topics;
 import io.travelart.core.kafka.TopicSetup;
@@ -17,7 +18,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -89,14 +89,9 @@ class MissingAclIT {
     }
 
     private ImageWorker startImageWorker() {
-        Map<String, String> env = new HashMap<>(stack.environment());
+        Map<String, String> env = LocalPipeline.workerSettings(stack, dir);
         env.putAll(stack.settings(SecuredStack.IMAGE_WORKER));
         env.put("TRAVELART_INSTANCE_ID", "acl-test");
-        env.put("TRAVELART_IMAGE_DIR", dir.resolve("images").toString());
-        env.put("TRAVELART_IMAGE_HTTP_HOST", "127.0.0.1");
-        env.put("TRAVELART_IMAGE_HTTP_PORT", "0");
-        env.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
-        env.put("TRAVELART_MANAGEMENT_PORT", "0");
         return ImageWorker.start(ImageWorkerConfig.from(Settings.of(env)));
     }
 }

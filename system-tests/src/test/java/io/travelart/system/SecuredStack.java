@@ -2,12 +2,13 @@ package io.travelart.system;
 
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Settings;
-import io.travelart.devstack.ApicurioRegistry;
+import io.travelart.devstack.DevStack;
 import io.travelart.devstack.Stack;
 import io.travelart.devstack.kafka.EmbeddedKafka;
 import io.travelart.devstack.openai.OpenAiSimulator;
 import io.travelart.devstack.openai.SimulatorSettings;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,15 +61,12 @@ final class SecuredStack implements Stack {
     private static final Pattern ROW = Pattern.compile("^\\| ([\\w-]+) \\| (topic|group|transactional-id) \\| ([\\w.-]+) \\| (literal|prefixed) \\| ([A-Z_, ]+) \\|",
             Pattern.MULTILINE);
 
-    private final EmbeddedKafka kafka;
-    private final ApicurioRegistry registry;
-    private final OpenAiSimulator simulator;
+    /** The broker, the registry and the simulator: the embedded stack, on the secured broker. */
+    private final DevStack stack;
     private final Path trustStore;
 
-    private SecuredStack(EmbeddedKafka kafka, ApicurioRegistry registry, OpenAiSimulator simulator, Path trustStore) {
-        this.kafka = kafka;
-        this.registry = registry;
-        this.simulator = simulator;
+    private SecuredStack(DevStack stack, Path trustStore) {
+        this.stack = stack;
         this.trustStore = trustStore;
     }
 
@@ -97,17 +96,7 @@ final class SecuredStack implements Stack {
         }
         EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir.resolve("kafka"), new EmbeddedKafka.Secured(keyStore, trustStore,
                 STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name(), oauthJwks));
-        ApicurioRegistry registry = null;
-        try {
-            registry = ApicurioRegistry.start(dir.resolve("registry.log"));
-            return new SecuredStack(kafka, registry, OpenAiSimulator.start(SimulatorSettings.instant()), trustStore);
-        } catch (RuntimeException e) {
-            if (registry != null) {
-                registry.close();
-            }
-            kafka.close();
-            throw e;
-        }
+        return new SecuredStack(DevStack.on(kafka, dir.resolve("registry.log"), Optional.of(SimulatorSettings.instant())), trustStore);
     }
 
     /** A key store (PKCS12) with a key pair whose certificate the CA signed, and the CA's certificate for the chain. */
@@ -162,7 +151,7 @@ final class SecuredStack implements Stack {
      */
     KafkaConfig mutualTls(boolean withCertificate) {
         Map<String, String> env = new LinkedHashMap<>(Stack.super.environment());
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.mutualTlsBootstrapServers());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", stack.kafka().mutualTlsBootstrapServers());
         env.put("KAFKA_SECURITY_PROTOCOL", "SSL");
         env.put("KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12");
         env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", trustStore.toAbsolutePath().toString());
@@ -221,33 +210,24 @@ final class SecuredStack implements Stack {
     }
 
     void grant(Collection<AclBinding> bindings) {
-        try (Admin admin = Admin.create(kafkaAs(ADMIN).with(Map.of()))) {
-            admin.createAcls(bindings).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("granting ACLs failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        asAdmin("granting ACLs", admin -> admin.createAcls(bindings).all());
     }
 
     void revoke(AclBinding binding) {
-        try (Admin admin = Admin.create(kafkaAs(ADMIN).with(Map.of()))) {
-            admin.deleteAcls(List.of(binding.toFilter())).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("revoking an ACL failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        asAdmin("revoking an ACL", admin -> admin.deleteAcls(List.of(binding.toFilter())).all());
     }
 
     /** How many ACLs the cluster holds. */
     int aclCount() {
+        return asAdmin("listing ACLs", admin -> admin.describeAcls(AclBindingFilter.ANY).values()).size();
+    }
+
+    /** One request of the broker's super user, waited for (30 s at most). */
+    private <T> T asAdmin(String what, Function<Admin, KafkaFuture<T>> request) {
         try (Admin admin = Admin.create(kafkaAs(ADMIN).with(Map.of()))) {
-            return admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS).size();
+            return request.apply(admin).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("listing ACLs failed", e);
+            throw new IllegalStateException(what + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -256,17 +236,17 @@ final class SecuredStack implements Stack {
 
     @Override
     public String bootstrapServers() {
-        return kafka.bootstrapServers();
+        return stack.bootstrapServers();
     }
 
     @Override
     public String registryUrl() {
-        return registry.confluentUrl();
+        return stack.registryUrl();
     }
 
     @Override
     public Optional<OpenAiSimulator> simulator() {
-        return Optional.of(simulator);
+        return stack.simulator();
     }
 
     /** What the CLI's principal uses: the pipeline's own clients (topic setup, publisher) run as {@code travelart-cli}. */
@@ -279,14 +259,6 @@ final class SecuredStack implements Stack {
 
     @Override
     public void close() {
-        try {
-            simulator.close();
-        } finally {
-            try {
-                registry.close();
-            } finally {
-                kafka.close();
-            }
-        }
+        stack.close();
     }
 }

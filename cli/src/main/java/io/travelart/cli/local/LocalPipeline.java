@@ -77,14 +77,7 @@ public final class LocalPipeline implements AutoCloseable {
     public static LocalPipeline start(Stack stack, Path dataDir, int partitions, Map<String, String> overrides,
                                       Map<String, String> promptWorker, Map<String, String> imageWorker) {
         try {
-            Map<String, String> values = new HashMap<>(stack.environment());
-            values.put("TRAVELART_INSTANCE_ID", "local");
-            values.put("TRAVELART_IMAGE_DIR", dataDir.resolve("images").toString());
-            values.put("TRAVELART_IMAGE_HTTP_HOST", "127.0.0.1");
-            values.put("TRAVELART_IMAGE_HTTP_PORT", "0");
-            // Two workers in one JVM: each takes a free port for its metrics and health endpoints.
-            values.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
-            values.put("TRAVELART_MANAGEMENT_PORT", "0");
+            Map<String, String> values = workerSettings(stack, dataDir);
             values.putAll(overrides);
             Settings settings = Settings.of(values);
             KafkaConfig kafka = KafkaConfig.from(settings);
@@ -106,6 +99,21 @@ public final class LocalPipeline implements AutoCloseable {
             stack.close();
             throw e;
         }
+    }
+
+    /**
+     * What a worker on this machine is given: the stack's addresses, an instance id, the images under {@code dataDir}, and
+     * free loopback ports for its servers (two workers in one JVM each take their own).
+     */
+    public static Map<String, String> workerSettings(Stack stack, Path dataDir) {
+        Map<String, String> values = new HashMap<>(stack.environment());
+        values.put("TRAVELART_INSTANCE_ID", "local");
+        values.put("TRAVELART_IMAGE_DIR", dataDir.resolve("images").toString());
+        values.put("TRAVELART_IMAGE_HTTP_HOST", "127.0.0.1");
+        values.put("TRAVELART_IMAGE_HTTP_PORT", "0");
+        values.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
+        values.put("TRAVELART_MANAGEMENT_PORT", "0");
+        return values;
     }
 
     private static Settings with(Map<String, String> values, Map<String, String> more) {
