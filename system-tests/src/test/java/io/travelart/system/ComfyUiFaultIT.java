@@ -32,7 +32,7 @@ class ComfyUiFaultIT {
 
     private static final ComfyUiSimulator.Settings GPU = ComfyUiSimulator.Settings.defaults().withJobTime(Duration.ofMillis(300));
 
-    private ProcessPipeline pipeline;
+    private ProcessPipeline<?> pipeline;
     private ComfyUiSimulator comfy;
 
     @BeforeAll

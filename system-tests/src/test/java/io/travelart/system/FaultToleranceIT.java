@@ -1,6 +1,7 @@
 package io.travelart.system;
 
 import io.travelart.cli.bench.WorkerProcess;
+import io.travelart.devstack.DevStack;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.devstack.openai.OpenAiSimulator;
 import io.travelart.devstack.openai.OpenAiSimulator.Endpoint;
@@ -41,7 +42,7 @@ class FaultToleranceIT {
 
     private static final SimulatorSettings BASE = SimulatorSettings.defaults().withReusedImages(true);
 
-    private ProcessPipeline pipeline;
+    private ProcessPipeline<DevStack> pipeline;
 
     @BeforeAll
     void startStack() {

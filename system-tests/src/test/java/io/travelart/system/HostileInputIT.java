@@ -56,7 +56,7 @@ class HostileInputIT {
 
     @Test
     void everyHostileRecordIsAnsweredOnceTheGoodOnesAreReadyAndBothWorkersStayUp() throws Exception {
-        try (ProcessPipeline pipeline = ProcessPipeline.start(SimulatorSettings.defaults().withReusedImages(true))) {
+        try (ProcessPipeline<?> pipeline = ProcessPipeline.start(SimulatorSettings.defaults().withReusedImages(true))) {
             int[] ports = Ports.free(3);
             int promptPort = ports[0];
             int imagePort = ports[1];
@@ -187,12 +187,12 @@ class HostileInputIT {
         }
     }
 
-    private static Case send(ProcessPipeline pipeline, Case c, byte[] value) {
+    private static Case send(ProcessPipeline<?> pipeline, Case c, byte[] value) {
         pipeline.send(c.topic(), c.key(), value);
         return c;
     }
 
-    private static String publish(ProcessPipeline pipeline, KeywordRequested request) {
+    private static String publish(ProcessPipeline<?> pipeline, KeywordRequested request) {
         return pipeline.send(pipeline.topics().keywordRequested(), request.getRequestId(),
                 pipeline.serde().serialize(pipeline.topics().keywordRequested(), request));
     }
@@ -202,7 +202,7 @@ class HostileInputIT {
     }
 
     /** The error code of each case's failure event, by key. */
-    private static Map<String, String> codes(ProcessPipeline pipeline, List<Case> cases) {
+    private static Map<String, String> codes(ProcessPipeline<?> pipeline, List<Case> cases) {
         Map<String, String> codes = new LinkedHashMap<>();
         List<String> keys = keys(cases);
         CommittedRecords.read(pipeline.kafka(), pipeline.topics().requestFailed(), record -> {
@@ -230,7 +230,7 @@ class HostileInputIT {
     }
 
     /** A prompt-created just under the image-worker's record limit: its image-ready, which adds the image's fields, is over it. */
-    private static PromptCreated justUnderTheLimit(ProcessPipeline pipeline) {
+    private static PromptCreated justUnderTheLimit(ProcessPipeline<?> pipeline) {
         String id = UUID.randomUUID().toString();
         Map<String, String> attributes = new HashMap<>();
         for (int i = 0; i < 7; i++) {

@@ -133,7 +133,7 @@ class OAuthBearerIT {
 
     private ResultWatcher watcher(KafkaConfig kafka) {
         EventSerde serde = new EventSerde(new SchemaRegistryClient(io.travelart.core.config.RegistryConfig.from(
-                Settings.of(Map.of("SCHEMA_REGISTRY_URL", stack.registryUrl())))), true);
+                Settings.of(stack.environment()))), true);
         return new ResultWatcher(kafka, serde, Topics.DEFAULT, true, ignored -> { });
     }
 

@@ -112,7 +112,7 @@ class OperationsFilesIT {
                 "TravelartModelShutdownSoon", "TravelartCostBurnAboveBudget", "TravelartInstanceNotReady");
 
         Set<String> served;
-        try (ProcessPipeline pipeline = ProcessPipeline.start(SimulatorSettings.defaults().withLatency(Duration.ofMillis(20),
+        try (ProcessPipeline<?> pipeline = ProcessPipeline.start(SimulatorSettings.defaults().withLatency(Duration.ofMillis(20),
                 Duration.ofMillis(50)).withReusedImages(true))) {
             // A shutdown announced for the image model: its days-left gauge appears.
             pipeline.simulator().models().shutDownOn("gpt-image-2.6-flare", LocalDate.now().plusDays(20));

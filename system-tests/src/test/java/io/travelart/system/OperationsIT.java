@@ -50,7 +50,7 @@ class OperationsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private ProcessPipeline pipeline;
+    private ProcessPipeline<?> pipeline;
 
     @BeforeAll
     void startStack() {

@@ -13,6 +13,7 @@ import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.devstack.DevStack;
+import io.travelart.devstack.Stack;
 import io.travelart.devstack.openai.OpenAiSimulator;
 import io.travelart.devstack.openai.SimulatorSettings;
 import io.travelart.events.KeywordRequested;
@@ -37,11 +38,13 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The pipeline as it runs in production, for fault tests: the broker, the registry and the simulator
- * here, and each worker as its own OS process (the jars the build made), so that a kill is a real kill.
+ * The pipeline as it runs in production, for fault tests: the broker (or a cluster of them), the registry and the
+ * simulator here, and each worker as its own OS process (the jars the build made), so that a kill is a real kill.
  * The stack's topics have the default names; each test tells its requests apart by their ids.
+ *
+ * @param <S> the stack it runs on: the embedded one, or one with a cluster of brokers
  */
-final class ProcessPipeline implements AutoCloseable {
+final class ProcessPipeline<S extends Stack> implements AutoCloseable {
 
     /** What a fault test reports: requests, lost, duplicated, paid twice. */
     record Figures(int requests, int ready, int lost, int duplicated, long paidTwice) {
@@ -58,7 +61,7 @@ final class ProcessPipeline implements AutoCloseable {
     static final Path LOGS = Path.of("target", "fault-logs", Long.toString(System.currentTimeMillis()));
 
     private final Path dir;
-    private final DevStack stack;
+    private final S stack;
     private final KafkaConfig kafka;
     private final Topics topics = Topics.DEFAULT;
     private final EventSerde serde;
@@ -66,7 +69,7 @@ final class ProcessPipeline implements AutoCloseable {
     private final List<Path> logs = new ArrayList<>();
     private final AtomicInteger started = new AtomicInteger();
 
-    private ProcessPipeline(Path dir, DevStack stack) {
+    private ProcessPipeline(Path dir, S stack) {
         this.dir = dir;
         this.stack = stack;
         Settings settings = Settings.of(stack.environment());
@@ -74,25 +77,38 @@ final class ProcessPipeline implements AutoCloseable {
         this.serde = new EventSerde(new SchemaRegistryClient(RegistryConfig.from(settings)), true);
     }
 
-    static ProcessPipeline start(SimulatorSettings simulator) {
-        for (String worker : List.of("prompt-worker", "image-worker")) {
-            Path jar = Path.of("..", worker, "target", worker + ".jar");
-            Assumptions.assumeTrue(Files.isRegularFile(jar), jar + " is not built: the fault tests run the worker jars (mvn verify, not mvn test)");
-        }
+    static ProcessPipeline<DevStack> start(SimulatorSettings simulator) {
+        requireWorkerJars();
         try {
             Path dir = Files.createTempDirectory("travelart-faults");
-            DevStack stack = DevStack.start(dir, Optional.of(simulator));
-            ProcessPipeline pipeline = new ProcessPipeline(dir, stack);
-            try (TopicSetup setup = new TopicSetup(pipeline.kafka, Duration.ofSeconds(30))) {
-                setup.create(pipeline.topics.all(), PARTITIONS, (short) 1);
-            }
-            return pipeline;
+            return on(DevStack.start(dir, Optional.of(simulator)), dir, (short) 1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    DevStack stack() {
+    static void requireWorkerJars() {
+        for (String worker : List.of("prompt-worker", "image-worker")) {
+            Path jar = Path.of("..", worker, "target", worker + ".jar");
+            Assumptions.assumeTrue(Files.isRegularFile(jar), jar + " is not built: the fault tests run the worker jars (mvn verify, not mvn test)");
+        }
+    }
+
+    /** On a stack started already, its data under {@code dir} (both go when the pipeline closes); the topics made with this replication. */
+    static <S extends Stack> ProcessPipeline<S> on(S stack, Path dir, short replication) {
+        try {
+            ProcessPipeline<S> pipeline = new ProcessPipeline<>(dir, stack);
+            try (TopicSetup setup = new TopicSetup(pipeline.kafka, Duration.ofSeconds(30))) {
+                setup.create(pipeline.topics.all(), PARTITIONS, replication);
+            }
+            return pipeline;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    S stack() {
         return stack;
     }
 

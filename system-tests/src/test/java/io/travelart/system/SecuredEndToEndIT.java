@@ -108,4 +108,65 @@ class SecuredEndToEndIT extends EndToEndScenarios {
         System.out.printf("secured cluster, mTLS: no certificate refused at the handshake, %s refused without its ACL, "
                 + "then reads its image-ready with READ granted%n", principal);
     }
+
+    @Test
+    void theRegistryTakesOnlyAClientCertificateWithCredentialsAndTheWorkersKeepTheirTokensFresh() {
+        RegistryGate gate = stack.registry();
+        // The workers have run through the gate with tokens of their own clients; tokens live 6 s, and readiness asks the
+        // registry every 5 s, so a running worker asks for new ones (before its token expires: none was refused expired).
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                gate.tokensIssuedTo(SecuredStack.PROMPT_WORKER.name()) >= 2 && gate.tokensIssuedTo(SecuredStack.IMAGE_WORKER.name()) >= 2);
+        assertThat(gate.passedFor(SecuredStack.IMAGE_WORKER.name())).isPositive();
+        assertThat(gate.passedFor("static")).as("the CLI's calls, with its API token").isPositive();
+        assertThat(gate.refusedExpired()).as("calls sent with an expired token").isZero();
+        Map<String, String> base = new java.util.HashMap<>(Map.of("SCHEMA_REGISTRY_URL", stack.registryUrl()));
+        base.putAll(stack.registryTls());
+        int schemaId = registry(base, stack.registrySettings(SecuredStack.CLI)).lookup(pipeline.topics().promptCreated() + "-value",
+                io.travelart.events.PromptCreated.getClassSchema());
+
+        // The gallery's Basic credentials; then what the gate refuses, each with an error that says why.
+        registry(base, stack.registrySettings(SecuredStack.GALLERY)).ping(schemaId);
+        int refusedBefore = gate.refused();
+        assertThatThrownBy(() -> registry(base, Map.of()).ping(schemaId))
+                .hasMessageContaining("answered 401").hasMessageContaining("no credentials were sent");
+        assertThatThrownBy(() -> registry(base, Map.of("SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", "not-a-token")).ping(schemaId))
+                .hasMessageContaining("the token of SCHEMA_REGISTRY_BEARER_AUTH_TOKEN was refused");
+        assertThat(gate.refused()).isEqualTo(refusedBefore + 2);
+        Map<String, String> wrongSecret = new java.util.HashMap<>(stack.registrySettings(SecuredStack.IMAGE_WORKER));
+        wrongSecret.put("SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET", "not-the-secret");
+        assertThatThrownBy(() -> registry(base, wrongSecret).ping(schemaId))
+                .hasMessageContaining("token endpoint").hasMessageContaining("answered 401 (invalid_client)")
+                .hasMessageNotContaining("not-the-secret");
+        Map<String, String> noCertificate = new java.util.HashMap<>(base);
+        noCertificate.remove("SCHEMA_REGISTRY_SSL_KEYSTORE_LOCATION");
+        noCertificate.remove("SCHEMA_REGISTRY_SSL_KEYSTORE_PASSWORD");
+        assertThatThrownBy(() -> registry(noCertificate, Map.of("SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", gate.staticToken())).ping(schemaId))
+                .as("no client certificate: the handshake fails").hasMessageContaining("cannot be reached");
+        Map<String, String> jvmTrust = Map.of("SCHEMA_REGISTRY_URL", stack.registryUrl());
+        assertThatThrownBy(() -> registry(jvmTrust, Map.of("SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", gate.staticToken())).ping(schemaId))
+                .as("the JVM's trust does not know the test's CA").hasMessageContaining("cannot be reached");
+        assertThat(gate.refused()).as("none of those reached the registry").isEqualTo(refusedBefore + 2);
+
+        // A worker whose client secret is wrong stops at start, saying so in one line.
+        Map<String, String> worker = LocalPipeline.workerSettings(stack, Path.of(System.getProperty("java.io.tmpdir")));
+        worker.putAll(stack.settings(SecuredStack.PROMPT_WORKER));
+        worker.put("SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET", "not-the-secret");
+        worker.put("TRAVELART_INSTANCE_ID", "wrong-secret");
+        assertThatThrownBy(() -> io.travelart.prompt.app.PromptWorker.start(
+                io.travelart.prompt.app.PromptWorkerConfig.from(io.travelart.core.config.Settings.of(worker))).close())
+                .hasMessageStartingWith("schema registry: ").hasMessageContaining("token endpoint")
+                .hasMessageContaining("invalid_client");
+        System.out.printf("registry behind TLS with client certificates: tokens issued prompt-worker %d, image-worker %d (each %d s); "
+                + "calls let through image-worker %d, CLI %d; refused %d (none expired)%n",
+                gate.tokensIssuedTo(SecuredStack.PROMPT_WORKER.name()), gate.tokensIssuedTo(SecuredStack.IMAGE_WORKER.name()),
+                SecuredStack.REGISTRY_TOKEN_LIFETIME.toSeconds(), gate.passedFor(SecuredStack.IMAGE_WORKER.name()),
+                gate.passedFor("static"), gate.refused());
+    }
+
+    private static io.travelart.core.registry.SchemaRegistryClient registry(Map<String, String> base, Map<String, String> more) {
+        Map<String, String> env = new java.util.HashMap<>(base);
+        env.putAll(more);
+        return new io.travelart.core.registry.SchemaRegistryClient(
+                io.travelart.core.config.RegistryConfig.from(io.travelart.core.config.Settings.of(env)));
+    }
 }

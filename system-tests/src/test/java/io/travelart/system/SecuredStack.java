@@ -23,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -61,13 +62,21 @@ final class SecuredStack implements Stack {
     private static final Pattern ROW = Pattern.compile("^\\| ([\\w-]+) \\| (topic|group|transactional-id) \\| ([\\w.-]+) \\| (literal|prefixed) \\| ([A-Z_, ]+) \\|",
             Pattern.MULTILINE);
 
+    /** How long the registry's tokens are valid: short, so that a worker asks for new ones while a test runs. */
+    static final Duration REGISTRY_TOKEN_LIFETIME = Duration.ofSeconds(6);
+
     /** The broker, the registry and the simulator: the embedded stack, on the secured broker. */
     private final DevStack stack;
+    /** The registry as the clients reach it: over TLS with a client certificate, and with credentials. */
+    private final RegistryGate registry;
     private final Path trustStore;
+    private final String cliRegistryToken;
 
-    private SecuredStack(DevStack stack, Path trustStore) {
+    private SecuredStack(DevStack stack, RegistryGate registry, Path trustStore) {
         this.stack = stack;
+        this.registry = registry;
         this.trustStore = trustStore;
+        this.cliRegistryToken = registry.staticToken();
     }
 
     static SecuredStack start(Path dir) throws IOException, InterruptedException {
@@ -90,13 +99,21 @@ final class SecuredStack implements Stack {
                 "-keystore", trustStore.toString(), "-storepass", STORE_PASSWORD);
         Path keyStore = signed(dir, ca, caCertificate, "broker", "CN=127.0.0.1", "SAN=ip:127.0.0.1,dns:localhost");
         signed(dir, ca, caCertificate, "client", "CN=" + MTLS_CLIENT, null);
+        Path registryStore = signed(dir, ca, caCertificate, "registry", "CN=127.0.0.1", "SAN=ip:127.0.0.1,dns:localhost");
         Map<String, String> scram = new LinkedHashMap<>();
         for (Principal p : List.of(ADMIN, PROMPT_WORKER, IMAGE_WORKER, CLI)) {
             scram.put(p.name(), p.password());
         }
         EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir.resolve("kafka"), new EmbeddedKafka.Secured(keyStore, trustStore,
                 STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name(), oauthJwks));
-        return new SecuredStack(DevStack.on(kafka, dir.resolve("registry.log"), Optional.of(SimulatorSettings.instant())), trustStore);
+        DevStack stack = DevStack.on(kafka, dir.resolve("registry.log"), Optional.of(SimulatorSettings.instant()));
+        try {
+            return new SecuredStack(stack, new RegistryGate(stack.registryUrl(), registryStore, trustStore, STORE_PASSWORD,
+                    REGISTRY_TOKEN_LIFETIME), trustStore);
+        } catch (Exception e) {
+            stack.close();
+            throw new IllegalStateException("the registry's gate did not start", e);
+        }
     }
 
     /** A key store (PKCS12) with a key pair whose certificate the CA signed, and the CA's certificate for the chain. */
@@ -131,7 +148,11 @@ final class SecuredStack implements Stack {
         }
     }
 
-    /** A client's Kafka settings as a deployment gives them: SASL_SSL, the principal's mechanism and JAAS text, the trust store. */
+    /**
+     * A client's settings as a deployment gives them: for Kafka SASL_SSL, the principal's mechanism and JAAS text, the
+     * trust store; for the registry ({@link #registrySettings}) the same trust store, the client certificate, and
+     * credentials.
+     */
     Map<String, String> settings(Principal principal) {
         String module = principal.mechanism().equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
                 : "org.apache.kafka.common.security.scram.ScramLoginModule";
@@ -142,7 +163,50 @@ final class SecuredStack implements Stack {
         env.put("KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12");
         env.put("KAFKA_SSL_TRUSTSTORE_LOCATION", trustStore.toAbsolutePath().toString());
         env.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", STORE_PASSWORD);
+        env.putAll(registrySettings(principal));
         return env;
+    }
+
+    /**
+     * The registry's settings of a principal: each kind of credentials is in use: the workers log in with OAuth client
+     * credentials (their own client each), the CLI with a static API token, the gallery with Basic (and the CA as a PEM
+     * file); all of them over TLS that trusts the test's CA, with the client certificate the gate asks for.
+     */
+    Map<String, String> registrySettings(Principal principal) {
+        Map<String, String> env = new LinkedHashMap<>(registryTls());
+        // Blank what another client's settings beneath these may have set: one kind of credentials each.
+        for (String name : List.of("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "SCHEMA_REGISTRY_BEARER_AUTH_TOKEN",
+                "SCHEMA_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL", "SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_ID",
+                "SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET")) {
+            env.put(name, "");
+        }
+        if (principal.equals(PROMPT_WORKER) || principal.equals(IMAGE_WORKER)) {
+            RegistryGate.Client client = registry.client(principal.name());
+            env.put("SCHEMA_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL", registry.tokenUrl());
+            env.put("SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_ID", client.id());
+            env.put("SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET", client.secret());
+        } else if (principal.equals(GALLERY)) {
+            env.put("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", registry.basicUser(principal.name()));
+            // The CA as a PEM file, as providers hand it out, instead of a trust store.
+            env.remove("SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD");
+            env.put("SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION", trustStore.resolveSibling("ca.pem").toAbsolutePath().toString());
+            env.put("SCHEMA_REGISTRY_SSL_TRUSTSTORE_TYPE", "PEM");
+        } else {
+            env.put("SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", cliRegistryToken);
+        }
+        return env;
+    }
+
+    /** TLS towards the registry's gate: the CA as trust, the client certificate as the login to the connection. */
+    Map<String, String> registryTls() {
+        return Map.of("SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION", trustStore.toAbsolutePath().toString(),
+                "SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD", STORE_PASSWORD,
+                "SCHEMA_REGISTRY_SSL_KEYSTORE_LOCATION", trustStore.resolveSibling("client.p12").toAbsolutePath().toString(),
+                "SCHEMA_REGISTRY_SSL_KEYSTORE_PASSWORD", STORE_PASSWORD);
+    }
+
+    RegistryGate registry() {
+        return registry;
     }
 
     /**
@@ -239,9 +303,10 @@ final class SecuredStack implements Stack {
         return stack.bootstrapServers();
     }
 
+    /** The registry through its gate: TLS with a client certificate, and credentials. */
     @Override
     public String registryUrl() {
-        return stack.registryUrl();
+        return registry.url();
     }
 
     @Override
@@ -259,6 +324,7 @@ final class SecuredStack implements Stack {
 
     @Override
     public void close() {
+        registry.close();
         stack.close();
     }
 }

@@ -55,6 +55,14 @@ public final class EmbeddedKafka implements AutoCloseable {
                           String superUser, Optional<String> oauthJwks) {
     }
 
+    /**
+     * This broker's place in a cluster: its node id, the controller quorum ({@code id@host:port,…}), the cluster's id
+     * (the same on every node), and how many nodes there are, which sets the replication of the internal topics and the
+     * default {@code min.insync.replicas} (2 from three nodes on).
+     */
+    public record Node(int id, String voters, String clusterId, int clusterSize) {
+    }
+
     /** The audience an OAUTHBEARER token must be for. */
     public static final String OAUTH_AUDIENCE = "travelart-kafka";
 
@@ -64,14 +72,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** The mutual-TLS listener's port, when secured. */
     private final int tlsPort;
     private final Optional<Secured> secured;
+    private final Node node;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, int port, int controllerPort, int tlsPort, Optional<Secured> secured) {
+    private EmbeddedKafka(Path dataDir, int port, int controllerPort, int tlsPort, Optional<Secured> secured, Node node) {
         this.dataDir = dataDir;
         this.port = port;
         this.tlsPort = tlsPort;
         this.controllerPort = controllerPort;
         this.secured = secured;
+        this.node = node;
+    }
+
+    private static Node alone(int controllerPort) {
+        return new Node(1, "1@127.0.0.1:" + controllerPort, Uuid.randomUuid().toString(), 1);
     }
 
     /** Starts a broker on a free port. */
@@ -81,7 +95,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start(Path dataDir, int port, int controllerPort) {
-        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, port, controllerPort, -1, Optional.empty());
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, port, controllerPort, -1, Optional.empty(), alone(controllerPort));
+        kafka.startServer();
+        return kafka;
+    }
+
+    /**
+     * One node of a cluster ({@link KafkaCluster} runs each in its own process). It returns once the node is up, which
+     * takes a quorum: a majority of the cluster's nodes starting at the same time.
+     */
+    public static EmbeddedKafka startNode(Path dataDir, int port, int controllerPort, Node node) {
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, port, controllerPort, -1, Optional.empty(), node);
         kafka.startServer();
         return kafka;
     }
@@ -89,7 +113,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Starts a secured broker on a free port: clients need TLS that trusts its certificate, and a user with ACLs. */
     public static EmbeddedKafka startSecured(Path dataDir, Secured secured) {
         int[] ports = Ports.free(3);
-        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, ports[0], ports[1], ports[2], Optional.of(secured));
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, ports[0], ports[1], ports[2], Optional.of(secured), alone(ports[1]));
         kafka.startServer();
         return kafka;
     }
@@ -119,7 +143,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
-        props.put("node.id", "1");
+        props.put("node.id", Integer.toString(node.id()));
         String listener = secured.isPresent() ? "SASL_SSL" : "PLAINTEXT";
         String mtls = secured.isPresent() ? ",SSL://127.0.0.1:" + tlsPort : "";
         props.put("listeners", listener + "://127.0.0.1:" + port + mtls + ",CONTROLLER://127.0.0.1:" + controllerPort);
@@ -128,17 +152,21 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("inter.broker.listener.name", listener);
         props.put("listener.security.protocol.map", listener + ":" + listener + (mtls.isEmpty() ? "" : ",SSL:SSL") + ",CONTROLLER:PLAINTEXT");
         secured.ifPresent(s -> props.putAll(security(s)));
-        props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        props.put("controller.quorum.voters", node.voters());
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
         props.put("auto.create.topics.enable", "false");
         props.put("num.partitions", "1");
-        props.put("offsets.topic.replication.factor", "1");
+        String replicas = Integer.toString(node.clusterSize());
+        String minInSync = Integer.toString(Math.min(2, node.clusterSize()));
+        props.put("default.replication.factor", replicas);
+        props.put("min.insync.replicas", minInSync);
+        props.put("offsets.topic.replication.factor", replicas);
         props.put("offsets.topic.num.partitions", "5");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.replication.factor", replicas);
+        props.put("transaction.state.log.min.isr", minInSync);
         props.put("transaction.state.log.num.partitions", "5");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", replicas);
+        props.put("share.coordinator.state.topic.min.isr", minInSync);
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.flush.interval.messages", "1000000");
         KafkaConfig config = KafkaConfig.fromProps(props, false);
@@ -192,8 +220,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
             new Formatter()
                     .setPrintStream(print)
-                    .setNodeId(1)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(node.id())
+                    .setClusterId(node.clusterId())
                     .setDirectories(List.of(dataDir.toAbsolutePath().toString()))
                     .setMetadataLogDirectory(dataDir.toAbsolutePath().toString())
                     .setReleaseVersion(MetadataVersion.latestProduction())

@@ -134,6 +134,17 @@ public final class ChildJvm implements AutoCloseable {
         return process.pid();
     }
 
+    /** SIGKILL: the child gets no chance to shut down; returns its exit code once it is gone (137). */
+    public int kill() {
+        process.destroyForcibly();
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     @Override
     public void close() {
         process.destroy();

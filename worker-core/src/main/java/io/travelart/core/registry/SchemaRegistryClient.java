@@ -16,9 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -35,7 +35,8 @@ public final class SchemaRegistryClient implements SchemaIds {
     private static final Duration BACKOFF = Duration.ofMillis(100);
 
     private final String baseUrl;
-    private final String authorization;
+    private final RegistryLogin login;
+    private final Map<String, String> headers;
     private final HttpClient http;
     private final Duration timeout;
     private final Time time;
@@ -50,11 +51,12 @@ public final class SchemaRegistryClient implements SchemaIds {
     public SchemaRegistryClient(RegistryConfig config, Time time) {
         this.time = time;
         this.baseUrl = config.url();
-        this.authorization = config.basicAuthUserInfo()
-                .map(info -> "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)))
-                .orElse(null);
         this.timeout = Duration.ofSeconds(10);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.login = RegistryLogin.of(config, time, timeout);
+        this.headers = config.headers();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(timeout);
+        RegistryTls.context(config.tls()).ifPresent(http::sslContext);
+        this.http = http.build();
     }
 
     /** Registers the schema under the subject (or finds it if already there) and returns its global id. */
@@ -213,7 +215,28 @@ public final class SchemaRegistryClient implements SchemaIds {
         }
     }
 
+    /**
+     * One call; answered 401 with credentials that can be renewed (an OAuth token), it is sent once more with a new
+     * token. A refusal that stays names the credentials it was sent with.
+     */
     private JsonNode sendOnce(String method, String path, JsonNode body, Duration timeout) {
+        Optional<String> authorization = login.authorization();
+        HttpResponse<String> response = exchange(method, path, body, timeout, authorization);
+        if (response.statusCode() == 401 && login.refused(authorization)) {
+            authorization = login.authorization();
+            response = exchange(method, path, body, timeout, authorization);
+        }
+        JsonNode answer = parse(response.body());
+        if (response.statusCode() / 100 != 2) {
+            String message = answer.path("message").asText(response.body());
+            String refusal = response.statusCode() == 401 ? " (" + login.describe() + ")" : "";
+            throw new RegistryException(response.statusCode(), answer.path("error_code").asInt(0),
+                    method + " " + path + " answered " + response.statusCode() + ": " + message + refusal);
+        }
+        return answer;
+    }
+
+    private HttpResponse<String> exchange(String method, String path, JsonNode body, Duration timeout, Optional<String> authorization) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(timeout)
                 .header("Accept", CONTENT_TYPE + ", application/json")
@@ -222,25 +245,16 @@ public final class SchemaRegistryClient implements SchemaIds {
         if (body != null) {
             request.header("Content-Type", CONTENT_TYPE);
         }
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        HttpResponse<String> response;
+        authorization.ifPresent(value -> request.header("Authorization", value));
+        headers.forEach(request::header);
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new RegistryException("schema registry at " + baseUrl + " cannot be reached: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException("interrupted while calling the schema registry", e);
         }
-        JsonNode answer = parse(response.body());
-        if (response.statusCode() / 100 != 2) {
-            String message = answer.path("message").asText(response.body());
-            throw new RegistryException(response.statusCode(), answer.path("error_code").asInt(0),
-                    method + " " + path + " answered " + response.statusCode() + ": " + message);
-        }
-        return answer;
     }
 
     private static JsonNode parse(String body) {

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -134,8 +133,8 @@ class SchemaRegistryClientTest {
         });
         server.start();
         try {
-            RegistryConfig config = new RegistryConfig("http://127.0.0.1:" + server.getAddress().getPort(),
-                    Optional.of("travel:s3cret"), true);
+            RegistryConfig config = RegistryConfig.of("http://127.0.0.1:" + server.getAddress().getPort())
+                    .with(new RegistryConfig.Basic("travel:s3cret"));
             assertThat(new SchemaRegistryClient(config).schemaById(7)).isEqualTo(Schema.create(Schema.Type.STRING));
             assertThat(authorization.get()).isEqualTo("Basic "
                     + Base64.getEncoder().encodeToString("travel:s3cret".getBytes(StandardCharsets.UTF_8)));
