@@ -54,6 +54,9 @@ final class SecuredStack implements Stack {
     static final Principal IMAGE_WORKER = new Principal("image-worker", "SCRAM-SHA-512", "image-secret");
     static final Principal CLI = new Principal("travelart-cli", "SCRAM-SHA-512", "cli-secret");
     static final Principal GALLERY = new Principal("gallery", "PLAIN", "gallery-secret");
+    /** An AWS access key the broker takes for Amazon MSK's IAM login, as the prompt-worker's principal. */
+    static final EmbeddedKafka.IamKey IAM_KEY = new EmbeddedKafka.IamKey("AKIATRAVELARTTEST01", "travelart/iam+secret=key",
+            PROMPT_WORKER.name());
     /** The subject of the client certificate: on the mTLS listener the principal is {@code User:CN=<it>}. */
     static final String MTLS_CLIENT = "travelart-mtls";
 
@@ -105,7 +108,7 @@ final class SecuredStack implements Stack {
             scram.put(p.name(), p.password());
         }
         EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir.resolve("kafka"), new EmbeddedKafka.Secured(keyStore, trustStore,
-                STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name(), oauthJwks));
+                STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name(), oauthJwks, List.of(IAM_KEY)));
         DevStack stack = DevStack.on(kafka, dir.resolve("registry.log"), Optional.of(SimulatorSettings.instant()));
         try {
             return new SecuredStack(stack, new RegistryGate(stack.registryUrl(), registryStore, trustStore, STORE_PASSWORD,

@@ -50,9 +50,14 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param superUser     the broker's own user, which ACLs do not limit: it makes the ACLs of the others
      * @param oauthJwks     where the keys of OAUTHBEARER tokens are ({@link #OAUTH_AUDIENCE} their audience, {@code sub}
      *                      the principal); empty: no OAUTHBEARER
+     * @param iamKeys       AWS access keys that may log in with Amazon MSK's IAM mechanism ({@link MskIamSaslServer})
      */
     public record Secured(Path keyStore, Path trustStore, String storePassword, Map<String, String> scramUsers, Map<String, String> plainUsers,
-                          String superUser, Optional<String> oauthJwks) {
+                          String superUser, Optional<String> oauthJwks, List<IamKey> iamKeys) {
+    }
+
+    /** An AWS access key the broker takes for an IAM login, and the principal it logs in as. */
+    public record IamKey(String accessKeyId, String secretAccessKey, String principal) {
     }
 
     /**
@@ -189,7 +194,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("ssl.truststore.type", "PKCS12");
         props.put("ssl.truststore.location", s.trustStore().toAbsolutePath().toString());
         props.put("ssl.truststore.password", s.storePassword());
-        props.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN" + (s.oauthJwks().isPresent() ? ",OAUTHBEARER" : ""));
+        props.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN" + (s.oauthJwks().isPresent() ? ",OAUTHBEARER" : "")
+                + (s.iamKeys().isEmpty() ? "" : "," + MskIamSaslServer.MECHANISM));
+        if (!s.iamKeys().isEmpty()) {
+            StringBuilder jaas = new StringBuilder(MskIamLoginModule.class.getName() + " required");
+            s.iamKeys().forEach(k -> jaas.append(" key_").append(k.accessKeyId()).append("=\"").append(k.secretAccessKey())
+                    .append(' ').append(k.principal()).append('"'));
+            props.put("listener.name.sasl_ssl.aws_msk_iam.sasl.jaas.config", jaas.append(';').toString());
+            props.put("listener.name.sasl_ssl.aws_msk_iam.sasl.server.callback.handler.class", MskIamSaslServer.Keys.class.getName());
+        }
         s.oauthJwks().ifPresent(jwks -> {
             props.put("listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class",
                     "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
