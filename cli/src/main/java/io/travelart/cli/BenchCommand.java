@@ -160,7 +160,9 @@ final class BenchCommand implements Callable<Integer> {
         opts.put("imageDetail", imageDetail);
         m.put("options", opts);
         m.put("prompt", r.prompt().json());
-        m.put("image", r.image().json());
+        Map<String, Object> image = r.image().json();
+        image.put("idealRatio", StageFigures.round(r.idealImageRatio()));
+        m.put("image", image);
         m.put("endToEnd", r.endToEnd().json());
         if (r.batch() != null) {
             m.put("batchEndToEnd", r.batch().json());
@@ -194,6 +196,10 @@ final class BenchCommand implements Callable<Integer> {
                 : new StageFigures[]{r.prompt(), r.image(), r.endToEnd(), r.batch()}) {
             out.printf("%-11s %8d %12.2f %10.2f %7.3f %9.1f %9.1f %9.1f%n", f.name(), f.requests(), f.throughput(), f.limit(),
                     f.ratio(), f.p50(), f.p95(), f.p99());
+        }
+        if (!Double.isNaN(r.idealImageRatio())) {
+            out.printf("%nan ideal image stage (no overhead, the prompts arriving when they did, the same latencies) would reach "
+                    + "%.3f of the limit here: this one reached %.3f of that%n", r.idealImageRatio(), r.image().ratio() / r.idealImageRatio());
         }
         out.printf("%npipeline time over the API time, per request: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n",
                 r.overhead().percentileMillis(50), r.overhead().percentileMillis(95), r.overhead().percentileMillis(99));

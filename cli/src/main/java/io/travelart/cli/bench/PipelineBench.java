@@ -62,7 +62,7 @@ public final class PipelineBench {
     /** The stage figures are the interactive requests'; {@code batch} is the batch requests' end to end (null without any). */
     public record Result(Options options, StageFigures prompt, StageFigures image, StageFigures endToEnd, Latencies overhead,
                   long failed, long rateLimited, long imageCalls, Map<String, Long> peakRss, Map<String, Integer> exitCodes,
-                  StageFigures batch) {
+                  StageFigures batch, double idealImageRatio) {
     }
 
     private final Options o;
@@ -122,7 +122,7 @@ public final class PipelineBench {
                     exits.put(w.name(), w.stop());
                 }
                 return new Result(o, partial.prompt(), partial.image(), partial.endToEnd(), partial.overhead(), partial.failed(),
-                        partial.rateLimited(), partial.imageCalls(), peakRss, exits, partial.batch());
+                        partial.rateLimited(), partial.imageCalls(), peakRss, exits, partial.batch(), partial.idealImageRatio());
             }
         }
     }
@@ -237,8 +237,11 @@ public final class PipelineBench {
         StageFigures e2e = StageFigures.of("end to end", ready.size(), firstSent, lastReady, Math.min(chatLimit, imageLimit), endToEnd);
         StageFigures batch = batchIds.isEmpty() ? null : StageFigures.of("batch e2e", batchReady.size(), firstSent,
                 batchReady.values().stream().mapToLong(Long::longValue).max().orElse(0), Double.NaN, batchLatency);
+        // The ceiling of the image stage's ratio on this workload; under a rate limit the in-flight bound is not the limit.
+        double ideal = o.imagesPerMinute() > 0 ? Double.NaN : IdealStage.ratio(prompted.values().stream().mapToLong(Long::longValue)
+                .toArray(), o.maxInFlight(), o.imageLatency(), o.jitter(), 20, 1);
         return new Result(o, prompt, image, e2e, overhead, failed, simulator.rateLimitedCalls() - rateLimitedBefore,
-                simulator.totalCalls(OpenAiSimulator.Endpoint.IMAGES) - imageCallsBefore, Map.of(), Map.of(), batch);
+                simulator.totalCalls(OpenAiSimulator.Endpoint.IMAGES) - imageCallsBefore, Map.of(), Map.of(), batch, ideal);
     }
 
     private static double secs(Duration d) {
