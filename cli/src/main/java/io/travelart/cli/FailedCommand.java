@@ -52,7 +52,7 @@ final class FailedCommand implements Callable<Integer> {
             return new FailedRequests.Filter(stage, code, instant(spec, "--since", since), instant(spec, "--until", until), requestId);
         }
 
-        private static Instant instant(CommandSpec spec, String option, String value) {
+        static Instant instant(CommandSpec spec, String option, String value) {
             if (value == null) {
                 return null;
             }

@@ -292,9 +292,24 @@ class BatchLaneIT {
 
     @Test
     void travelartBatchesListsTheBatchesWithTheirCountsAndCost() throws Exception {
+        List<String> ids = publish(10, "Lisbon tram at dusk");
         try (ResultWatcher watcher = pipeline.watcher(false)) {
-            results(watcher, publish(10, "Lisbon tram at dusk"), true);
+            results(watcher, ids, true);
         }
+        // travelart status finds the batch a request was in, from the lane's records.
+        StringWriter statusOut = new StringWriter();
+        var status = TravelartCli.commandLine();
+        status.setOut(new PrintWriter(statusOut, true));
+        assertThat(status.execute("status", ids.get(0), "--json", "--bootstrap-servers", pipeline.kafka().bootstrapServers(),
+                "--registry-url", pipeline.stack().registryUrl())).isZero();
+        var journey = new com.fasterxml.jackson.databind.ObjectMapper().readTree(statusOut.toString());
+        assertThat(journey.path("state").asText()).isEqualTo("READY");
+        assertThat(journey.path("batchId").asText()).startsWith("batch_");
+        List<String> steps = new ArrayList<>();
+        journey.path("steps").forEach(step -> steps.add(step.path("what").asText()));
+        assertThat(steps).containsExactly("asked for", "prompt written", "waiting for a batch",
+                "in batch " + journey.path("batchId").asText(), "ready");
+
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cli = TravelartCli.commandLine();

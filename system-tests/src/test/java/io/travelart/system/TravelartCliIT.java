@@ -103,6 +103,47 @@ class TravelartCliIT {
     }
 
     @Test
+    void statusTellsWhereARequestIsFromItsEvents() throws Exception {
+        Run published = run(connection("publish", "--keyword", "Valletta harbour at dawn", "--count", "2"));
+        assertThat(published.exitCode()).as(published.err()).isZero();
+        List<String> ids = published.lines();
+        Run blank = run(connection("publish", "--keyword", " "));
+        String failedId = blank.lines().get(0);
+        Set<String> ended = new HashSet<>();
+        try (ResultWatcher watcher = pipeline.watcher(true)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).pollInSameThread().until(() -> {
+                watcher.poll(Duration.ofMillis(200)).forEach(r -> ended.add(r.requestId()));
+                return ended.containsAll(ids) && ended.contains(failedId);
+            });
+        }
+
+        Run ready = run(connection("status", ids.get(0)));
+        assertThat(ready.exitCode()).as(ready.err()).isZero();
+        assertThat(ready.lines().get(0)).isEqualTo("Valletta harbour at dawn  [" + ids.get(0) + "]  from travelart-cli");
+        assertThat(ready.lines().get(1)).isEqualTo("  state:  ready");
+        assertThat(ready.out()).contains(" asked for").contains(" prompt written").contains("  image:  http")
+                .containsPattern("cost:   \\$0\\.0[0-9]{3} estimated\\n");
+
+        JsonNode json = new ObjectMapper().readTree(run(connection("status", ids.get(1), "--json")).out());
+        assertThat(json.path("state").asText()).isEqualTo("READY");
+        assertThat(json.path("final").asBoolean()).isTrue();
+        assertThat(json.path("steps")).hasSize(3);
+        assertThat(json.path("costUsd").asDouble()).isPositive();
+        assertThat(json.path("imageUrl").asText()).endsWith(ids.get(1) + ".png");
+
+        JsonNode failed = new ObjectMapper().readTree(run(connection("status", failedId, "--json")).out());
+        assertThat(failed.path("state").asText()).isEqualTo("FAILED");
+        assertThat(failed.path("failure").path("errorCode").asText()).isEqualTo("INVALID_INPUT");
+        assertThat(failed.path("costUsd").asDouble()).as("refused before any paid call").isZero();
+
+        Run unknown = run(connection("status", "no-such-request"));
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).startsWith("travelart: no event of request no-such-request since ");
+        Run badSince = run(connection("status", ids.get(0), "--since", "yesterday"));
+        assertThat(badSince.exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void watchPrintsJsonLinesAndTableRows() throws Exception {
         run(connection("publish", "--keyword", "Hoi An lanterns"));
 

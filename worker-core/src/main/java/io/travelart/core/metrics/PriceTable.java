@@ -102,7 +102,8 @@ public final class PriceTable {
                 + (io.travelart.events.Priorities.BATCH.equals(ready.getLane()) ? image / 2 : image);
     }
 
-    private double promptCost(String model, io.travelart.events.TokenUsage usage) {
+    /** The estimated cost of writing a prompt: its tokens at the chat model's price. */
+    public double promptCost(String model, io.travelart.events.TokenUsage usage) {
         return usage == null ? 0 : of(model).map(p -> p.of(usage.getInputTokens(), usage.getOutputTokens())).orElse(0.0);
     }
 

@@ -1,0 +1,99 @@
+package io.travelart.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.travelart.cli.records.RequestLookup;
+import io.travelart.core.config.Settings;
+import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.results.RequestStatus;
+import io.travelart.events.ImageReady;
+import io.travelart.events.RequestFailed;
+import io.travelart.image.batch.BatchLaneConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Where one request is, from its events: writing the prompt, drawing, waiting for a batch or in one, "
+                + "ready or failed; with the time of each step and the estimated cost so far.",
+                "Reads the request id's own partition of each topic the workers write (and every partition of "
+                        + "keyword-requested) from --since on; exit 1 when no event of it is found there."})
+final class StatusCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Parameters(paramLabel = "REQUEST_ID", description = "The request's id (requestId, the events' key).")
+    String requestId;
+
+    @Option(names = "--since", defaultValue = "7d", description = "Look at events written at or after this: an instant "
+            + "(2026-11-24T10:00:00Z) or a time ago (30m, 2h, 7d). Default: ${DEFAULT-VALUE}.")
+    String since;
+
+    @Option(names = "--json", description = "One JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Instant from = FailedCommand.Filters.instant(spec, "--since", since);
+        Settings settings = connection.settings();
+        BatchLaneConfig lane = BatchLaneConfig.from(settings);
+        Optional<RequestStatus> status = RequestLookup.find(connection.kafka(), connection.serde(),
+                new RequestLookup.Sources(connection.topics(), lane.pendingTopic(), lane.batchesTopic()), WorkerConfig.prices(settings),
+                requestId, from);
+        PrintWriter out = spec.commandLine().getOut();
+        if (status.isEmpty()) {
+            spec.commandLine().getErr().println("travelart: no event of request " + requestId + " since " + from
+                    + " (an older request: --since)");
+            return 1;
+        }
+        if (json) {
+            out.println(json(status.get()));
+        } else {
+            print(out, status.get());
+        }
+        return 0;
+    }
+
+    static ObjectNode json(RequestStatus s) {
+        ObjectNode node = JSON.createObjectNode().put("requestId", s.requestId()).put("state", s.state().name())
+                .put("final", s.state().isFinal());
+        s.keyword().ifPresent(k -> node.put("keyword", k));
+        s.sourceSystem().ifPresent(k -> node.put("sourceSystem", k));
+        var steps = node.putArray("steps");
+        s.steps().forEach(step -> steps.addObject().put("what", step.what()).put("at", step.at().toString()));
+        node.put("costUsd", Math.round(s.costUsd() * 1e6) / 1e6);
+        s.batchId().ifPresent(b -> node.put("batchId", b));
+        s.ready().ifPresent(r -> node.put("imageUrl", r.getImageUrl()));
+        s.failure().ifPresent(f -> node.putObject("failure").put("stage", f.getStage()).put("errorCode", f.getErrorCode())
+                .put("retriable", f.getRetriable()).put("message", f.getMessage()));
+        return node;
+    }
+
+    private static void print(PrintWriter out, RequestStatus s) {
+        out.println(s.keyword().orElse("(no keyword)") + "  [" + s.requestId() + "]" + s.sourceSystem().map(src -> "  from " + src).orElse(""));
+        out.println("  state:  " + s.state().words() + s.batchId().filter(b -> s.state() == RequestStatus.State.IN_BATCH)
+                .map(b -> " " + b).orElse(""));
+        for (int i = 0; i < s.steps().size(); i++) {
+            RequestStatus.Step step = s.steps().get(i);
+            out.println((i == 0 ? "  steps:  " : "          ") + step.at() + "  " + step.what());
+        }
+        s.ready().map(ImageReady::getImageUrl).ifPresent(url -> out.println("  image:  " + url));
+        s.failure().ifPresent((RequestFailed f) -> out.println("  failed: " + f.getErrorCode() + " at " + f.getStage() + " ("
+                + (f.getRetriable() ? "retriable: travelart replay --request-id " + s.requestId() : "permanent") + "): " + f.getMessage()));
+        out.printf("  cost:   $%.4f estimated%s%n", s.costUsd(), s.state().isFinal() ? "" : " so far");
+    }
+}

@@ -1,0 +1,170 @@
+package io.travelart.cli.records;
+
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.Topics;
+import io.travelart.core.metrics.PriceTable;
+import io.travelart.core.results.RequestStatus;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.events.ImageReady;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestFailed;
+import io.travelart.image.batch.BatchRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Finds one request's events and folds them into its {@link RequestStatus}, without an index and without reading any
+ * topic from its start. Every event a worker writes is keyed by the request id through Kafka's default partitioner, so
+ * of prompt-created, image-ready, request-failed and the batch lane's pending topic only the partition the id hashes to
+ * is read ({@code murmur2(key) % partitions}, as the producer chose it); keyword-requested is written by upstream
+ * systems, whose clients may partition otherwise (librdkafka hashes with CRC32), so all of its partitions are read.
+ * Each from the first record written at or after {@code since}, to the end the partition has when the lookup starts;
+ * committed records only. A pending record's partition and offset place it in a batch: the batch lane's records on
+ * image-batches name the range of pending offsets each batch holds.
+ */
+public final class RequestLookup {
+
+    /** The topics a request's events may be in. */
+    public record Sources(Topics topics, String pendingTopic, String batchesTopic) {
+    }
+
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration GIVE_UP = Duration.ofSeconds(60);
+
+    private RequestLookup() {
+    }
+
+    /** One event of the request, with where and when it was written. */
+    private record Found(String topic, int partition, long offset, long timestamp, byte[] value) {
+    }
+
+    public static Optional<RequestStatus> find(KafkaConfig kafka, EventSerde serde, Sources sources, PriceTable prices,
+                                               String requestId, Instant since) {
+        byte[] key = requestId.getBytes(StandardCharsets.UTF_8);
+        try (var consumer = new KafkaConsumer<>(kafka.with(Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000")), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            Topics topics = sources.topics();
+            Set<String> keyed = Set.of(topics.promptCreated(), topics.imageReady(), topics.requestFailed(), sources.pendingTopic());
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(topics.keywordRequested(), topics.promptCreated(), topics.imageReady(), topics.requestFailed(),
+                    sources.pendingTopic())) {
+                List<PartitionInfo> infos = existing(consumer, topic);
+                if (infos.isEmpty()) {
+                    continue;
+                }
+                if (keyed.contains(topic)) {
+                    partitions.add(new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % infos.size()));
+                } else {
+                    infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                }
+            }
+            List<Found> found = new ArrayList<>();
+            read(consumer, partitions, since, record -> {
+                if (record.key() != null && Arrays.equals(record.key(), key)) {
+                    found.add(new Found(record.topic(), record.partition(), record.offset(), record.timestamp(), record.value()));
+                }
+            });
+            List<Found> pending = found.stream().filter(f -> f.topic().equals(sources.pendingTopic())).toList();
+            if (!pending.isEmpty()) {
+                List<TopicPartition> batches = existing(consumer, sources.batchesTopic()).stream()
+                        .map(p -> new TopicPartition(sources.batchesTopic(), p.partition())).toList();
+                read(consumer, batches, since, record -> {
+                    BatchRecord batch = BatchRecord.fromJson(record.value());
+                    if (batch.state().equals(BatchRecord.OPEN) && pending.stream().anyMatch(p -> p.partition() == batch.partition()
+                            && p.offset() >= batch.firstOffset() && p.offset() <= batch.lastOffset())) {
+                        found.add(new Found(record.topic(), record.partition(), record.offset(), record.timestamp(),
+                                batch.batchId().getBytes(StandardCharsets.UTF_8)));
+                    }
+                });
+            }
+            return fold(found, serde, sources, prices, requestId);
+        }
+    }
+
+    private static List<PartitionInfo> existing(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        List<PartitionInfo> infos = consumer.listTopics().get(topic);
+        return infos == null ? List.of() : infos;
+    }
+
+    /** The events in the order they were written (a stage's output is written after its input), folded. */
+    private static Optional<RequestStatus> fold(List<Found> found, EventSerde serde, Sources sources, PriceTable prices, String requestId) {
+        Topics topics = sources.topics();
+        List<String> order = List.of(topics.keywordRequested(), topics.promptCreated(), sources.pendingTopic(), sources.batchesTopic(),
+                topics.requestFailed(), topics.imageReady());
+        found.sort(Comparator.comparingLong(Found::timestamp).thenComparingInt(f -> order.indexOf(f.topic())));
+        RequestStatus.Fold fold = new RequestStatus.Fold(requestId, prices);
+        for (Found f : found) {
+            Instant at = Instant.ofEpochMilli(f.timestamp());
+            try {
+                if (f.topic().equals(topics.keywordRequested())) {
+                    fold.requested(serde.deserialize(f.value(), KeywordRequested.class), at);
+                } else if (f.topic().equals(topics.promptCreated())) {
+                    fold.prompted(serde.deserialize(f.value(), PromptCreated.class), at);
+                } else if (f.topic().equals(sources.pendingTopic())) {
+                    fold.pending(at);
+                } else if (f.topic().equals(sources.batchesTopic())) {
+                    fold.batched(new String(f.value(), StandardCharsets.UTF_8), at);
+                } else if (f.topic().equals(topics.imageReady())) {
+                    fold.ready(serde.deserialize(f.value(), ImageReady.class), at);
+                } else {
+                    fold.failed(serde.deserialize(f.value(), RequestFailed.class), at);
+                }
+            } catch (RuntimeException undecodable) {
+                // A record under the request's key that is not its event (a broken producer's bytes): its request-failed
+                // tells what became of it.
+            }
+        }
+        return fold.status();
+    }
+
+    /** Reads the partitions from the first record at or after {@code since} to the end each has now. */
+    private static void read(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Instant since,
+                             java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        consumer.assign(partitions);
+        Map<TopicPartition, Long> at = new HashMap<>();
+        partitions.forEach(tp -> at.put(tp, since.toEpochMilli()));
+        consumer.offsetsForTimes(at).forEach((tp, offset) -> {
+            if (offset == null) {
+                consumer.seekToEnd(List.of(tp));
+            } else {
+                consumer.seek(tp, offset.offset());
+            }
+        });
+        // With read_committed the end offsets are the last stable offsets: open transactions are not waited for.
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        long deadline = System.nanoTime() + GIVE_UP.toNanos();
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("reading " + partitions + " did not reach its end within " + GIVE_UP.toSeconds() + " s");
+            }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
+                    each.accept(record);
+                }
+            }
+        }
+    }
+}

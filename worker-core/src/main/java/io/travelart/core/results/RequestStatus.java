@@ -1,0 +1,158 @@
+package io.travelart.core.results;
+
+import io.travelart.core.metrics.PriceTable;
+import io.travelart.events.ImageReady;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.Priorities;
+import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestFailed;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where one request is, told by its events alone: asked for, its prompt written, drawing (or waiting for a batch, or in
+ * batch B), ready, or failed; with the time of each step and what it has cost so far. Built by {@link Fold}, which takes
+ * the request's events in the order they were written.
+ *
+ * @param costUsd the estimated cost of the calls paid so far: the prompt once written, the image once ready (at half
+ *                price from a batch)
+ */
+public record RequestStatus(String requestId, State state, Optional<String> keyword, Optional<String> sourceSystem, List<Step> steps,
+                            double costUsd, Optional<String> batchId, Optional<ImageReady> ready, Optional<RequestFailed> failure) {
+
+    public enum State {
+        WRITING_PROMPT("writing the prompt"),
+        DRAWING("drawing"),
+        WAITING_FOR_BATCH("waiting for a batch"),
+        IN_BATCH("in a batch"),
+        READY("ready"),
+        FAILED("failed");
+
+        private final String words;
+
+        State(String words) {
+            this.words = words;
+        }
+
+        /** As a person says it. */
+        public String words() {
+            return words;
+        }
+
+        public boolean isFinal() {
+            return this == READY || this == FAILED;
+        }
+    }
+
+    /** A step of the request's journey and when its event was written. */
+    public record Step(String what, Instant at) {
+    }
+
+    /**
+     * Folds a request's events, given in the order they were written, into its status. A failure is not the end: a
+     * replayed request is asked for again and may end ready. Ready is the end: an event of a redelivery after it (a
+     * second image-ready, say) changes nothing.
+     */
+    public static final class Fold {
+        private final String requestId;
+        private final PriceTable prices;
+        private final List<Step> steps = new ArrayList<>();
+        private State state;
+        private String keyword;
+        private String sourceSystem;
+        private double promptCost;
+        private double cost;
+        private String batchId;
+        private ImageReady ready;
+        private RequestFailed failure;
+
+        public Fold(String requestId, PriceTable prices) {
+            this.requestId = requestId;
+            this.prices = prices;
+        }
+
+        private boolean over() {
+            return state == State.READY;
+        }
+
+        private void step(State next, String what, Instant at) {
+            state = next;
+            steps.add(new Step(what, at));
+        }
+
+        public Fold requested(KeywordRequested event, Instant at) {
+            if (!over()) {
+                keyword = event.getKeyword();
+                sourceSystem = event.getSourceSystem();
+                step(State.WRITING_PROMPT, state == State.FAILED ? "asked for again (replayed)" : "asked for", at);
+                failure = null;
+            }
+            return this;
+        }
+
+        public Fold prompted(PromptCreated event, Instant at) {
+            if (!over()) {
+                keyword = event.getRequest().getKeyword();
+                sourceSystem = event.getRequest().getSourceSystem();
+                promptCost = prices.promptCost(event.getModel(), event.getUsage());
+                cost = promptCost;
+                boolean batch = Priorities.BATCH.equals(event.getRequest().getPriority());
+                step(batch ? State.WAITING_FOR_BATCH : State.DRAWING, "prompt written", at);
+                failure = null;
+            }
+            return this;
+        }
+
+        /** Its pending record was written: it waits for the batch lane to gather a batch (again, when its batch's model refused). */
+        public Fold pending(Instant at) {
+            if (!over()) {
+                step(State.WAITING_FOR_BATCH, "waiting for a batch", at);
+            }
+            return this;
+        }
+
+        /** A batch holding it was submitted to the provider. */
+        public Fold batched(String id, Instant at) {
+            if (!over()) {
+                batchId = id;
+                step(State.IN_BATCH, "in batch " + id, at);
+            }
+            return this;
+        }
+
+        public Fold ready(ImageReady event, Instant at) {
+            if (!over()) {
+                keyword = event.getRequest().getKeyword();
+                sourceSystem = event.getRequest().getSourceSystem();
+                ready = event;
+                cost = prices.requestCost(event);
+                step(State.READY, "ready", at);
+                failure = null;
+            }
+            return this;
+        }
+
+        public Fold failed(RequestFailed event, Instant at) {
+            if (!over()) {
+                if (keyword == null) {
+                    keyword = event.getKeyword();
+                }
+                failure = event;
+                step(State.FAILED, "failed at " + event.getStage() + ": " + event.getErrorCode(), at);
+            }
+            return this;
+        }
+
+        /** The status, or empty when no event of the request was seen. */
+        public Optional<RequestStatus> status() {
+            if (state == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new RequestStatus(requestId, state, Optional.ofNullable(keyword), Optional.ofNullable(sourceSystem),
+                    List.copyOf(steps), cost, Optional.ofNullable(batchId), Optional.ofNullable(ready), Optional.ofNullable(failure)));
+        }
+    }
+}
