@@ -152,11 +152,6 @@ public record RegistryConfig(String url, Credentials credentials, Map<String, St
         return new RegistryConfig(url, other, headers, tls, autoRegister);
     }
 
-    /** The same registry with other TLS. */
-    public RegistryConfig with(Tls other) {
-        return new RegistryConfig(url, credentials, headers, other, autoRegister);
-    }
-
     @Override
     public String toString() {
         String auth = switch (credentials) {

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -16,6 +17,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -115,10 +120,10 @@ final class OAuthTokens {
         int status;
         byte[] body;
         try {
-            HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             status = response.statusCode();
-            try (java.io.InputStream in = response.body()) {
-                body = in.readNBytes(MAX_ANSWER + 1);
+            try (InputStream in = response.body()) {
+                body = readWithin(in);
             }
         } catch (IOException e) {
             throw new RegistryException("the registry's token endpoint " + credentials.tokenUrl() + " cannot be reached: " + e, e);
@@ -149,6 +154,30 @@ final class OAuthTokens {
         long lifeNanos = Duration.ofSeconds(lifetime).toNanos();
         log.debug("registry token for client {}: valid {} s", credentials.clientId(), lifetime);
         return new Token(token, now + (long) (lifeNanos * REFRESH_AT), now + lifeNanos);
+    }
+
+    /**
+     * The answer's first {@value #MAX_ANSWER} bytes and one more, read within the timeout: the client's timeout ends at
+     * the answer's headers, and a provider that trickles its body must not hold the registry's calls for good.
+     */
+    private byte[] readWithin(InputStream in) throws IOException, InterruptedException {
+        CompletableFuture<byte[]> read = new CompletableFuture<>();
+        Thread.ofVirtual().name("registry-token-read").start(() -> {
+            try {
+                read.complete(in.readNBytes(MAX_ANSWER + 1));
+            } catch (IOException | RuntimeException e) {
+                read.completeExceptionally(e);
+            }
+        });
+        try {
+            return read.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            in.close();
+            throw new RegistryException(504, 0, "the registry's token endpoint " + credentials.tokenUrl() + " did not finish its "
+                    + "answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
     }
 
     private static JsonNode parse(String text) {

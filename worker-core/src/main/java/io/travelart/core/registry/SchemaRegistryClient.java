@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The part of the Confluent Schema Registry REST API that Travelart needs: register, look up by id
  * and by schema, versions, compatibility check and subject config. Works with Confluent's registry
  * and with Apicurio's Confluent-compatible API ({@code /apis/ccompat/v7}). Ids and schemas are
- * immutable in the registry, so both directions are cached for the life of the client.
+ * immutable in the registry, so both directions are cached for the life of the client. Every call carries the
+ * configured credentials ({@link RegistryLogin}) over the registry's own TLS ({@link RegistryTls}).
  */
 public final class SchemaRegistryClient implements SchemaIds {
 

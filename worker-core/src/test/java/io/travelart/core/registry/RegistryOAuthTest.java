@@ -194,6 +194,24 @@ class RegistryOAuthTest {
     }
 
     @Test
+    void aProviderThatTricklesItsAnswerIsGivenUpAfterTheTimeout() {
+        server.removeContext("/token");
+        server.createContext("/token", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            out.write('{');
+            out.flush(); // and nothing more: the answer never ends
+        });
+        OAuthTokens tokens = new OAuthTokens(new RegistryConfig.ClientCredentials(base + "/token", CLIENT, SECRET,
+                java.util.Optional.empty()), java.net.http.HttpClient.newHttpClient(), time, Duration.ofMillis(300));
+        long started = System.nanoTime();
+        assertThatThrownBy(tokens::token).isInstanceOf(RegistryException.class)
+                .hasMessageContaining("did not finish its answer within 300 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("given up, not waited for").isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
     void aStaticTokenIsSentAsItIs() {
         valid.add("static-123");
         SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.from(Settings.of(Map.of(
