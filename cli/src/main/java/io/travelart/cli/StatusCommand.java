@@ -2,6 +2,7 @@ package io.travelart.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.travelart.cli.records.RequestIds;
 import io.travelart.cli.records.RequestLookup;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
@@ -36,8 +37,12 @@ final class StatusCommand implements Callable<Integer> {
     @Parameters(paramLabel = "REQUEST_ID", description = "The request's id (requestId, the events' key).")
     String requestId;
 
-    @Option(names = "--since", defaultValue = "7d", description = "Look at events written at or after this: an instant "
-            + "(2026-11-24T10:00:00Z) or a time ago (30m, 2h, 7d). Default: ${DEFAULT-VALUE}.")
+    /** Before a UUIDv7 id's time: the clocks of whoever made the id and of the brokers may differ by this much. */
+    private static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofMinutes(5);
+
+    @Option(names = "--since", description = "Look at events written at or after this: an instant (2026-11-24T10:00:00Z) or a "
+            + "time ago (30m, 2h, 7d). Default: for an id Travelart made (a UUIDv7, which holds its time) a few minutes "
+            + "before that time, else 7d.")
     String since;
 
     @Option(names = "--json", description = "One JSON object.")
@@ -48,7 +53,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Instant from = FailedCommand.Filters.instant(spec, "--since", since);
+        Instant from = since != null ? FailedCommand.Filters.instant(spec, "--since", since)
+                : RequestIds.madeAt(requestId).map(t -> t.minus(CLOCK_SKEW)).orElse(Instant.now().minus(java.time.Duration.ofDays(7)));
         Settings settings = connection.settings();
         BatchLaneConfig lane = BatchLaneConfig.from(settings);
         Optional<RequestStatus> status = RequestLookup.find(connection.kafka(), connection.serde(),

@@ -16,7 +16,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
 /** Publishes keyword-requested events, as an upstream system would; every send is checked. */
@@ -38,7 +37,7 @@ public final class RequestPublisher implements AutoCloseable {
 
     public static KeywordRequested request(String keyword, String style, String locale, String imageSize, String source) {
         return KeywordRequested.newBuilder()
-                .setRequestId(UUID.randomUUID().toString())
+                .setRequestId(RequestIds.next())
                 .setKeyword(keyword)
                 .setStyle(style)
                 .setLocale(locale)
