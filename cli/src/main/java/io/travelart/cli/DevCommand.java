@@ -7,6 +7,7 @@ import io.travelart.core.config.Topics;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.devstack.DevStack;
+import io.travelart.devstack.kafka.EmbeddedKafka;
 import io.travelart.devstack.openai.OpenAiSimulator;
 import io.travelart.devstack.openai.SimulatorSettings;
 import picocli.CommandLine.Command;
@@ -50,7 +51,7 @@ public final class DevCommand {
         public Integer call() throws IOException, InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             Path envFile = dataDir.resolve(ConnectionOptions.DevEnvFile.NAME);
-            DevStack stack = bringUp(dataDir, noTopics ? 0 : partitions, out);
+            DevStack<EmbeddedKafka> stack = bringUp(dataDir, noTopics ? 0 : partitions, out);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -78,14 +79,14 @@ public final class DevCommand {
          * Starts the stack under {@code dataDir/dev}, creates the topics ({@code partitions} 0: none), registers the
          * schemas, writes {@code dataDir/dev.env} and prints the addresses.
          */
-        public static DevStack bringUp(Path dataDir, int partitions, PrintWriter out) throws IOException {
+        public static DevStack<EmbeddedKafka> bringUp(Path dataDir, int partitions, PrintWriter out) throws IOException {
             Path stackDir = dataDir.resolve("dev");
             Files.createDirectories(stackDir);
             // A fresh broker each time: ports are new on every start, and stale topics would confuse.
             Directories.deleteRecursively(stackDir.resolve("kafka"));
             out.println("Starting Kafka, the schema registry and the OpenAI simulator...");
             out.flush();
-            DevStack stack = DevStack.start(stackDir, Optional.of(SimulatorSettings.defaults()));
+            DevStack<EmbeddedKafka> stack = DevStack.start(stackDir, Optional.of(SimulatorSettings.defaults()));
             try {
                 if (partitions > 0) {
                     try (TopicSetup topics = new TopicSetup(KafkaConfig.of(stack.bootstrapServers()), Duration.ofSeconds(30))) {

@@ -2,6 +2,7 @@ package io.travelart.system;
 
 import io.travelart.cli.bench.WorkerProcess;
 import io.travelart.devstack.DevStack;
+import io.travelart.devstack.kafka.EmbeddedKafka;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.devstack.openai.OpenAiSimulator;
 import io.travelart.devstack.openai.OpenAiSimulator.Endpoint;
@@ -42,7 +43,7 @@ class FaultToleranceIT {
 
     private static final SimulatorSettings BASE = SimulatorSettings.defaults().withReusedImages(true);
 
-    private ProcessPipeline<DevStack> pipeline;
+    private ProcessPipeline<DevStack<EmbeddedKafka>> pipeline;
 
     @BeforeAll
     void startStack() {

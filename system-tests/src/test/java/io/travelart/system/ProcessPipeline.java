@@ -13,6 +13,7 @@ import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.devstack.DevStack;
+import io.travelart.devstack.kafka.EmbeddedKafka;
 import io.travelart.devstack.Stack;
 import io.travelart.devstack.openai.OpenAiSimulator;
 import io.travelart.devstack.openai.SimulatorSettings;
@@ -77,7 +78,7 @@ final class ProcessPipeline<S extends Stack> implements AutoCloseable {
         this.serde = new EventSerde(new SchemaRegistryClient(RegistryConfig.from(settings)), true);
     }
 
-    static ProcessPipeline<DevStack> start(SimulatorSettings simulator) {
+    static ProcessPipeline<DevStack<EmbeddedKafka>> start(SimulatorSettings simulator) {
         requireWorkerJars();
         try {
             Path dir = Files.createTempDirectory("travelart-faults");

@@ -135,7 +135,7 @@ class SecuredEndToEndIT extends EndToEndScenarios {
         Map<String, String> wrongSecret = new java.util.HashMap<>(stack.registrySettings(SecuredStack.IMAGE_WORKER));
         wrongSecret.put("SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET", "not-the-secret");
         assertThatThrownBy(() -> registry(base, wrongSecret).ping(schemaId))
-                .hasMessageContaining("token endpoint").hasMessageContaining("answered 401 (invalid_client)")
+                .hasMessageContaining("token endpoint").hasMessageContaining("answered 401 ('invalid_client')")
                 .hasMessageNotContaining("not-the-secret");
         Map<String, String> noCertificate = new java.util.HashMap<>(base);
         noCertificate.remove("SCHEMA_REGISTRY_SSL_KEYSTORE_LOCATION");

@@ -69,13 +69,13 @@ final class SecuredStack implements Stack {
     static final Duration REGISTRY_TOKEN_LIFETIME = Duration.ofSeconds(6);
 
     /** The broker, the registry and the simulator: the embedded stack, on the secured broker. */
-    private final DevStack stack;
+    private final DevStack<EmbeddedKafka> stack;
     /** The registry as the clients reach it: over TLS with a client certificate, and with credentials. */
     private final RegistryGate registry;
     private final Path trustStore;
     private final String cliRegistryToken;
 
-    private SecuredStack(DevStack stack, RegistryGate registry, Path trustStore) {
+    private SecuredStack(DevStack<EmbeddedKafka> stack, RegistryGate registry, Path trustStore) {
         this.stack = stack;
         this.registry = registry;
         this.trustStore = trustStore;
@@ -109,7 +109,7 @@ final class SecuredStack implements Stack {
         }
         EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir.resolve("kafka"), new EmbeddedKafka.Secured(keyStore, trustStore,
                 STORE_PASSWORD, scram, Map.of(GALLERY.name(), GALLERY.password()), ADMIN.name(), oauthJwks, List.of(IAM_KEY)));
-        DevStack stack = DevStack.on(kafka, dir.resolve("registry.log"), Optional.of(SimulatorSettings.instant()));
+        DevStack<EmbeddedKafka> stack = DevStack.on(kafka, dir.resolve("registry.log"), Optional.of(SimulatorSettings.instant()));
         try {
             return new SecuredStack(stack, new RegistryGate(stack.registryUrl(), registryStore, trustStore, STORE_PASSWORD,
                     REGISTRY_TOKEN_LIFETIME), trustStore);

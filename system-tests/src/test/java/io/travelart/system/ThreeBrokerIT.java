@@ -1,6 +1,8 @@
 package io.travelart.system;
 
 import io.travelart.cli.bench.WorkerProcess;
+import io.travelart.devstack.DevStack;
+import io.travelart.devstack.kafka.KafkaCluster;
 import io.travelart.devstack.openai.OpenAiSimulator.Endpoint;
 import io.travelart.devstack.openai.SimulatorSettings;
 import org.apache.kafka.clients.admin.Admin;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -36,14 +39,15 @@ class ThreeBrokerIT {
 
     private static final int IMAGE_IN_FLIGHT = 32;
 
-    private ProcessPipeline<ClusterStack> pipeline;
+    private ProcessPipeline<DevStack<KafkaCluster>> pipeline;
 
     @BeforeAll
     void start() throws Exception {
         ProcessPipeline.requireWorkerJars();
         Path dir = Files.createTempDirectory("travelart-three-brokers");
-        pipeline = ProcessPipeline.on(ClusterStack.start(dir, 3, SimulatorSettings.defaults().withReusedImages(true)
-                .withLatency(Duration.ofMillis(20), Duration.ofSeconds(2))), dir, (short) 3);
+        DevStack<KafkaCluster> stack = DevStack.on(KafkaCluster.start(dir.resolve("kafka"), 3), dir.resolve("registry.log"),
+                Optional.of(SimulatorSettings.defaults().withReusedImages(true).withLatency(Duration.ofMillis(20), Duration.ofSeconds(2))));
+        pipeline = ProcessPipeline.on(stack, dir, (short) 3);
     }
 
     @AfterAll
@@ -55,7 +59,7 @@ class ThreeBrokerIT {
 
     @Test
     void killingTheBusiestBrokerAndTheTransactionCoordinatorLosesAndDuplicatesNothing() throws Exception {
-        var cluster = pipeline.stack().cluster();
+        KafkaCluster cluster = pipeline.stack().kafka();
         WorkerProcess prompt = pipeline.worker("prompt-worker", "three", Map.of("TRAVELART_MAX_IN_FLIGHT", "32"));
         WorkerProcess image = pipeline.worker("image-worker", "three",
                 Map.of("TRAVELART_MAX_IN_FLIGHT", Integer.toString(IMAGE_IN_FLIGHT)));

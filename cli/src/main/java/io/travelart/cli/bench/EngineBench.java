@@ -69,7 +69,7 @@ public final class EngineBench {
     }
 
     public Result run() throws Exception {
-        try (DevStack stack = DevStack.start(o.dataDir().resolve("stack"), Optional.empty())) {
+        try (DevStack<?> stack = DevStack.start(o.dataDir().resolve("stack"), Optional.empty())) {
             KafkaConfig kafka = KafkaConfig.of(stack.bootstrapServers());
             EventSerde serde = new EventSerde(new SchemaRegistryClient(RegistryConfig.of(stack.registryUrl())), true);
             try (TopicSetup setup = new TopicSetup(kafka, Duration.ofSeconds(30))) {

@@ -76,7 +76,7 @@ public final class PipelineBench {
     public Result run() throws Exception {
         SimulatorSettings simulator = SimulatorSettings.defaults().withLatency(o.chatLatency(), o.imageLatency())
                 .withJitter(o.jitter()).withReusedImages(true).withImagesPerMinute(o.imagesPerMinute()).withImageDetail(o.imageDetail());
-        try (DevStack stack = DevStack.start(o.dataDir().resolve("stack"), Optional.of(simulator))) {
+        try (DevStack<?> stack = DevStack.start(o.dataDir().resolve("stack"), Optional.of(simulator))) {
             KafkaConfig kafka = KafkaConfig.of(stack.bootstrapServers());
             Topics topics = Topics.DEFAULT;
             try (TopicSetup setup = new TopicSetup(kafka, Duration.ofSeconds(30))) {

@@ -35,7 +35,7 @@ import java.util.Properties;
  * listener that requires a client certificate (mTLS: the certificate's subject is the principal), and Kafka's standard
  * authorizer, which refuses whatever no ACL allows; only the super user (the broker's own) may do anything.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements KafkaServers {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
 
@@ -123,6 +123,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         return kafka;
     }
 
+    @Override
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }

@@ -23,7 +23,7 @@ import java.util.stream.IntStream;
  * with SIGKILL while the others go on, and to start it again on its data. Internal topics are replicated on every node
  * with {@code min.insync.replicas} 2 (from three nodes on).
  */
-public final class KafkaCluster implements AutoCloseable {
+public final class KafkaCluster implements KafkaServers {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
@@ -75,6 +75,7 @@ public final class KafkaCluster implements AutoCloseable {
         }
     }
 
+    @Override
     public String bootstrapServers() {
         return IntStream.of(ports).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     }

@@ -42,6 +42,8 @@ final class OAuthTokens {
     static final double REFRESH_AT = 0.8;
     /** After a failed refresh with a valid token in hand, the wait before asking again. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+    /** The longest a token is kept, whatever the provider says of it. */
+    static final Duration LONGEST_LIFE = Duration.ofDays(1);
     /** The longest answer read from the token endpoint: a token is a few KB at most. */
     private static final int MAX_ANSWER = 64 * 1024;
 
@@ -54,7 +56,7 @@ final class OAuthTokens {
     private long nextAttemptNanos;
 
     /** A token, when it was received, and when to ask for the next one and when it stops being valid (nanoTime). */
-    private record Token(String value, long refreshAtNanos, long expiresAtNanos) {
+    record Token(String value, long refreshAtNanos, long expiresAtNanos) {
     }
 
     OAuthTokens(ClientCredentials credentials, HttpClient http, Time time, Duration timeout) {
@@ -131,6 +133,14 @@ final class OAuthTokens {
             Thread.currentThread().interrupt();
             throw new RegistryException("interrupted while asking for a registry token", e);
         }
+        return answer(status, body, now);
+    }
+
+    /**
+     * The provider's answer, as a token or as the error it is: never anything else, whatever its bytes (a fuzz target).
+     * A lifetime beyond {@link #LONGEST_LIFE} is taken as that, so a token is asked for again at least daily.
+     */
+    Token answer(int status, byte[] body, long now) {
         String text = new String(body, 0, Math.min(body.length, MAX_ANSWER), StandardCharsets.UTF_8);
         JsonNode answer = parse(text);
         if (status / 100 != 2) {
@@ -138,7 +148,7 @@ final class OAuthTokens {
             String error = answer.path("error").asText("") + (answer.has("error_description")
                     ? ": " + answer.path("error_description").asText() : "");
             throw new RegistryException(status, 0, "the registry's token endpoint " + credentials.tokenUrl()
-                    + " answered " + status + (error.isEmpty() ? "" : " (" + error + ")") + " for client "
+                    + " answered " + status + (error.isEmpty() ? "" : " (" + io.travelart.events.RequestBounds.shown(error) + ")") + " for client "
                     + credentials.clientId());
         }
         String token = answer.path("access_token").asText("");
@@ -151,7 +161,7 @@ final class OAuthTokens {
             long never = now + Long.MAX_VALUE; // the farthest nanoTime ahead, as its wrap-around comparisons see it
             return new Token(token, never, never);
         }
-        long lifeNanos = Duration.ofSeconds(lifetime).toNanos();
+        long lifeNanos = Math.min(lifetime, LONGEST_LIFE.toSeconds()) * 1_000_000_000L;
         log.debug("registry token for client {}: valid {} s", credentials.clientId(), lifetime);
         return new Token(token, now + (long) (lifeNanos * REFRESH_AT), now + lifeNanos);
     }

@@ -167,7 +167,7 @@ class RegistryOAuthTest {
     void aWrongSecretFailsOnceWithTheProvidersAnswerAndNeverShowsTheSecret() {
         SchemaRegistryClient client = client("not the secret");
         assertThatThrownBy(() -> client.schemaById(7)).isInstanceOf(RegistryException.class)
-                .hasMessageContaining("token endpoint " + base + "/token answered 401 (invalid_client: bad secret) for client " + CLIENT)
+                .hasMessageContaining("token endpoint " + base + "/token answered 401 ('invalid_client: bad secret') for client " + CLIENT)
                 .hasMessageNotContaining("not the secret");
         assertThat(forms).as("a 401 is final: not tried four times").hasSize(1);
         assertThat(sent).as("no call reached the registry").isEmpty();
