@@ -10,23 +10,17 @@ import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestFailed;
 import io.travelart.image.batch.BatchRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -46,9 +40,6 @@ public final class RequestLookup {
     public record Sources(Topics topics, String pendingTopic, String batchesTopic) {
     }
 
-    private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration GIVE_UP = Duration.ofSeconds(60);
-
     private RequestLookup() {
     }
 
@@ -59,10 +50,7 @@ public final class RequestLookup {
     public static Optional<RequestStatus> find(KafkaConfig kafka, EventSerde serde, Sources sources, PriceTable prices,
                                                String requestId, Instant since) {
         byte[] key = requestId.getBytes(StandardCharsets.UTF_8);
-        try (var consumer = new KafkaConsumer<>(kafka.with(Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000")), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = CommittedRecords.consumer(kafka)) {
             Topics topics = sources.topics();
             Set<String> keyed = Set.of(topics.promptCreated(), topics.imageReady(), topics.requestFailed(), sources.pendingTopic());
             List<TopicPartition> partitions = new ArrayList<>();
@@ -79,7 +67,7 @@ public final class RequestLookup {
                 }
             }
             List<Found> found = new ArrayList<>();
-            read(consumer, partitions, since, record -> {
+            CommittedRecords.read(consumer, partitions, since, record -> {
                 if (record.key() != null && Arrays.equals(record.key(), key)) {
                     found.add(new Found(record.topic(), record.partition(), record.offset(), record.timestamp(), record.value()));
                 }
@@ -88,7 +76,7 @@ public final class RequestLookup {
             if (!pending.isEmpty()) {
                 List<TopicPartition> batches = existing(consumer, sources.batchesTopic()).stream()
                         .map(p -> new TopicPartition(sources.batchesTopic(), p.partition())).toList();
-                read(consumer, batches, since, record -> {
+                CommittedRecords.read(consumer, batches, since, record -> {
                     BatchRecord batch = BatchRecord.fromJson(record.value());
                     if (batch.state().equals(BatchRecord.OPEN) && pending.stream().anyMatch(p -> p.partition() == batch.partition()
                             && p.offset() >= batch.firstOffset() && p.offset() <= batch.lastOffset())) {
@@ -135,36 +123,5 @@ public final class RequestLookup {
             }
         }
         return fold.status();
-    }
-
-    /** Reads the partitions from the first record at or after {@code since} to the end each has now. */
-    private static void read(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Instant since,
-                             java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
-        if (partitions.isEmpty()) {
-            return;
-        }
-        consumer.assign(partitions);
-        Map<TopicPartition, Long> at = new HashMap<>();
-        partitions.forEach(tp -> at.put(tp, since.toEpochMilli()));
-        consumer.offsetsForTimes(at).forEach((tp, offset) -> {
-            if (offset == null) {
-                consumer.seekToEnd(List.of(tp));
-            } else {
-                consumer.seek(tp, offset.offset());
-            }
-        });
-        // With read_committed the end offsets are the last stable offsets: open transactions are not waited for.
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        long deadline = System.nanoTime() + GIVE_UP.toNanos();
-        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("reading " + partitions + " did not reach its end within " + GIVE_UP.toSeconds() + " s");
-            }
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
-                    each.accept(record);
-                }
-            }
-        }
     }
 }
