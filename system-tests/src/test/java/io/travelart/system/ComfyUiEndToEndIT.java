@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -26,7 +25,7 @@ class ComfyUiEndToEndIT extends EndToEndScenarios {
 
     @BeforeAll
     void startStack() throws IOException {
-        Path data = Files.createTempDirectory("travelart-comfyui");
+        Path data = TempDirs.create("travelart-comfyui");
         comfy = ComfyUiSimulator.start(ComfyUiSimulator.Settings.defaults().withJobTime(Duration.ofMillis(40)).withGpuWidth(4));
         pipeline = LocalPipeline.start(data, 3,
                 Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),

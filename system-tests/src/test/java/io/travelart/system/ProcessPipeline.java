@@ -81,7 +81,7 @@ final class ProcessPipeline<S extends Stack> implements AutoCloseable {
     static ProcessPipeline<DevStack<EmbeddedKafka>> start(SimulatorSettings simulator) {
         requireWorkerJars();
         try {
-            Path dir = Files.createTempDirectory("travelart-faults");
+            Path dir = TempDirs.create("travelart-faults");
             return on(DevStack.start(dir, Optional.of(simulator)), dir, (short) 1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -267,15 +267,7 @@ final class ProcessPipeline<S extends Stack> implements AutoCloseable {
             stopWorkers();
         } finally {
             stack.close();
-            deleteRecursively(dir);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // Only a temporary directory left behind.
+            TempDirs.delete(dir);
         }
     }
 }
