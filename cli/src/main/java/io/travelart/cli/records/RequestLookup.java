@@ -10,7 +10,6 @@ import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestFailed;
 import io.travelart.image.batch.BatchRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
@@ -21,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -51,12 +51,13 @@ public final class RequestLookup {
                                                String requestId, Instant since) {
         byte[] key = requestId.getBytes(StandardCharsets.UTF_8);
         try (var consumer = CommittedRecords.consumer(kafka)) {
+            Map<String, List<PartitionInfo>> existing = consumer.listTopics();
             Topics topics = sources.topics();
             Set<String> keyed = Set.of(topics.promptCreated(), topics.imageReady(), topics.requestFailed(), sources.pendingTopic());
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : List.of(topics.keywordRequested(), topics.promptCreated(), topics.imageReady(), topics.requestFailed(),
                     sources.pendingTopic())) {
-                List<PartitionInfo> infos = existing(consumer, topic);
+                List<PartitionInfo> infos = existing.getOrDefault(topic, List.of());
                 if (infos.isEmpty()) {
                     continue;
                 }
@@ -74,10 +75,15 @@ public final class RequestLookup {
             });
             List<Found> pending = found.stream().filter(f -> f.topic().equals(sources.pendingTopic())).toList();
             if (!pending.isEmpty()) {
-                List<TopicPartition> batches = existing(consumer, sources.batchesTopic()).stream()
+                List<TopicPartition> batches = existing.getOrDefault(sources.batchesTopic(), List.of()).stream()
                         .map(p -> new TopicPartition(sources.batchesTopic(), p.partition())).toList();
                 CommittedRecords.read(consumer, batches, since, record -> {
-                    BatchRecord batch = BatchRecord.fromJson(record.value());
+                    BatchRecord batch;
+                    try {
+                        batch = BatchRecord.fromJson(record.value());
+                    } catch (RuntimeException notTheLanes) {
+                        return; // a record some other writer put there: it names no batch of ours
+                    }
                     if (batch.state().equals(BatchRecord.OPEN) && pending.stream().anyMatch(p -> p.partition() == batch.partition()
                             && p.offset() >= batch.firstOffset() && p.offset() <= batch.lastOffset())) {
                         found.add(new Found(record.topic(), record.partition(), record.offset(), record.timestamp(),
@@ -87,11 +93,6 @@ public final class RequestLookup {
             }
             return fold(found, serde, sources, prices, requestId);
         }
-    }
-
-    private static List<PartitionInfo> existing(KafkaConsumer<byte[], byte[]> consumer, String topic) {
-        List<PartitionInfo> infos = consumer.listTopics().get(topic);
-        return infos == null ? List.of() : infos;
     }
 
     /** The events in the order they were written (a stage's output is written after its input), folded. */
