@@ -1,5 +1,7 @@
 package io.travelart.devstack.kafka;
 
+import io.travelart.devstack.process.ParentWatch;
+
 import java.nio.file.Path;
 
 /**
@@ -22,11 +24,7 @@ public final class KafkaNode {
             System.err.println("usage: KafkaNode DATA_DIR NODE_ID PORT CONTROLLER_PORT VOTERS CLUSTER_ID CLUSTER_SIZE");
             System.exit(2);
         }
-        String parent = System.getProperty("travelart.parent.pid");
-        if (parent != null && !parent.isBlank()) {
-            ProcessHandle.of(Long.parseLong(parent.trim())).ifPresentOrElse(
-                    handle -> handle.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
-        }
+        ParentWatch.exitWithParent("kafka node " + args[1]);
         EmbeddedKafka.Node node = new EmbeddedKafka.Node(Integer.parseInt(args[1]), args[4], args[5], Integer.parseInt(args[6]));
         EmbeddedKafka kafka = EmbeddedKafka.startNode(Path.of(args[0]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), node);
         Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "kafka-node-stop"));
