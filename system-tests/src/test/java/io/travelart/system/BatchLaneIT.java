@@ -31,6 +31,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ class BatchLaneIT {
 
     @BeforeAll
     void start() throws Exception {
-        pipeline = LocalPipeline.start(TempDirs.create("travelart-batch"), 3,
+        pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-batch"), 3,
                 Optional.of(SimulatorSettings.instant()),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true",
                         "TRAVELART_BATCH_MAX_REQUESTS", Integer.toString(MAX_REQUESTS), "TRAVELART_BATCH_MAX_AGE", "3s",

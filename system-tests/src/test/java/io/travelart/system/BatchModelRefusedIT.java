@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,7 +45,7 @@ class BatchModelRefusedIT {
 
     @BeforeAll
     void start() throws Exception {
-        pipeline = LocalPipeline.start(TempDirs.create("travelart-batch-refused"), 2,
+        pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-batch-refused"), 2,
                 Optional.of(SimulatorSettings.instant()),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "8", "TRAVELART_BATCH_MAX_REQUESTS", "20", "TRAVELART_BATCH_MAX_AGE", "1s",
                         "TRAVELART_BATCH_POLL_INTERVAL", "200ms", "TRAVELART_BATCH_FALLBACK_AFTER", FALLBACK_AFTER.toSeconds() + "s"));

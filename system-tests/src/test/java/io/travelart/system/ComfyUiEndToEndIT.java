@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -25,7 +26,7 @@ class ComfyUiEndToEndIT extends EndToEndScenarios {
 
     @BeforeAll
     void startStack() throws IOException {
-        Path data = TempDirs.create("travelart-comfyui");
+        Path data = Files.createTempDirectory("travelart-comfyui");
         comfy = ComfyUiSimulator.start(ComfyUiSimulator.Settings.defaults().withJobTime(Duration.ofMillis(40)).withGpuWidth(4));
         pipeline = LocalPipeline.start(data, 3,
                 Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),

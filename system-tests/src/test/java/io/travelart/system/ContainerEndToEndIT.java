@@ -13,6 +13,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +78,7 @@ class ContainerEndToEndIT extends EndToEndScenarios {
 
     @BeforeAll
     static void startStack() throws IOException {
-        pipeline = LocalPipeline.start(new ContainerStack(), TempDirs.create("travelart-containers"), 3,
+        pipeline = LocalPipeline.start(new ContainerStack(), Files.createTempDirectory("travelart-containers"), 3,
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true"));
     }
 

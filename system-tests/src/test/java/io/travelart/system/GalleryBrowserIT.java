@@ -58,7 +58,7 @@ class GalleryBrowserIT {
         LocalPipeline pipeline = SharedPipeline.get();
         gallery = Gallery.start(pipeline.kafka(), pipeline.serde(), pipeline.topics(), PriceTable.parse(""),
                 new Gallery.Options("127.0.0.1", 0, 10_000));
-        profile = TempDirs.create("travelart-chromium");
+        profile = Files.createTempDirectory("travelart-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.get().toFile());
         // No background traffic: this machine's network is closed, and the page needs none.

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,7 @@ class MissingAclIT {
 
     @BeforeAll
     void start() throws Exception {
-        dir = TempDirs.create("travelart-acl");
+        dir = Files.createTempDirectory("travelart-acl");
         stack = SecuredStack.start(dir);
         stack.grant(SecuredStack.permissions());
         try (TopicSetup setup = new TopicSetup(stack.kafkaAs(SecuredStack.CLI), Duration.ofSeconds(30))) {

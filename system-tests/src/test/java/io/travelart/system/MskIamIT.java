@@ -41,7 +41,7 @@ class MskIamIT {
     @BeforeAll
     void start() throws Exception {
         ProcessPipeline.requireWorkerJars();
-        dir = TempDirs.create("travelart-msk-iam");
+        dir = Files.createTempDirectory("travelart-msk-iam");
         stack = SecuredStack.start(dir);
         stack.grant(SecuredStack.permissions());
         try (TopicSetup setup = new TopicSetup(stack.kafkaAs(SecuredStack.ADMIN), Duration.ofSeconds(30))) {

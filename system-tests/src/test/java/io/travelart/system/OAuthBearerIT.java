@@ -33,6 +33,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -75,7 +76,7 @@ class OAuthBearerIT {
         tokenUrl = base + "/token";
         // The broker's side of the same rule: it may fetch the provider's keys (a real broker has its own JVM and setting).
         System.setProperty(KafkaConfig.OAUTH_ALLOWED_URLS_PROPERTY, base + "/jwks");
-        Path dir = TempDirs.create("travelart-oauth");
+        Path dir = Files.createTempDirectory("travelart-oauth");
         stack = SecuredStack.start(dir, Optional.of(base + "/jwks"));
         try (TopicSetup setup = new TopicSetup(stack.kafkaAs(SecuredStack.ADMIN), Duration.ofSeconds(30))) {
             setup.create(Topics.DEFAULT.all(), 1, (short) 1);

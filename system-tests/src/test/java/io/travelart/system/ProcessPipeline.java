@@ -81,7 +81,7 @@ final class ProcessPipeline<S extends Stack> implements AutoCloseable {
     static ProcessPipeline<DevStack<EmbeddedKafka>> start(SimulatorSettings simulator) {
         requireWorkerJars();
         try {
-            Path dir = TempDirs.create("travelart-faults");
+            Path dir = Files.createTempDirectory("travelart-faults");
             return on(DevStack.start(dir, Optional.of(simulator)), dir, (short) 1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -267,7 +267,15 @@ final class ProcessPipeline<S extends Stack> implements AutoCloseable {
             stopWorkers();
         } finally {
             stack.close();
-            TempDirs.delete(dir);
+            deleteRecursively(dir);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Only a temporary directory left behind.
         }
     }
 }

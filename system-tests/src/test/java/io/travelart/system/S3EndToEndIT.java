@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ class S3EndToEndIT extends EndToEndScenarios {
 
     @BeforeAll
     void startStack() throws IOException {
-        data = TempDirs.create("travelart-s3");
+        data = Files.createTempDirectory("travelart-s3");
         s3 = S3MockServer.start(data.resolve("s3"), List.of(BUCKET));
         pipeline = LocalPipeline.start(data, 3,
                 Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),

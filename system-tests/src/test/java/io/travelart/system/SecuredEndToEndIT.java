@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ class SecuredEndToEndIT extends EndToEndScenarios {
 
     @BeforeAll
     void start() throws Exception {
-        Path dir = TempDirs.create("travelart-secured");
+        Path dir = Files.createTempDirectory("travelart-secured");
         stack = SecuredStack.start(dir);
         var permissions = SecuredStack.permissions();
         assertThat(permissions).as("the Permissions table of docs/security.md").hasSizeGreaterThan(20);

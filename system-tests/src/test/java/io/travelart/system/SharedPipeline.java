@@ -5,6 +5,7 @@ import io.travelart.devstack.openai.SimulatorSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +21,7 @@ final class SharedPipeline {
     static synchronized LocalPipeline get() {
         if (pipeline == null) {
             try {
-                pipeline = LocalPipeline.start(TempDirs.create("travelart-e2e"), 3,
+                pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-e2e"), 3,
                         Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),
                         // Probes of a paused stage every second at most, so that WorkerPauseIT sees it resume soon after the fix.
                         Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true",

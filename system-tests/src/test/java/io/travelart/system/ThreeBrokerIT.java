@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ class ThreeBrokerIT {
     @BeforeAll
     void start() throws Exception {
         ProcessPipeline.requireWorkerJars();
-        Path dir = TempDirs.create("travelart-three-brokers");
+        Path dir = Files.createTempDirectory("travelart-three-brokers");
         DevStack<KafkaCluster> stack = DevStack.on(KafkaCluster.start(dir.resolve("kafka"), 3), dir.resolve("registry.log"),
                 Optional.of(SimulatorSettings.defaults().withReusedImages(true).withLatency(Duration.ofMillis(20), Duration.ofSeconds(2))));
         pipeline = ProcessPipeline.on(stack, dir, (short) 3);
