@@ -78,6 +78,7 @@ public final class ComfyUiSimulator implements AutoCloseable {
     private volatile HttpServer server;
     private ExecutorService handlers;
     private final JobRunner runner = new JobRunner(this::settingsNow);
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> beforeQueueRead = new java.util.concurrent.atomic.AtomicReference<>();
     private GpuQueue queue;
 
     private ComfyUiSimulator(int port, Settings settings) {
@@ -138,6 +139,14 @@ public final class ComfyUiSimulator implements AutoCloseable {
     /** Jobs of a request that ran to an image: GPU time spent. */
     public long drawn(String requestId) {
         return runner.drawn(requestId);
+    }
+
+    /**
+     * Runs {@code before} once, when the next {@code GET /queue} arrives and before it is answered: a test makes the
+     * queue read come after something else has happened (a job ending between a client's two reads, say).
+     */
+    public void beforeNextQueueRead(Runnable before) {
+        beforeQueueRead.set(before);
     }
 
     /** Jobs waiting or running now. */
@@ -228,6 +237,10 @@ public final class ComfyUiSimulator implements AutoCloseable {
             queue.clearOrDelete(JSON.readTree(exchange.getRequestBody()), false);
             send(exchange, 200, "application/json", new byte[0]);
             return;
+        }
+        Runnable before = beforeQueueRead.getAndSet(null);
+        if (before != null) {
+            before.run();
         }
         sendJson(exchange, 200, queue.queueJson());
     }

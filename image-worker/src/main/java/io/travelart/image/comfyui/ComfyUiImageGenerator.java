@@ -96,6 +96,9 @@ public final class ComfyUiImageGenerator implements ImageGenerator {
             queue(requestId, promptId, prompt, size, seed);
         } else if (client.queued(promptId)) {
             log.info("request {}: its ComfyUI job {} is queued already; following it", requestId, promptId);
+        } else if (client.history(promptId).isPresent()) {
+            // It ended between the two reads (no history yet, then no longer queued): its history is there to follow.
+            log.info("request {}: its ComfyUI job {} has just ended; following it", requestId, promptId);
         } else {
             queue(requestId, promptId, prompt, size, seed);
         }

@@ -104,6 +104,23 @@ class ComfyUiImageGeneratorTest {
     }
 
     @Test
+    void aJobThatEndsBetweenTheHistoryReadAndTheQueueReadIsFetchedNotQueuedAgain() throws Exception {
+        server.settings(server.settingsNow().withJobTime(Duration.ofMillis(300)));
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<GeneratedImage> first = CompletableFuture.supplyAsync(() -> generator(Optional.empty()).generate(id, "Bruges", SIZE, null));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> server.queued(id) == 1);
+
+        // A restarted worker finds no history yet (the job runs), and the job ends before its queue read is answered.
+        server.beforeNextQueueRead(() -> await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> server.drawn(id) == 1));
+        GeneratedImage found = generator(Optional.empty()).generate(id, "Bruges", SIZE, null);
+
+        assertThat(found.bytes()).isEqualTo(first.get(10, TimeUnit.SECONDS).bytes());
+        assertThat(server.queued(id)).as("jobs queued").isEqualTo(1);
+        assertThat(server.drawn(id)).isEqualTo(1);
+    }
+
+    @Test
     void aModelFileTheServerLacksIsTheWorkersFailureSoTheStagePauses() {
         server.settings(server.settingsNow().withModels(Set.of("flux1-dev.safetensors")));
 
