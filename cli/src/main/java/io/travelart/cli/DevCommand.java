@@ -41,7 +41,7 @@ public final class DevCommand {
         @Option(names = "--partitions", defaultValue = "3", description = "Partitions of the topics it creates. Default: ${DEFAULT-VALUE}.")
         int partitions;
 
-        @Option(names = "--no-topics", description = "Do not create the four topics.")
+        @Option(names = "--no-topics", description = "Do not create the five topics.")
         boolean noTopics;
 
         @Spec
@@ -90,7 +90,7 @@ public final class DevCommand {
             try {
                 if (partitions > 0) {
                     try (TopicSetup topics = new TopicSetup(KafkaConfig.of(stack.bootstrapServers()), Duration.ofSeconds(30))) {
-                        topics.create(Topics.DEFAULT.all(), partitions, (short) 1);
+                        topics.create(Topics.DEFAULT, partitions, (short) 1);
                     }
                 }
                 Map<String, String> env = stack.environment();

@@ -6,6 +6,7 @@ import io.travelart.cli.records.FailedRequests;
 import io.travelart.cli.records.ReplayPlan;
 import io.travelart.core.call.RateLimiter;
 import io.travelart.core.engine.EventHeaders;
+import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.time.Time;
 import io.travelart.image.batch.BatchLaneConfig;
 import io.travelart.events.OriginalHeader;
@@ -43,7 +44,7 @@ import java.util.concurrent.ExecutionException;
         description = {"Republishes the original record (bytes and headers) of failed requests to the topic it was read from, "
                 + "so the stage that failed works on it again. Takes each request's latest failure; leaves requests that have "
                 + "meanwhile reached image-ready, requests replayed since their latest failure and not answered yet, failures that "
-                + "are not retriable (unless --include-permanent), and requests replayed --max-replays times already. Stamps " + EventHeaders.REPLAY_COUNT + " on what it republishes."})
+                + "are not retriable (unless --include-permanent), cancelled requests (unless --include-cancelled), and requests replayed --max-replays times already. Stamps " + EventHeaders.REPLAY_COUNT + " on what it republishes."})
 final class ReplayCommand implements Callable<Integer> {
 
     static final int DEFAULT_MAX_REPLAYS = 3;
@@ -66,8 +67,12 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Say what would be replayed; publish nothing.")
     boolean dryRun;
 
-    @Option(names = "--include-permanent", description = "Replay failures that are not retriable too (after fixing their cause).")
+    @Option(names = "--include-permanent", description = "Replay failures that are not retriable too (after fixing their cause); not cancelled ones.")
     boolean includePermanent;
+
+    @Option(names = "--include-cancelled", description = "Replay cancelled requests too: withdraws each one's cancel (a tombstone "
+            + "on request-cancelled) before republishing it.")
+    boolean includeCancelled;
 
     @Option(names = "--max-replays", paramLabel = "N",
             description = "Refuse requests replayed this often already. Default: $TRAVELART_MAX_REPLAYS, else " + DEFAULT_MAX_REPLAYS + ".")
@@ -100,9 +105,11 @@ final class ReplayCommand implements Callable<Integer> {
         FailedRequests.Filter filter = filters.filter(spec);
         Set<String> inputTopics = Set.of(connection.topics().keywordRequested(), connection.topics().promptCreated(),
                 BatchLaneConfig.from(connection.settings()).pendingTopic());
-        List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filter, ready, Map.of(), includePermanent, max, most, inputTopics);
-        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filter, ready, republished(candidates), includePermanent, max, most,
-                inputTopics);
+        List<ReplayPlan.Entry> candidates = ReplayPlan.of(failures, filter, ready, Map.of(), includePermanent, includeCancelled, max,
+                most, inputTopics);
+        List<ReplayPlan.Entry> plan = ReplayPlan.of(failures, filter, ready, republished(candidates), includePermanent, includeCancelled,
+                max, most, inputTopics);
+        String cancels = connection.topics().requestCancelled();
 
         Map<ReplayPlan.Verdict, Integer> counts = new EnumMap<>(ReplayPlan.Verdict.class);
         RateLimiter pace = new RateLimiter("replay", rate * 60L, Time.SYSTEM);
@@ -113,6 +120,9 @@ final class ReplayCommand implements Callable<Integer> {
             for (ReplayPlan.Entry entry : plan) {
                 if (entry.verdict() == ReplayPlan.Verdict.REPLAY && producer != null) {
                     pace.acquire(1);
+                    if (ErrorCodes.CANCELLED.equals(entry.failure().getErrorCode())) {
+                        withdrawCancel(producer, cancels, entry.failure());
+                    }
                     publish(producer, entry);
                 }
                 counts.merge(entry.verdict(), 1, Integer::sum);
@@ -120,10 +130,10 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         int replayed = counts.getOrDefault(ReplayPlan.Verdict.REPLAY, 0);
-        out.printf("%s %d of %d failed request(s): %d already ready, %d pending, %d permanent, %d at the replay maximum (%d), %d over --limit%s%n",
+        out.printf("%s %d of %d failed request(s): %d already ready, %d pending, %d permanent, %d cancelled, %d at the replay maximum (%d), %d over --limit%s%n",
                 dryRun ? "would replay" : "replayed", replayed, plan.size(),
                 counts.getOrDefault(ReplayPlan.Verdict.ALREADY_READY, 0), counts.getOrDefault(ReplayPlan.Verdict.PENDING, 0),
-                counts.getOrDefault(ReplayPlan.Verdict.PERMANENT, 0),
+                counts.getOrDefault(ReplayPlan.Verdict.PERMANENT, 0), counts.getOrDefault(ReplayPlan.Verdict.CANCELLED, 0),
                 counts.getOrDefault(ReplayPlan.Verdict.AT_MAXIMUM, 0), max, counts.getOrDefault(ReplayPlan.Verdict.OVER_LIMIT, 0),
                 refusals(counts));
         return 0;
@@ -160,6 +170,20 @@ final class ReplayCommand implements Callable<Integer> {
             });
         }
         return counts;
+    }
+
+    /**
+     * Takes a cancelled request's cancel back before it is replayed (a tombstone under its id), so the workers draw it. A
+     * worker that reads the replayed record before the tombstone (both arrive within its polls, usually milliseconds
+     * apart) ends it CANCELLED once more, at no cost; a second replay then draws it.
+     */
+    private static void withdrawCancel(KafkaProducer<byte[], byte[]> producer, String topic, RequestFailed f) throws InterruptedException {
+        try {
+            producer.send(new ProducerRecord<>(topic, f.getRequestId().getBytes(java.nio.charset.StandardCharsets.UTF_8), null)).get();
+        } catch (ExecutionException e) {
+            throw new UserFacingException("withdrawing the cancel of " + name(f) + " on " + topic + " failed: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     /** The original record as it was read, with the replay count raised; waits for the broker's acknowledgement. */
@@ -201,6 +225,7 @@ final class ReplayCommand implements Callable<Integer> {
             case ALREADY_READY -> "skipped: already image-ready";
             case PENDING -> "skipped: replayed already and not answered yet";
             case PERMANENT -> "skipped: not retriable (--include-permanent to replay it)";
+            case CANCELLED -> "skipped: cancelled (--include-cancelled to withdraw its cancel and replay it)";
             case AT_MAXIMUM -> "refused: replayed " + entry.replays() + " time(s) already, the maximum (--max-replays)";
             case OVER_LIMIT -> "left: over --limit";
             case TRUNCATED -> "refused: the record was too large to carry whole; it is at " + f.getOriginTopic() + "-"

@@ -7,6 +7,7 @@ import io.travelart.core.serde.EventSerde;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestCancelled;
 import io.travelart.events.RequestFailed;
 import io.travelart.image.batch.BatchLaneConfig;
 import org.apache.avro.Schema;
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
 final class SchemasCommand {
 
     @Command(name = "register", mixinStandardHelpOptions = true,
-            description = "Sets BACKWARD compatibility on the four <topic>-value subjects (and the batch lane's pending one) and registers this version's "
+            description = "Sets BACKWARD compatibility on the five <topic>-value subjects (and the batch lane's pending one) and registers this version's "
                     + "schemas, ahead of a deploy whose workers run with TRAVELART_AUTO_REGISTER_SCHEMAS=false.")
     static final class Register implements Callable<Integer> {
         @Mixin
@@ -46,7 +47,7 @@ final class SchemasCommand {
     }
 
     /**
-     * Sets BACKWARD on the four subjects, and the batch lane's pending one (prompt-created events waiting for a batch,
+     * Sets BACKWARD on the five subjects, and the batch lane's pending one (prompt-created events waiting for a batch,
      * {@code TRAVELART_TOPIC_BATCH_PENDING}), and registers this version's schemas; returns each subject's schema id.
      */
     static Map<String, Integer> registerAll(SchemaRegistryClient registry, Topics topics) {
@@ -55,6 +56,7 @@ final class SchemasCommand {
         schemas.put(topics.promptCreated(), PromptCreated.getClassSchema());
         schemas.put(topics.imageReady(), ImageReady.getClassSchema());
         schemas.put(topics.requestFailed(), RequestFailed.getClassSchema());
+        schemas.put(topics.requestCancelled(), RequestCancelled.getClassSchema());
         schemas.put(BatchLaneConfig.from(Settings.fromEnvironment()).pendingTopic(), PromptCreated.getClassSchema());
         Map<String, Integer> ids = new LinkedHashMap<>();
         schemas.forEach((topic, schema) -> {

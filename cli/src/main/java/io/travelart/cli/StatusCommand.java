@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Where one request is, from its events: writing the prompt, drawing, waiting for a batch or in one, "
-                + "ready or failed; with the time of each step and the estimated cost so far.",
+                + "ready, failed or cancelled; with the time of each step and the estimated cost so far.",
                 "Reads the request id's own partition of each topic the workers write (and every partition of "
                         + "keyword-requested) from --since on; exit 1 when no event of it is found there."})
 final class StatusCommand implements Callable<Integer> {
@@ -98,7 +98,10 @@ final class StatusCommand implements Callable<Integer> {
             out.println((i == 0 ? "  steps:  " : "          ") + step.at() + "  " + step.what());
         }
         s.ready().map(ImageReady::getImageUrl).ifPresent(url -> out.println("  image:  " + url));
-        s.failure().ifPresent((RequestFailed f) -> out.println("  failed: " + f.getErrorCode() + " at " + f.getStage() + " ("
+        s.failure().filter(f -> s.state() == RequestStatus.State.CANCELLED)
+                .ifPresent(f -> out.println("  ended:  " + f.getMessage() + " (no call of it was paid after that)"));
+        s.failure().filter(f -> s.state() == RequestStatus.State.FAILED).ifPresent((RequestFailed f) -> out.println("  failed: "
+                + f.getErrorCode() + " at " + f.getStage() + " ("
                 + (f.getRetriable() ? "retriable: travelart replay --request-id " + s.requestId() : "permanent") + "): " + f.getMessage()));
         out.printf("  cost:   $%.4f estimated%s%n", s.costUsd(), s.state().isFinal() ? "" : " so far");
     }

@@ -38,7 +38,7 @@ final class TopicsCommand {
             }
             PrintWriter out = spec.commandLine().getOut();
             try (TopicSetup setup = new TopicSetup(connection.kafka(), Duration.ofSeconds(30))) {
-                for (TopicSetup.Created created : setup.create(connection.topics().all(), partitions, replicationFactor)) {
+                for (TopicSetup.Created created : setup.create(connection.topics(), partitions, replicationFactor)) {
                     out.printf("%-20s %-8s %d partitions%n", created.topic(), created.existed() ? "exists" : "created",
                             created.partitions());
                 }

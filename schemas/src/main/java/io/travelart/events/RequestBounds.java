@@ -34,6 +34,9 @@ public final class RequestBounds {
     /** The longest prompt the image-worker takes from {@code prompt-created}: what gpt-image models accept. */
     public static final int PROMPT_MAX = 32_000;
     public static final int MODEL_MAX = 128;
+    /** A cancel's reason, and who asked for it. */
+    public static final int CANCEL_REASON_MAX = 500;
+    public static final int CANCELLED_BY_MAX = 100;
 
     private RequestBounds() {
     }
@@ -84,6 +87,17 @@ public final class RequestBounds {
     }
 
     /** Whether the value is a request id by {@link #REQUEST_ID}. */
+    /** What is wrong with a cancel's fields, if anything: its id, then its reason and who asked. */
+    public static Optional<String> problem(RequestCancelled cancel) {
+        String id = cancel.getRequestId();
+        if (!isRequestId(id)) {
+            return Optional.of("requestId " + shown(id) + " is not 1 to " + REQUEST_ID_MAX
+                    + " characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
+        }
+        return optional("reason", cancel.getReason(), CANCEL_REASON_MAX)
+                .or(() -> text("cancelledBy", cancel.getCancelledBy(), CANCELLED_BY_MAX));
+    }
+
     public static boolean isRequestId(String value) {
         return value != null && value.length() <= REQUEST_ID_MAX && REQUEST_ID.matcher(value).matches();
     }

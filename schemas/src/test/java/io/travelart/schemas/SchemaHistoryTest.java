@@ -3,6 +3,7 @@ package io.travelart.schemas;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestCancelled;
 import io.travelart.events.RequestFailed;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -35,7 +36,7 @@ class SchemaHistoryTest {
 
     static Stream<Named<Schema>> events() {
         return Stream.of(KeywordRequested.getClassSchema(), PromptCreated.getClassSchema(),
-                        ImageReady.getClassSchema(), RequestFailed.getClassSchema())
+                        ImageReady.getClassSchema(), RequestFailed.getClassSchema(), RequestCancelled.getClassSchema())
                 .map(schema -> Named.of(schema.getName(), schema));
     }
 

@@ -41,7 +41,7 @@ class MissingAclIT {
         stack = SecuredStack.start(dir);
         stack.grant(SecuredStack.permissions());
         try (TopicSetup setup = new TopicSetup(stack.kafkaAs(SecuredStack.CLI), Duration.ofSeconds(30))) {
-            setup.create(Topics.from(Settings.of(Map.of())).all(), 1, (short) 1);
+            setup.create(Topics.from(Settings.of(Map.of())), 1, (short) 1);
         }
     }
 

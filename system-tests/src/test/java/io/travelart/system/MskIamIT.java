@@ -45,7 +45,7 @@ class MskIamIT {
         stack = SecuredStack.start(dir);
         stack.grant(SecuredStack.permissions());
         try (TopicSetup setup = new TopicSetup(stack.kafkaAs(SecuredStack.ADMIN), Duration.ofSeconds(30))) {
-            setup.create(Topics.DEFAULT.all(), 1, (short) 1);
+            setup.create(Topics.DEFAULT, 1, (short) 1);
         }
     }
 

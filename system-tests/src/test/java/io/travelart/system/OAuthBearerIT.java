@@ -79,7 +79,7 @@ class OAuthBearerIT {
         Path dir = Files.createTempDirectory("travelart-oauth");
         stack = SecuredStack.start(dir, Optional.of(base + "/jwks"));
         try (TopicSetup setup = new TopicSetup(stack.kafkaAs(SecuredStack.ADMIN), Duration.ofSeconds(30))) {
-            setup.create(Topics.DEFAULT.all(), 1, (short) 1);
+            setup.create(Topics.DEFAULT, 1, (short) 1);
         }
         stack.grant(List.of(Topics.DEFAULT.imageReady(), Topics.DEFAULT.requestFailed()).stream()
                 .map(topic -> new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),

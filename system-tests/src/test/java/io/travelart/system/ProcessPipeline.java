@@ -100,7 +100,7 @@ final class ProcessPipeline<S extends Stack> implements AutoCloseable {
         try {
             ProcessPipeline<S> pipeline = new ProcessPipeline<>(dir, stack);
             try (TopicSetup setup = new TopicSetup(pipeline.kafka, Duration.ofSeconds(30))) {
-                setup.create(pipeline.topics.all(), PARTITIONS, replication);
+                setup.create(pipeline.topics, PARTITIONS, replication);
             }
             return pipeline;
         } catch (RuntimeException e) {

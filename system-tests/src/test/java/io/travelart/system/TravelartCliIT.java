@@ -2,7 +2,6 @@ package io.travelart.system;
 
 import io.travelart.cli.DevCommand;
 import io.travelart.cli.local.LocalPipeline;
-import io.travelart.cli.TravelartCli;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.results.RequestResult;
@@ -11,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,20 +29,8 @@ class TravelartCliIT {
 
     private final LocalPipeline pipeline = SharedPipeline.get();
 
-    private record Run(int exitCode, String out, String err) {
-        List<String> lines() {
-            return out.lines().filter(l -> !l.isBlank()).toList();
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = TravelartCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private String[] connection(String... args) {
@@ -55,26 +41,28 @@ class TravelartCliIT {
 
     @Test
     void topicsCreateReportsTheExistingTopics() {
-        Run run = run(connection("topics", "create", "--partitions", "3"));
+        CliRun run = run(connection("topics", "create", "--partitions", "3"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.lines()).containsExactly(
                 "keyword-requested    exists   3 partitions",
                 "prompt-created       exists   3 partitions",
                 "image-ready          exists   3 partitions",
-                "request-failed       exists   3 partitions");
+                "request-failed       exists   3 partitions",
+                "request-cancelled    exists   3 partitions");
     }
 
     @Test
-    void schemasRegisterRegistersTheFourSubjectsAndTheBatchLanesWithBackwardCompatibility() {
-        Run run = run(connection("schemas", "register"));
+    void schemasRegisterRegistersTheFiveSubjectsAndTheBatchLanesWithBackwardCompatibility() {
+        CliRun run = run(connection("schemas", "register"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.lines()).hasSize(6);
+        assertThat(run.lines()).hasSize(7);
         assertThat(run.lines().get(1)).startsWith("keyword-requested-value");
         assertThat(run.lines().get(4)).startsWith("request-failed-value");
+        assertThat(run.lines().get(5)).startsWith("request-cancelled-value");
         // The image stage writes batch requests there, as prompt-created events.
-        assertThat(run.lines().get(5)).startsWith("image-batch-pending-value");
+        assertThat(run.lines().get(6)).startsWith("image-batch-pending-value");
         var registry = new SchemaRegistryClient(RegistryConfig.of(pipeline.stack().registryUrl()));
         assertThat(registry.compatibility("image-ready-value")).isEqualTo("BACKWARD");
         assertThat(registry.versions("prompt-created-value")).containsExactly(1);
@@ -84,7 +72,7 @@ class TravelartCliIT {
     void publishPrintsRequestIdsThatTheWorkersComplete() {
         Set<String> done = new HashSet<>();
         try (ResultWatcher watcher = pipeline.watcher(false)) {
-            Run run = run(connection("publish", "--keyword", "Lisbon trams at dusk", "--style", "gouache", "--count", "3"));
+            CliRun run = run(connection("publish", "--keyword", "Lisbon trams at dusk", "--style", "gouache", "--count", "3"));
 
             assertThat(run.exitCode()).as(run.err()).isZero();
             List<String> ids = run.lines();
@@ -104,10 +92,10 @@ class TravelartCliIT {
 
     @Test
     void statusTellsWhereARequestIsFromItsEvents() throws Exception {
-        Run published = run(connection("publish", "--keyword", "Valletta harbour at dawn", "--count", "2"));
+        CliRun published = run(connection("publish", "--keyword", "Valletta harbour at dawn", "--count", "2"));
         assertThat(published.exitCode()).as(published.err()).isZero();
         List<String> ids = published.lines();
-        Run blank = run(connection("publish", "--keyword", " "));
+        CliRun blank = run(connection("publish", "--keyword", " "));
         String failedId = blank.lines().get(0);
         Set<String> ended = new HashSet<>();
         try (ResultWatcher watcher = pipeline.watcher(true)) {
@@ -117,7 +105,7 @@ class TravelartCliIT {
             });
         }
 
-        Run ready = run(connection("status", ids.get(0)));
+        CliRun ready = run(connection("status", ids.get(0)));
         assertThat(ready.exitCode()).as(ready.err()).isZero();
         assertThat(ready.lines().get(0)).isEqualTo("Valletta harbour at dawn  [" + ids.get(0) + "]  from travelart-cli");
         assertThat(ready.lines().get(1)).isEqualTo("  state:  ready");
@@ -136,10 +124,10 @@ class TravelartCliIT {
         assertThat(failed.path("failure").path("errorCode").asText()).isEqualTo("INVALID_INPUT");
         assertThat(failed.path("costUsd").asDouble()).as("refused before any paid call").isZero();
 
-        Run unknown = run(connection("status", "no-such-request"));
+        CliRun unknown = run(connection("status", "no-such-request"));
         assertThat(unknown.exitCode()).isEqualTo(1);
         assertThat(unknown.err()).startsWith("travelart: no event of request no-such-request since ");
-        Run badSince = run(connection("status", ids.get(0), "--since", "yesterday"));
+        CliRun badSince = run(connection("status", ids.get(0), "--since", "yesterday"));
         assertThat(badSince.exitCode()).isEqualTo(2);
     }
 
@@ -147,7 +135,7 @@ class TravelartCliIT {
     void watchPrintsJsonLinesAndTableRows() throws Exception {
         run(connection("publish", "--keyword", "Hoi An lanterns"));
 
-        Run json = run(connection("watch", "--json", "--from-beginning", "--max", "1"));
+        CliRun json = run(connection("watch", "--json", "--from-beginning", "--max", "1"));
         assertThat(json.exitCode()).as(json.err()).isZero();
         JsonNode event = new ObjectMapper().readTree(json.lines().get(0));
         assertThat(event.fieldNames()).toIterable()
@@ -159,7 +147,7 @@ class TravelartCliIT {
             assertThat(event.get("estimatedCostUsd").asDouble()).isPositive();
         }
 
-        Run table = run(connection("watch", "--from-beginning", "--max", "1"));
+        CliRun table = run(connection("watch", "--from-beginning", "--max", "1"));
         assertThat(table.lines().get(0)).startsWith("TIME").contains("STATUS").contains("REQUEST ID");
         assertThat(table.lines()).hasSize(2);
     }
@@ -169,7 +157,7 @@ class TravelartCliIT {
             throws Exception {
         var simulator = pipeline.stack().simulator().orElseThrow();
         java.nio.file.Files.writeString(dir.resolve("dev.env"), "OPENAI_BASE_URL=" + simulator.baseUrl() + "\nOPENAI_API_KEY=sk-test\n");
-        Run served = run("models", "--data-dir", dir.toString());
+        CliRun served = run("models", "--data-dir", dir.toString());
         assertThat(served.exitCode()).as(served.err()).isZero();
         assertThat(served.lines().get(0)).startsWith("SETTING").contains("DAYS LEFT");
         assertThat(served.out()).contains("TRAVELART_IMAGE_MODEL       gpt-image-2.6-flare      served")
@@ -179,7 +167,7 @@ class TravelartCliIT {
         java.time.LocalDate in20 = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(20);
         simulator.models().shutDownOn("gpt-5.4-mini", in20);
         try {
-            Run json = run("models", "--json", "--data-dir", dir.toString());
+            CliRun json = run("models", "--json", "--data-dir", dir.toString());
             assertThat(json.exitCode()).isZero();
             JsonNode chat = new ObjectMapper().readTree(json.lines().get(0));
             assertThat(chat.get("model").asText()).isEqualTo("gpt-5.4-mini");
@@ -188,7 +176,7 @@ class TravelartCliIT {
             assertThat(chat.get("daysLeft").asLong()).isEqualTo(20);
 
             simulator.models().shutDownOn("gpt-5.4-mini", java.time.LocalDate.now(java.time.ZoneOffset.UTC));
-            Run gone = run("models", "--data-dir", dir.toString());
+            CliRun gone = run("models", "--data-dir", dir.toString());
             assertThat(gone.exitCode()).isEqualTo(1);
             assertThat(gone.out()).contains("TRAVELART_CHAT_MODEL=gpt-5.4-mini is not served by the provider (HTTP 404 model_not_found)");
         } finally {
@@ -213,14 +201,14 @@ class TravelartCliIT {
 
     @Test
     void publishRefusesAnUnknownQualityInOneLine() {
-        Run run = run(connection("publish", "--keyword", "Oslo", "--quality", "ultra"));
+        CliRun run = run(connection("publish", "--keyword", "Oslo", "--quality", "ultra"));
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--quality 'ultra' is not one of low, medium, high, xhigh, max, auto");
     }
 
     @Test
     void failedListsShowsAndFiltersFailedRequests() throws Exception {
-        Run published = run(connection("publish", "--keyword", "   ", "--source", "cli-failed-test"));
+        CliRun published = run(connection("publish", "--keyword", "   ", "--source", "cli-failed-test"));
         assertThat(published.exitCode()).as(published.err()).isZero();
         String id = published.lines().get(0);
 
@@ -240,43 +228,43 @@ class TravelartCliIT {
         assertThat(event.path("attempts").asInt()).isEqualTo(1);
         assertThat(event.path("originTopic").asText()).isEqualTo("keyword-requested");
 
-        Run table = run(connection("failed", "--stage", "prompt", "--code", "INVALID_INPUT", "--since", "1h"));
+        CliRun table = run(connection("failed", "--stage", "prompt", "--code", "INVALID_INPUT", "--since", "1h"));
         assertThat(table.exitCode()).as(table.err()).isZero();
         assertThat(table.lines().get(0)).startsWith("STAGE").contains("COUNT").contains("LAST FAILED");
         assertThat(table.lines()).anyMatch(l -> l.matches("PROMPT\\s+INVALID_INPUT\\s+\\d+\\s+.*"));
         assertThat(run(connection("failed", "--code", "INVALID_INPUT", "--until", "2000-01-01T00:00:00Z")).out())
                 .contains("0 failed request(s)");
 
-        Run show = run(connection("failed", "show", id));
+        CliRun show = run(connection("failed", "show", id));
         assertThat(show.exitCode()).as(show.err()).isZero();
         assertThat(show.out()).contains("errorCode:          INVALID_INPUT").contains("originalKey:        " + id)
                 .contains("message:            keyword is blank");
 
-        Run missing = run(connection("failed", "show", "no-such-request"));
+        CliRun missing = run(connection("failed", "show", "no-such-request"));
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err().strip()).isEqualTo("travelart: no failed request with id no-such-request");
 
-        Run badTime = run(connection("failed", "--since", "yesterday-ish"));
+        CliRun badTime = run(connection("failed", "--since", "yesterday-ish"));
         assertThat(badTime.exitCode()).isEqualTo(2);
         assertThat(badTime.err()).contains("--since 'yesterday-ish' is neither an instant");
     }
 
     @Test
     void replayRepublishesTheOriginalRecordCountsReplaysAndRefusesPastTheMaximum() throws Exception {
-        Run published = run(connection("publish", "--keyword", "   ", "--source", "cli-replay-test"));
+        CliRun published = run(connection("publish", "--keyword", "   ", "--source", "cli-replay-test"));
         assertThat(published.exitCode()).as(published.err()).isZero();
         String id = published.lines().get(0);
         await().atMost(Duration.ofSeconds(60)).until(() -> !run(connection("failed", "--json", "--request-id", id)).lines().isEmpty());
 
         // A blank keyword is not retriable: replay leaves it unless told, and a dry run publishes nothing.
-        Run left = run(connection("replay", "--request-id", id));
+        CliRun left = run(connection("replay", "--request-id", id));
         assertThat(left.exitCode()).as(left.err()).isZero();
         assertThat(left.lines()).anySatisfy(l -> assertThat(l).startsWith(id).contains("skipped: not retriable"));
         assertThat(left.out()).contains("replayed 0 of 1 failed request(s): 0 already ready, 0 pending, 1 permanent");
-        Run dry = run(connection("replay", "--request-id", id, "--include-permanent", "--dry-run"));
+        CliRun dry = run(connection("replay", "--request-id", id, "--include-permanent", "--dry-run"));
         assertThat(dry.out()).contains("would replay to keyword-requested (replay 1 of at most 3)").contains("would replay 1 of 1");
 
-        Run replayed = run(connection("replay", "--request-id", id, "--include-permanent", "--max-replays", "1"));
+        CliRun replayed = run(connection("replay", "--request-id", id, "--include-permanent", "--max-replays", "1"));
         assertThat(replayed.exitCode()).as(replayed.err()).isZero();
         assertThat(replayed.out()).contains("replayed to keyword-requested (replay 1 of at most 1)").contains("replayed 1 of 1");
 
@@ -294,32 +282,32 @@ class TravelartCliIT {
         assertThat(shown.get(1).path("originalKey").asText()).isEqualTo(id);
 
         // Only the latest failure counts, and it has been replayed once: the maximum.
-        Run refused = run(connection("replay", "--request-id", id, "--include-permanent", "--max-replays", "1", "--json"));
+        CliRun refused = run(connection("replay", "--request-id", id, "--include-permanent", "--max-replays", "1", "--json"));
         assertThat(refused.exitCode()).as(refused.err()).isZero();
         JsonNode verdict = new ObjectMapper().readTree(refused.lines().get(0));
         assertThat(verdict.path("verdict").asText()).isEqualTo("AT_MAXIMUM");
         assertThat(verdict.path("replaysBefore").asInt()).isEqualTo(1);
         assertThat(refused.lines()).hasSize(2).last().asString().contains("replayed 0 of 1").contains("1 at the replay maximum (1)");
 
-        Run badRate = run(connection("replay", "--rate", "0"));
+        CliRun badRate = run(connection("replay", "--rate", "0"));
         assertThat(badRate.exitCode()).isEqualTo(2);
         assertThat(badRate.err()).contains("--rate must be between 1 and 10000");
     }
 
     @Test
     void badArgumentsExitTwoWithOneLine() {
-        Run noKeyword = run("publish");
+        CliRun noKeyword = run("publish");
         assertThat(noKeyword.exitCode()).isEqualTo(2);
         assertThat(noKeyword.err()).contains("Missing required option: '--keyword=<keyword>'");
 
-        Run zero = run(connection("publish", "--keyword", "Rome", "--count", "0"));
+        CliRun zero = run(connection("publish", "--keyword", "Rome", "--count", "0"));
         assertThat(zero.exitCode()).isEqualTo(2);
         assertThat(zero.err()).contains("--count must be at least 1");
     }
 
     @Test
     void anUnreachableRegistryExitsOneWithOneLine() {
-        Run run = run("publish", "--keyword", "Rome", "--bootstrap-servers", pipeline.stack().bootstrapServers(),
+        CliRun run = run("publish", "--keyword", "Rome", "--bootstrap-servers", pipeline.stack().bootstrapServers(),
                 "--registry-url", "http://127.0.0.1:1");
 
         assertThat(run.exitCode()).isEqualTo(1);
@@ -329,7 +317,7 @@ class TravelartCliIT {
 
     @Test
     void demoPrintsOneJsonObjectPerRequestWithAStoredImage(@TempDir Path dir) throws Exception {
-        Run run = run("demo", "--simulator", "--json", "--data-dir", dir.toString(), "겨울밤의 파리", "   ");
+        CliRun run = run("demo", "--simulator", "--json", "--data-dir", dir.toString(), "겨울밤의 파리", "   ");
 
         assertThat(run.exitCode()).as("a blank keyword fails, so the demo exits 1; err: %s", run.err()).isEqualTo(1);
         List<JsonNode> lines = new ArrayList<>();
@@ -353,7 +341,7 @@ class TravelartCliIT {
 
     @Test
     void demoDrawsWithStableDiffusionOnTheBuiltInComfyUiSimulator(@TempDir Path dir) throws Exception {
-        Run run = run("demo", "--simulator", "--image-provider", "comfyui", "--json", "--data-dir", dir.toString(), "Kyoto in autumn rain");
+        CliRun run = run("demo", "--simulator", "--image-provider", "comfyui", "--json", "--data-dir", dir.toString(), "Kyoto in autumn rain");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).contains("image sd_xl_base_1.0 on the built-in ComfyUI simulator");
@@ -366,7 +354,7 @@ class TravelartCliIT {
         Path file = Path.of(kyoto.get("imageFile").asText());
         assertThat(javax.imageio.ImageIO.read(file.toFile()).getWidth()).isEqualTo(1024);
 
-        Run bad = run("demo", "--image-provider", "midjourney");
+        CliRun bad = run("demo", "--image-provider", "midjourney");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("--image-provider 'midjourney' is not one of openai, comfyui");
     }

@@ -5,6 +5,7 @@ import io.travelart.core.config.WorkerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.core.engine.EngineClients;
 import io.travelart.core.engine.EventHeaders;
+import io.travelart.core.cancel.Cancellations;
 import io.travelart.core.engine.StageEngine;
 import io.travelart.core.engine.StageGate;
 import io.travelart.core.time.Time;
@@ -109,7 +110,7 @@ public final class EngineBench {
         var registry = new SimpleMeterRegistry();
         var clients = EngineClients.connect(kafka, new EngineClients.Identity("bench-engine", "bench-engine", "bench-engine"), registry);
         StageEngine<KeywordRequested, PromptCreated> engine = new StageEngine<>(stage, config, clients, serde, Time.SYSTEM,
-                StageGate.withoutFreeProbe(stage.name(), registry), registry);
+                StageGate.withoutFreeProbe(stage.name(), registry), Cancellations.NONE, registry);
         Thread thread = new Thread(engine, "bench-engine");
         thread.start();
         try {

@@ -80,7 +80,7 @@ public final class PipelineBench {
             KafkaConfig kafka = KafkaConfig.of(stack.bootstrapServers());
             Topics topics = Topics.DEFAULT;
             try (TopicSetup setup = new TopicSetup(kafka, Duration.ofSeconds(30))) {
-                setup.create(topics.all(), o.partitions(), (short) 1);
+                setup.create(topics, o.partitions(), (short) 1);
             }
             Map<String, String> env = new HashMap<>(stack.environment());
             // Any other worker setting from the bench's own environment (TRAVELART_MAX_IMAGES_IN_MEMORY=32 ./travelart bench);

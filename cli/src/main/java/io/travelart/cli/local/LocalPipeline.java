@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The whole pipeline on this machine: the dev stack, the four topics, and both workers in this JVM,
+ * The whole pipeline on this machine: the dev stack, the five topics, and both workers in this JVM,
  * configured exactly as the worker programs are (through their settings). Used by {@code travelart demo}
  * and by the end-to-end tests.
  */
@@ -83,7 +83,7 @@ public final class LocalPipeline implements AutoCloseable {
             KafkaConfig kafka = KafkaConfig.from(settings);
             Topics topics = Topics.from(settings);
             try (TopicSetup setup = new TopicSetup(kafka, Duration.ofSeconds(30))) {
-                setup.create(topics.all(), partitions, (short) 1);
+                setup.create(topics, partitions, (short) 1);
             }
             Worker<KeywordRequested, PromptCreated> prompt = PromptWorker.start(PromptWorkerConfig.from(with(values, promptWorker)));
             ImageWorker image;

@@ -2,6 +2,7 @@ package io.travelart.cli.records;
 
 import io.travelart.core.engine.EventHeaders;
 import io.travelart.events.OriginalHeader;
+import io.travelart.core.failure.ErrorCodes;
 import io.travelart.events.RequestFailed;
 
 import java.nio.ByteBuffer;
@@ -27,6 +28,8 @@ public final class ReplayPlan {
         PENDING,
         /** Its failure is not retriable (a bad input, a refusal): the same record would fail the same way. */
         PERMANENT,
+        /** Someone cancelled it ({@code CANCELLED}): replayed only when asked, and then its cancel is withdrawn first. */
+        CANCELLED,
         /** Replayed as often as allowed already. */
         AT_MAXIMUM,
         /** Beyond {@code --limit}: left for another run. */
@@ -75,6 +78,13 @@ public final class ReplayPlan {
     public static List<Entry> of(List<RequestFailed> failures, FailedRequests.Filter filter, Set<String> ready,
                           Map<Republished, Integer> replayed, boolean includePermanent, int maxReplays, int limit,
                           Set<String> inputTopics) {
+        return of(failures, filter, ready, replayed, includePermanent, false, maxReplays, limit, inputTopics);
+    }
+
+    /** @param includeCancelled replay cancelled requests too (whatever {@code includePermanent} says) */
+    public static List<Entry> of(List<RequestFailed> failures, FailedRequests.Filter filter, Set<String> ready,
+                          Map<Republished, Integer> replayed, boolean includePermanent, boolean includeCancelled, int maxReplays,
+                          int limit, Set<String> inputTopics) {
         Map<String, RequestFailed> latest = new LinkedHashMap<>();
         for (RequestFailed f : failures) {
             latest.put(identity(f), f);
@@ -95,7 +105,9 @@ public final class ReplayPlan {
                 verdict = Verdict.ALREADY_READY;
             } else if (replayed.getOrDefault(Republished.of(f), 0) > replays) {
                 verdict = Verdict.PENDING;
-            } else if (!f.getRetriable() && !includePermanent) {
+            } else if (ErrorCodes.CANCELLED.equals(f.getErrorCode()) && !includeCancelled) {
+                verdict = Verdict.CANCELLED;
+            } else if (!f.getRetriable() && !includePermanent && !ErrorCodes.CANCELLED.equals(f.getErrorCode())) {
                 verdict = Verdict.PERMANENT;
             } else if (replays >= maxReplays) {
                 verdict = Verdict.AT_MAXIMUM;

@@ -8,6 +8,7 @@ import io.travelart.core.serde.EventSerde;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestCancelled;
 import io.travelart.events.RequestFailed;
 import io.travelart.image.batch.BatchRecord;
 import org.apache.kafka.common.PartitionInfo;
@@ -27,7 +28,7 @@ import java.util.Set;
 /**
  * Finds one request's events and folds them into its {@link RequestStatus}, without an index and without reading any
  * topic from its start. Every event a worker writes is keyed by the request id through Kafka's default partitioner, so
- * of prompt-created, image-ready, request-failed and the batch lane's pending topic only the partition the id hashes to
+ * of prompt-created, image-ready, request-failed, request-cancelled and the batch lane's pending topic only the partition the id hashes to
  * is read ({@code murmur2(key) % partitions}, as the producer chose it); keyword-requested is written by upstream
  * systems, whose clients may partition otherwise (librdkafka hashes with CRC32), so all of its partitions are read.
  * Each from the first record written at or after {@code since}, to the end the partition has when the lookup starts;
@@ -53,10 +54,11 @@ public final class RequestLookup {
         try (var consumer = CommittedRecords.consumer(kafka)) {
             Map<String, List<PartitionInfo>> existing = consumer.listTopics();
             Topics topics = sources.topics();
-            Set<String> keyed = Set.of(topics.promptCreated(), topics.imageReady(), topics.requestFailed(), sources.pendingTopic());
+            Set<String> keyed = Set.of(topics.promptCreated(), topics.imageReady(), topics.requestFailed(), topics.requestCancelled(),
+                    sources.pendingTopic());
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : List.of(topics.keywordRequested(), topics.promptCreated(), topics.imageReady(), topics.requestFailed(),
-                    sources.pendingTopic())) {
+                    topics.requestCancelled(), sources.pendingTopic())) {
                 List<PartitionInfo> infos = existing.getOrDefault(topic, List.of());
                 if (infos.isEmpty()) {
                     continue;
@@ -98,8 +100,8 @@ public final class RequestLookup {
     /** The events in the order they were written (a stage's output is written after its input), folded. */
     private static Optional<RequestStatus> fold(List<Found> found, EventSerde serde, Sources sources, PriceTable prices, String requestId) {
         Topics topics = sources.topics();
-        List<String> order = List.of(topics.keywordRequested(), topics.promptCreated(), sources.pendingTopic(), sources.batchesTopic(),
-                topics.requestFailed(), topics.imageReady());
+        List<String> order = List.of(topics.keywordRequested(), topics.requestCancelled(), topics.promptCreated(), sources.pendingTopic(),
+                sources.batchesTopic(), topics.requestFailed(), topics.imageReady());
         found.sort(Comparator.comparingLong(Found::timestamp).thenComparingInt(f -> order.indexOf(f.topic())));
         RequestStatus.Fold fold = new RequestStatus.Fold(requestId, prices);
         for (Found f : found) {
@@ -113,6 +115,8 @@ public final class RequestLookup {
                     fold.pending(at);
                 } else if (f.topic().equals(sources.batchesTopic())) {
                     fold.batched(new String(f.value(), StandardCharsets.UTF_8), at);
+                } else if (f.topic().equals(topics.requestCancelled())) {
+                    fold.cancelAsked(f.value() == null ? null : serde.deserialize(f.value(), RequestCancelled.class), at);
                 } else if (f.topic().equals(topics.imageReady())) {
                     fold.ready(serde.deserialize(f.value(), ImageReady.class), at);
                 } else {

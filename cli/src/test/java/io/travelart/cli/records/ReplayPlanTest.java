@@ -16,6 +16,7 @@ import static io.travelart.cli.records.ReplayPlan.Verdict.AT_MAXIMUM;
 import static io.travelart.cli.records.ReplayPlan.Verdict.OVER_LIMIT;
 import static io.travelart.cli.records.ReplayPlan.Verdict.PENDING;
 import static io.travelart.cli.records.ReplayPlan.Verdict.PERMANENT;
+import static io.travelart.cli.records.ReplayPlan.Verdict.CANCELLED;
 import static io.travelart.cli.records.ReplayPlan.Verdict.REPLAY;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -67,6 +68,18 @@ class ReplayPlanTest {
                 .containsExactly(ALREADY_READY, PERMANENT, AT_MAXIMUM, REPLAY, OVER_LIMIT);
         assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of("ready"), Map.of(), true, 4, Integer.MAX_VALUE, INPUTS)))
                 .containsExactly(ALREADY_READY, REPLAY, REPLAY, REPLAY, REPLAY);
+    }
+
+    @Test
+    void aCancelledRequestIsReplayedOnlyWhenCancelledOnesAreAskedForNotWithThePermanentOnes() {
+        List<RequestFailed> failures = List.of(
+                failure("stopped", "IMAGE", "CANCELLED", false, 0, 1),
+                failure("refused", "PROMPT", "CONTENT_POLICY", false, 0, 2));
+
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of(), Map.of(), true, false, 3, Integer.MAX_VALUE, INPUTS)))
+                .containsExactly(CANCELLED, REPLAY);
+        assertThat(verdicts(ReplayPlan.of(failures, ALL, Set.of(), Map.of(), false, true, 3, Integer.MAX_VALUE, INPUTS)))
+                .containsExactly(REPLAY, PERMANENT);
     }
 
     @Test

@@ -136,13 +136,14 @@ public final class ImageWorker implements Running {
             laneGate = Worker.gate(BatchLane.STAGE, config.worker(), StageGate.Probe.NONE, clock, metrics, resources);
             String batchModel = config.batch().imageModel().orElse(config.imageModel());
             BatchLane lane = startLane(config, new BatchLane.Drawing(api.lines(batchModel), batchModel, defaults, outcomes, laneGate,
-                    errors, stage::drawNow), api.client(), metrics, clock);
+                    errors, stage::drawNow, calls.cancels()), api.client(), metrics, clock);
             resources.add(0, lane);
             batchLane = Optional.of(lane);
         }
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),
-                clock, metrics, calls.gate(), resources.toArray(AutoCloseable[]::new));
+                clock, metrics, calls.gate(), calls.cancels(), resources.toArray(AutoCloseable[]::new));
+        worker.readyUnless(calls.cancels()::problem);
         if (laneGate != null) {
             worker.readyUnless(laneGate::pausedReason);
         }

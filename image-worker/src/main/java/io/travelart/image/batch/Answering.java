@@ -73,7 +73,7 @@ final class Answering implements Closeable {
         this.chunkLines = chunkLines;
         this.time = time;
         this.submitted = Instant.ofEpochMilli(record.submittedAtMs());
-        // An OPEN record says nothing answered and nothing read (its counts are 0, its answered places empty).
+        // An OPEN record says nothing read (its counts are 0); its answered places are the requests cancelled before submission.
         this.answered = record.answeredPlaces();
         this.outputLines = record.outputLines();
         this.errorLines = record.errorLines();

@@ -88,7 +88,10 @@ final class BatchFallback {
             if (!calls.containsKey(input.getRequestId())) {
                 origins.put(input.getRequestId(), record);
                 inputs.put(input.getRequestId(), input);
-                calls.put(input.getRequestId(), drawing.drawNow().apply(input));
+                calls.put(input.getRequestId(), drawing.cancels().of(input.getRequestId())
+                        .map(cancel -> CompletableFuture.completedFuture(
+                                Outcome.<ImageReady>failed(Failure.permanent(ErrorCodes.CANCELLED, cancel.describe()))))
+                        .orElseGet(() -> drawing.drawNow().apply(input)));
             }
         }
         running.put(tp, new Group(List.copyOf(group), calls, origins, inputs, undecodable));

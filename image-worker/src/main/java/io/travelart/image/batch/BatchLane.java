@@ -1,6 +1,7 @@
 package io.travelart.image.batch;
 
 import io.micrometer.core.instrument.Gauge;
+import io.travelart.core.cancel.Cancellations;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.engine.EngineStats;
 import io.travelart.core.engine.Outcome;
@@ -66,9 +67,11 @@ public final class BatchLane implements AutoCloseable {
      * @param gate     the lane's gate ({@link #STAGE}): a key without the Batch API's scope pauses the lane, not the stage
      * @param errors   the classifier of the provider's errors, the stage's
      * @param drawNow  the image stage's interactive path, for the fallback when the Batch API refuses the model
+     * @param cancels  the cancelled requests: one that waited for a batch goes into none (nor is drawn by the fallback)
      */
     public record Drawing(OpenAiImageGenerator lines, String model, ImageDefaults defaults, ImageOutcomes outcomes, StageGate gate,
-                          ErrorClassifier errors, Function<PromptCreated, CompletableFuture<Outcome<ImageReady>>> drawNow) {
+                          ErrorClassifier errors, Function<PromptCreated, CompletableFuture<Outcome<ImageReady>>> drawNow,
+                          Cancellations cancels) {
     }
 
     private final BatchLaneConfig config;

@@ -11,7 +11,8 @@ import java.util.BitSet;
 /**
  * A batch as the lane records it on the compacted batches topic (key: the batch id), JSON: which pending records it
  * holds (one partition, {@code firstOffset} to {@code lastOffset}), and where it is. {@code OPEN} is written, with the
- * pending offsets, as soon as the provider has the batch. Once it has ended, each chunk of its answers is written with an
+ * pending offsets, as soon as the provider has the batch; its {@code answered} marks the requests of the range that
+ * the submission ended itself (cancelled while they waited), which are not in the batch. Once it has ended, each chunk of its answers is written with an
  * {@code ANSWERING} record saying how far the lane got: lines read of the output file and of the error file, which
  * requests are answered ({@code answered}: a bit per pending offset, base64) and the counts so far; a lane that takes
  * over after a crash goes on from there. {@code DONE} is written with the last chunk, with the counts and what the
@@ -28,10 +29,11 @@ public record BatchRecord(String batchId, String submission, int partition, long
     // A newer version's fields are passed over, so that instances of two versions can share the topic during a rollout.
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** @param ended the places of requests the submission ended itself (cancelled ones): not in the batch, answered already */
     static BatchRecord open(String batchId, String submission, int partition, long firstOffset, long lastOffset, int requests,
-                            long submittedAtMs) {
+                            BitSet ended, long submittedAtMs) {
         return new BatchRecord(batchId, submission, partition, firstOffset, lastOffset, requests, OPEN, submittedAtMs,
-                "submitted", 0, 0, 0, 0, 0, null);
+                "submitted", 0, 0, 0, 0, 0, ended.isEmpty() ? null : Base64.getEncoder().encodeToString(ended.toByteArray()));
     }
 
     /** How far the answers of the ended batch have been written. */

@@ -1,6 +1,8 @@
 package io.travelart.image.batch;
 
 import com.openai.models.batches.Batch;
+import io.travelart.core.cancel.Cancellation;
+import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.Output;
 import io.travelart.core.engine.OutputRecords;
 import io.travelart.core.failure.ErrorCodes;
@@ -21,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +34,9 @@ import java.util.Optional;
  * paid twice: a batch carries a submission id made of its pending partition and first offset in its metadata, and
  * before submitting the lane asks the provider for a batch with that id. The batch's {@link BatchRecord#OPEN} is
  * committed in one transaction with the pending offsets it takes. A record that is not a prompt-created (nobody but the
- * image stage should write the pending topic) is not drawn: it is one INGEST failure in that transaction.
+ * image stage should write the pending topic) is not drawn: it is one INGEST failure in that transaction; nor is a request
+ * cancelled while it waited: it is one CANCELLED failure there, and its place is marked answered in the OPEN record, so
+ * that answering the batch does not take it for a line the provider lost.
  */
 final class Submission {
 
@@ -69,10 +74,14 @@ final class Submission {
         // custom_id is unique in a batch: a request replayed while it waited is drawn once.
         Map<String, PromptCreated> inputs = new LinkedHashMap<>();
         Map<ConsumerRecord<byte[], byte[]>, String> undecodable = new LinkedHashMap<>();
+        Map<PromptCreated, Cancellation> cancelled = new LinkedHashMap<>();
+        Map<PromptCreated, ConsumerRecord<byte[], byte[]>> origins = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : group) {
             try {
                 PromptCreated input = serde.deserialize(record.value(), PromptCreated.class);
-                inputs.putIfAbsent(input.getRequestId(), input);
+                if (inputs.putIfAbsent(input.getRequestId(), input) == null) {
+                    origins.put(input, record);
+                }
             } catch (DecodeException e) {
                 undecodable.put(record, e.getMessage());
             }
@@ -86,6 +95,11 @@ final class Submission {
             log.info("batch lane: {} was submitted before as {}; waiting for it instead of paying again", submission, batchId);
         } else {
             last = group.get(group.size() - 1).offset();
+            // Cancelled while they waited: they go into no batch. (An adopted batch above holds them already: paid.)
+            for (PromptCreated input : inputs.values()) {
+                drawing.cancels().of(input.getRequestId()).ifPresent(cancel -> cancelled.put(input, cancel));
+            }
+            inputs.values().removeAll(cancelled.keySet());
             if (!inputs.isEmpty()) {
                 List<String> lines = inputs.values().stream().map(this::line).toList();
                 long upTo = last;
@@ -102,11 +116,19 @@ final class Submission {
                 failures.add(LaneTransactions.sendable(outputs.unread(record, Failure.permanent(ErrorCodes.INGEST, reason), now)));
             }
         });
+        BitSet ended = new BitSet();
+        cancelled.forEach((input, cancel) -> {
+            ConsumerRecord<byte[], byte[]> origin = origins.get(input);
+            log.info("batch lane: request {} cancelled ({}); put in no batch", input.getRequestId(), cancel.describe());
+            failures.add(LaneTransactions.sendable(outputs.of(origin, Outcome.failed(Failure.permanent(ErrorCodes.CANCELLED,
+                    cancel.describe())), new OutputRecords.Request(input.getRequestId(), input.getRequest().getKeyword(), now), now)));
+            ended.set((int) (origin.offset() - first));
+        });
         Optional<BatchRecord> batch = Optional.empty();
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         if (batchId != null) {
-            int count = (int) group.stream().filter(r -> r.offset() <= lastOffset && !undecodable.containsKey(r)).count();
-            batch = Optional.of(BatchRecord.open(batchId, submission, tp.partition(), first, last, count, now.toEpochMilli()));
+            int count = (int) group.stream().filter(r -> r.offset() <= lastOffset && !undecodable.containsKey(r)).count() - cancelled.size();
+            batch = Optional.of(BatchRecord.open(batchId, submission, tp.partition(), first, last, count, ended, now.toEpochMilli()));
             records.add(new ProducerRecord<>(batchesTopic, batchId, batch.get().toJson()));
         }
         transactions.commit(failures, records, Map.of(tp, new OffsetAndMetadata(last + 1)), pendingGroup);

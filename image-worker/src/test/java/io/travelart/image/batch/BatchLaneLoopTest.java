@@ -10,6 +10,7 @@ import com.openai.core.http.Headers;
 import com.openai.models.batches.Batch;
 import io.travelart.core.InMemorySchemas;
 import io.travelart.core.VirtualTime;
+import io.travelart.core.cancel.Cancellation;
 import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.engine.StageGate;
 import io.travelart.core.openai.OpenAiErrors;
@@ -51,6 +52,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -90,6 +92,7 @@ class BatchLaneLoopTest {
     private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> log = new HashMap<>();
     private final List<String> drawnNow = new ArrayList<>();
     private final Set<String> storeFails = new java.util.HashSet<>();
+    private final Set<String> cancelled = new java.util.HashSet<>();
     @TempDir
     Path dir;
     private MockProducer<String, byte[]> producer;
@@ -144,7 +147,9 @@ class BatchLaneLoopTest {
                     drawnNow.add(input.getRequestId());
                     return CompletableFuture.completedFuture(outcomes.keep(input, new ImageSize(1024, 1024),
                             new io.travelart.image.GeneratedImage(png, null, "gpt-image-2.6-flare", null), 5, Priorities.INTERACTIVE));
-                });
+                }, id -> cancelled.contains(id)
+                        ? Optional.of(new Cancellation(id, "changed my mind", "ops", Instant.parse("2026-12-05T10:00:00Z")))
+                        : Optional.empty());
         BatchLaneConfig config = new BatchLaneConfig(true, MAX, MAX_AGE, Duration.ofMinutes(1), chunk, PENDING, BATCHES, Optional.empty(),
                 FALLBACK_AFTER);
         BatchLane made = new BatchLane(config, new LaneClients(pending, batches, range, producer), READY, FAILED, serde, api, drawing,
@@ -319,6 +324,48 @@ class BatchLaneLoopTest {
             assertThat(f.getErrorCode()).isEqualTo(ErrorCodes.BATCH_EXPIRED);
             assertThat(f.getRetriable()).isTrue();
         });
+    }
+
+    @Test
+    void aRequestCancelledWhileItWaitedGoesIntoNoBatchAndEndsOnceAsCancelled() {
+        cancelled.add("r2");
+        publish("r1", "r2", "r3", "r4");
+        turn();
+        FakeBatches.Submitted batch = api.created.get(0);
+        assertThat(batch.lines).extracting(l -> l.get("custom_id").asText()).containsExactly("r1", "r3", "r4");
+        assertThat(failed().get("r2")).satisfies(f -> {
+            assertThat(f.getErrorCode()).isEqualTo(ErrorCodes.CANCELLED);
+            assertThat(f.getRetriable()).isFalse();
+            assertThat(f.getMessage()).isEqualTo("cancelled by ops at 2026-12-05T10:00:00Z: changed my mind");
+        });
+        assertThat(batchRecords()).last().satisfies(b -> assertThat(b.requests()).isEqualTo(3));
+
+        batch.complete(png, "r1", "r3", "r4");
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        assertThat(ready().keySet()).containsExactlyInAnyOrder("r1", "r3", "r4");
+        assertThat(on(FAILED)).as("r2 ended once: not also as a line the batch lost").hasSize(1);
+        assertThat(batchRecords()).last().satisfies(b -> {
+            assertThat(b.state()).isEqualTo(BatchRecord.DONE);
+            assertThat(b.ready()).isEqualTo(3);
+            assertThat(b.failed()).isZero();
+        });
+    }
+
+    @Test
+    void theFallbackDrawsNoCancelledRequest() {
+        publish("r1", "r2", "r3", "r4");
+        turn();
+        api.created.get(0).failOnModel();
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        cancelled.add("r1");
+        time.advance(FALLBACK_AFTER);
+        turn();
+        turn();
+        assertThat(drawnNow).containsExactlyInAnyOrder("r2", "r3", "r4");
+        assertThat(ready().keySet()).containsExactlyInAnyOrder("r2", "r3", "r4");
+        assertThat(failed().get("r1").getErrorCode()).isEqualTo(ErrorCodes.CANCELLED);
     }
 
     /** A lane that answers {@code lines} lines a transaction, with r1-r4 submitted as its one batch. */

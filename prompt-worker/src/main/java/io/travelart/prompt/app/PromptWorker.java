@@ -63,9 +63,11 @@ public final class PromptWorker {
         Moderator guarded = request -> calls.guard().call(() -> moderator.flagged(request));
         PromptStage stage = new PromptStage(writer, config.moderation() ? guarded : Moderator.OFF, config.imageProvider(),
                 config.imageModel(), calls.pool(), time, calls.errors(), config.keywordMaxLength(), config.promptMaxLength());
-        return Worker.start(NAME, config.worker(), stage, config.worker().topics().keywordRequested(),
-                config.worker().topics().promptCreated(), PromptCreated.getClassSchema(), time, metrics, calls.gate(),
-                resources.toArray(AutoCloseable[]::new));
+        Worker<KeywordRequested, PromptCreated> worker = Worker.start(NAME, config.worker(), stage,
+                config.worker().topics().keywordRequested(), config.worker().topics().promptCreated(), PromptCreated.getClassSchema(),
+                time, metrics, calls.gate(), calls.cancels(), resources.toArray(AutoCloseable[]::new));
+        worker.readyUnless(calls.cancels()::problem);
+        return worker;
     }
 
     /**

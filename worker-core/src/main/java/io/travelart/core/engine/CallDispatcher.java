@@ -1,5 +1,7 @@
 package io.travelart.core.engine;
 
+import io.travelart.core.cancel.Cancellation;
+import io.travelart.core.cancel.Cancellations;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.registry.RegistryException;
@@ -14,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Hands records to call slots: up to {@code maxInFlight} stage calls at once, started by the loop thread
  * or by the call thread that has just finished one (so calls keep flowing while the loop commits). A
  * finished call's {@link Output} goes to the loop through {@link #takeFinished}, and the loop is woken.
+ * A request someone cancelled ({@link Cancellations}) ends as one {@code CANCELLED} failure instead of starting.
  * The {@link StageGate} decides whether a record may start, and holds the records whose calls failed
  * because of the worker (the key, the model, the account): they wait here, unanswered, for the stage to resume.
  */
@@ -41,6 +45,7 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
     }
 
     private final Stage<I, O> stage;
+    private final Cancellations cancellations;
     private final EventSerde serde;
     private final OutputRecords outputs;
     private final StageGate gate;
@@ -56,9 +61,10 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
     private final AtomicBoolean loopWoken = new AtomicBoolean();
     private volatile boolean stopped;
 
-    CallDispatcher(Stage<I, O> stage, EventSerde serde, OutputRecords outputs, StageGate gate, Time time, int maxInFlight,
-                   EngineStats stats, Runnable wakeLoop) {
+    CallDispatcher(Stage<I, O> stage, Cancellations cancellations, EventSerde serde, OutputRecords outputs, StageGate gate, Time time,
+                   int maxInFlight, EngineStats stats, Runnable wakeLoop) {
         this.stage = stage;
+        this.cancellations = cancellations;
         this.serde = serde;
         this.outputs = outputs;
         this.gate = gate;
@@ -186,6 +192,17 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
             log.error("{} stage: reading the request of {}-{}@{} failed unexpectedly", stage.name(), record.topic(),
                     record.partition(), record.offset(), e);
             refuse(work, Failure.permanent(ErrorCodes.INTERNAL, "reading the request failed: " + e));
+            return true;
+        }
+        Optional<Cancellation> cancelled = cancellations.of(request.requestId());
+        if (cancelled.isPresent()) {
+            log.info("request {} cancelled ({}); ended before its {} call", RequestBounds.shownId(request.requestId()),
+                    cancelled.get().describe(), stage.name());
+            if (work.probe()) {
+                gate.probeDone();
+            }
+            complete(work, outputs.of(record, Outcome.failed(Failure.permanent(ErrorCodes.CANCELLED, cancelled.get().describe())),
+                    request, time.instant()));
             return true;
         }
         stats.inFlight.incrementAndGet();

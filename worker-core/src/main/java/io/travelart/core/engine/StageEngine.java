@@ -1,6 +1,7 @@
 package io.travelart.core.engine;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.travelart.core.cancel.Cancellations;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
 import org.apache.avro.specific.SpecificRecord;
@@ -98,11 +99,12 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
     /**
      * @param gate     says whether records may start: a stage paused by a failure of the worker starts none, and
      *                 keeps the records whose calls failed that way instead of publishing failures
+     * @param cancellations the requests someone cancelled: each ends as a {@code CANCELLED} failure before its call starts
      * @param registry where the engine's meters go
      */
     public StageEngine(Stage<I, O> stage, Config config, EngineClients clients, EventSerde serde, Time time, StageGate gate,
-                       MeterRegistry registry) {
-        this(stage, config, clients, serde, time, gate, registry, Executors.newSingleThreadExecutor(runnable -> {
+                       Cancellations cancellations, MeterRegistry registry) {
+        this(stage, config, clients, serde, time, gate, cancellations, registry, Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, stage.name().toLowerCase(Locale.ROOT) + "-commit");
             thread.setDaemon(true);
             return thread;
@@ -111,7 +113,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
 
     /** @param committer where commits run while the loop goes on ({@code Runnable::run} commits on the loop thread) */
     StageEngine(Stage<I, O> stage, Config config, EngineClients clients, EventSerde serde, Time time, StageGate gate,
-                MeterRegistry registry, Executor committer) {
+                Cancellations cancellations, MeterRegistry registry, Executor committer) {
         this.stage = stage;
         this.committer = committer;
         this.config = config;
@@ -122,7 +124,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
         this.stats = new EngineStats(registry, stage.name());
         this.book = new OffsetBook<>(config.maxMetadataBytes());
         var outputs = new OutputRecords(stage.name(), config.outputTopic(), config.failedTopic(), serde);
-        this.dispatcher = new CallDispatcher<>(stage, serde, outputs, gate, time, config.maxInFlight(), stats, consumer::wakeup);
+        this.dispatcher = new CallDispatcher<>(stage, cancellations, serde, outputs, gate, time, config.maxInFlight(), stats, consumer::wakeup);
         this.output = new TransactionalOutput(clients.producer(), clients.transactionalId(), stage.name(), time, stats, committer);
         this.lag = new LagGauges(registry, stage.name(), time);
         this.pauser = new PartitionPauser(stats);

@@ -37,6 +37,11 @@ public final class ErrorCodes {
     public static final String STORAGE = "STORAGE";
     /** The worker stopped while the call waited to be retried; a replay picks it up. */
     public static final String INTERRUPTED = "INTERRUPTED";
+    /**
+     * Someone asked to stop the request ({@code travelart cancel}, a record on request-cancelled) before its next paid
+     * call started; the message says who, when and why. Permanent: {@code replay} leaves it unless told otherwise.
+     */
+    public static final String CANCELLED = "CANCELLED";
     /** A bug on our side; the message says what happened. */
     public static final String INTERNAL = "INTERNAL";
 

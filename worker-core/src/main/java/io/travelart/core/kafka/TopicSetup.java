@@ -1,6 +1,7 @@
 package io.travelart.core.kafka;
 
 import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.Topics;
 import io.travelart.core.time.Time;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
@@ -65,6 +66,16 @@ public final class TopicSetup implements AutoCloseable {
      * a latest-offset query: the first batch sent to a just-created topic can otherwise be lost (KAFKA-15591).
      */
     public List<Created> create(Collection<String> topics, int partitions, short replicationFactor) {
+        return create(topics, topic -> Map.of(), partitions, replicationFactor);
+    }
+
+    /** The pipeline's topics, each with its own settings ({@link Topics#configs}: the cancels' are compacted). */
+    public List<Created> create(Topics topics, int partitions, short replicationFactor) {
+        return create(topics.all(), topics::configs, partitions, replicationFactor);
+    }
+
+    private List<Created> create(Collection<String> topics, java.util.function.Function<String, Map<String, String>> configs,
+                                 int partitions, short replicationFactor) {
         Set<String> existing = existing();
         List<Created> result = new ArrayList<>();
         for (String topic : topics) {
@@ -73,7 +84,7 @@ public final class TopicSetup implements AutoCloseable {
                 continue;
             }
             try {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor).configs(configs.apply(topic)))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 result.add(new Created(topic, partitions, false));
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {

@@ -1,10 +1,12 @@
 package io.travelart.core.results;
 
+import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestCancelled;
 import io.travelart.events.RequestFailed;
 
 import java.time.Instant;
@@ -14,7 +16,7 @@ import java.util.Optional;
 
 /**
  * Where one request is, told by its events alone: asked for, its prompt written, drawing (or waiting for a batch, or in
- * batch B), ready, or failed; with the time of each step and what it has cost so far. Built by {@link Fold}, which takes
+ * batch B), ready, failed, or cancelled (a cancel asked for is a step; the request is cancelled once a stage ended it); with the time of each step and what it has cost so far. Built by {@link Fold}, which takes
  * the request's events in the order they were written.
  *
  * @param costUsd the estimated cost of the calls paid so far: the prompt once written, the image once ready (at half
@@ -29,7 +31,9 @@ public record RequestStatus(String requestId, State state, Optional<String> keyw
         WAITING_FOR_BATCH("waiting for a batch"),
         IN_BATCH("in a batch"),
         READY("ready"),
-        FAILED("failed");
+        FAILED("failed"),
+        /** Ended by a cancel before its next paid call (a failure with code {@code CANCELLED}). */
+        CANCELLED("cancelled");
 
         private final String words;
 
@@ -43,7 +47,7 @@ public record RequestStatus(String requestId, State state, Optional<String> keyw
         }
 
         public boolean isFinal() {
-            return this == READY || this == FAILED;
+            return this == READY || this == FAILED || this == CANCELLED;
         }
     }
 
@@ -87,7 +91,7 @@ public record RequestStatus(String requestId, State state, Optional<String> keyw
             if (!over()) {
                 keyword = event.getKeyword();
                 sourceSystem = event.getSourceSystem();
-                step(State.WRITING_PROMPT, state == State.FAILED ? "asked for again (replayed)" : "asked for", at);
+                step(State.WRITING_PROMPT, state == State.FAILED || state == State.CANCELLED ? "asked for again (replayed)" : "asked for", at);
                 failure = null;
             }
             return this;
@@ -141,7 +145,23 @@ public record RequestStatus(String requestId, State state, Optional<String> keyw
                     keyword = event.getKeyword();
                 }
                 failure = event;
-                step(State.FAILED, "failed at " + event.getStage() + ": " + event.getErrorCode(), at);
+                if (ErrorCodes.CANCELLED.equals(event.getErrorCode())) {
+                    step(State.CANCELLED, "cancelled at " + event.getStage() + ", before its call", at);
+                } else {
+                    step(State.FAILED, "failed at " + event.getStage() + ": " + event.getErrorCode(), at);
+                }
+            }
+            return this;
+        }
+
+        /**
+         * A cancel was asked for ({@code event}), or withdrawn (null): a step, not a state. The request is cancelled once a
+         * stage ends it; a call already started goes on, and the request may still end ready.
+         */
+        public Fold cancelAsked(RequestCancelled event, Instant at) {
+            if (state != null && !over()) {
+                steps.add(new Step(event == null ? "cancel withdrawn" : "cancel asked for by " + event.getCancelledBy()
+                        + (event.getReason() == null ? "" : ": " + event.getReason()), at));
             }
             return this;
         }

@@ -1,6 +1,7 @@
 package io.travelart.core.worker;
 
 import io.micrometer.core.instrument.Gauge;
+import io.travelart.core.cancel.Cancellations;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.engine.Stage;
@@ -104,15 +105,17 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
      * @param metrics      where the engine's and the stage's meters go; served with the health probes on
      *                     {@code TRAVELART_MANAGEMENT_PORT}
      * @param gate         the stage's gate ({@link #gate}): while it is paused the worker is not ready
+     * @param cancels      the cancelled requests ({@link StageCalls#cancels}): each ends as a {@code CANCELLED} failure
+     *                     before its call starts
      * @param resources    what the stage uses (API clients, call pools, servers): closed when the worker
      *                     stops, or at once if it cannot start
      */
     public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate, AutoCloseable... resources) {
+            Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate, Cancellations cancels, AutoCloseable... resources) {
         Worker<I, O> worker;
         try {
-            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, time, metrics, gate);
+            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, time, metrics, gate, cancels);
         } catch (RuntimeException e) {
             closeAll(name, resources);
             throw e;
@@ -138,7 +141,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
 
     private static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate) {
+            Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate, Cancellations cancels) {
         log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
         try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15), time)) {
             // What the principal may do, which also says which topics do not exist.
@@ -167,7 +170,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         var identity = new EngineClients.Identity(groupId(name), name + "-" + config.instanceId(),
                 transactionalId(name, config.instanceId()));
         StageEngine<I, O> engine = new StageEngine<>(stage, engineConfig, EngineClients.connect(config.kafka(), identity, metrics.registry()),
-                serde, time, gate, metrics.registry());
+                serde, time, gate, cancels, metrics.registry());
         Worker<I, O> worker = new Worker<>(engine, registry, outputSchemaId, gate);
         // For dashboards and alerts: readiness as a gauge (what /health/ready answers), and the capacity the calls in
         // flight are measured against.

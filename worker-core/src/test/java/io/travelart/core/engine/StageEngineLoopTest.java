@@ -3,6 +3,7 @@ package io.travelart.core.engine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.core.InMemorySchemas;
 import io.travelart.core.VirtualTime;
+import io.travelart.core.cancel.Cancellation;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.serde.EventSerde;
@@ -27,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,6 +56,8 @@ class StageEngineLoopTest {
     private MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     /** Where commits run: at once on the loop thread, unless a test holds them. */
     private java.util.concurrent.Executor committer = Runnable::run;
+    /** What the engine's view of request-cancelled holds. */
+    private final Map<String, Cancellation> cancelled = new HashMap<>();
 
     /** A stage whose calls end when the test says, in the order it says. */
     private static final class ManualStage extends KeywordStage<PromptCreated> {
@@ -109,7 +113,7 @@ class StageEngineLoopTest {
         producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
         producers.add(producer);
         return new StageEngine<>(stage, config, EngineClients.of(consumer, producer, "travelart-test-1"), serde, time,
-                StageGate.withoutFreeProbe(stage.name(), registry), registry, committer);
+                StageGate.withoutFreeProbe(stage.name(), registry), id -> Optional.ofNullable(cancelled.get(id)), registry, committer);
     }
 
     private StageEngine<KeywordRequested, PromptCreated> engine() {
@@ -165,6 +169,37 @@ class StageEngineLoopTest {
             }
         }
         return last;
+    }
+
+    @Test
+    void aCancelledRequestEndsAsOneCancelledFailureWithoutItsCallWhetherCancelledBeforeItCameOrWhileItWaited() {
+        var engine = engine();
+        assign(P0);
+        cancelled.put("b", new Cancellation("b", "not needed", "ops", Instant.parse("2026-12-05T10:00:00Z")));
+        // Eight calls at most: i and j wait for a slot.
+        append(P0, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+        engine.turn();
+        assertThat(stage.started).as("b never started").containsOnlyKeys("a", "c", "d", "e", "f", "g", "h", "i");
+        cancelled.put("j", new Cancellation("j", null, "ops", Instant.parse("2026-12-05T10:00:01Z")));
+        stage.answer("a");
+        engine.turn();
+        assertThat(stage.started).as("j, cancelled while it waited, never started").doesNotContainKey("j");
+        stage.answer("c", "d", "e", "f", "g", "h", "i");
+        time.advance(COMMIT_INTERVAL);
+        turns(engine, 3);
+
+        assertThat(committed("out")).containsExactlyInAnyOrder("a", "c", "d", "e", "f", "g", "h", "i");
+        assertThat(committed("failed")).containsExactlyInAnyOrder("b", "j");
+        var failures = producer.history().stream().filter(r -> r.topic().equals("failed"))
+                .map(r -> serde.deserialize(r.value(), RequestFailed.class)).toList();
+        assertThat(failures).allSatisfy(f -> {
+            assertThat(f.getErrorCode()).isEqualTo(ErrorCodes.CANCELLED);
+            assertThat(f.getRetriable()).isFalse();
+            assertThat(f.getStage()).isEqualTo(stage.name());
+        });
+        assertThat(failures).extracting(RequestFailed::getMessage).containsExactlyInAnyOrder(
+                "cancelled by ops at 2026-12-05T10:00:00Z: not needed", "cancelled by ops at 2026-12-05T10:00:01Z");
+        assertThat(lastCommit(P0).offset()).as("every record answered").isEqualTo(10);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.travelart.core.engine;
 
 import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.cancel.Cancellations;
 import io.travelart.core.time.Time;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.StageNames;
@@ -70,7 +71,7 @@ class StageEngineTest {
         var identity = new EngineClients.Identity("engine-test-" + topics.get(0), "engine-test-" + instance,
                 "engine-test-" + topics.get(0) + "-" + instance);
         StageEngine<KeywordRequested, O> engine = new StageEngine<>(stage, config, EngineClients.connect(kafka, identity, registry),
-                serde, Time.SYSTEM, StageGate.withoutFreeProbe(stage.name(), registry), registry);
+                serde, Time.SYSTEM, StageGate.withoutFreeProbe(stage.name(), registry), Cancellations.NONE, registry);
         engines.add(engine);
         Thread thread = new Thread(engine, "engine-" + instance);
         thread.start();
