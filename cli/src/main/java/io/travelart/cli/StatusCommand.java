@@ -1,8 +1,6 @@
 package io.travelart.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.travelart.cli.records.RequestIds;
+import io.travelart.api.StatusJson;
 import io.travelart.cli.records.RequestLookup;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
@@ -29,16 +27,11 @@ import java.util.concurrent.Callable;
                         + "keyword-requested) from --since on; exit 1 when no event of it is found there."})
 final class StatusCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Mixin
     ConnectionOptions connection;
 
     @Parameters(paramLabel = "REQUEST_ID", description = "The request's id (requestId, the events' key).")
     String requestId;
-
-    /** Before a UUIDv7 id's time: the clocks of whoever made the id and of the brokers may differ by this much. */
-    private static final java.time.Duration CLOCK_SKEW = java.time.Duration.ofMinutes(5);
 
     @Option(names = "--since", description = "Look at events written at or after this: an instant (2026-11-24T10:00:00Z) or a "
             + "time ago (30m, 2h, 7d). Default: for an id Travelart made (a UUIDv7, which holds its time) a few minutes "
@@ -54,7 +47,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Instant from = since != null ? FailedCommand.Filters.instant(spec, "--since", since)
-                : RequestIds.madeAt(requestId).map(t -> t.minus(CLOCK_SKEW)).orElse(Instant.now().minus(java.time.Duration.ofDays(7)));
+                : RequestLookup.defaultSince(requestId, Instant.now());
         Settings settings = connection.settings();
         BatchLaneConfig lane = BatchLaneConfig.from(settings);
         Optional<RequestStatus> status = RequestLookup.find(connection.kafka(), connection.serde(),
@@ -67,26 +60,11 @@ final class StatusCommand implements Callable<Integer> {
             return 1;
         }
         if (json) {
-            out.println(json(status.get()));
+            out.println(StatusJson.of(status.get()));
         } else {
             print(out, status.get());
         }
         return 0;
-    }
-
-    static ObjectNode json(RequestStatus s) {
-        ObjectNode node = JSON.createObjectNode().put("requestId", s.requestId()).put("state", s.state().name())
-                .put("final", s.state().isFinal());
-        s.keyword().ifPresent(k -> node.put("keyword", k));
-        s.sourceSystem().ifPresent(k -> node.put("sourceSystem", k));
-        var steps = node.putArray("steps");
-        s.steps().forEach(step -> steps.addObject().put("what", step.what()).put("at", step.at().toString()));
-        node.put("costUsd", Math.round(s.costUsd() * 1e6) / 1e6);
-        s.batchId().ifPresent(b -> node.put("batchId", b));
-        s.ready().ifPresent(r -> node.put("imageUrl", r.getImageUrl()));
-        s.failure().ifPresent(f -> node.putObject("failure").put("stage", f.getStage()).put("errorCode", f.getErrorCode())
-                .put("retriable", f.getRetriable()).put("message", f.getMessage()));
-        return node;
     }
 
     private static void print(PrintWriter out, RequestStatus s) {

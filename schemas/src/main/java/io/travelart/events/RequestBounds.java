@@ -47,29 +47,40 @@ public final class RequestBounds {
      * @param keywordMax the keyword's bound ({@code TRAVELART_KEYWORD_MAX_LENGTH}, at most {@link #KEYWORD_MAX})
      */
     public static Optional<String> problem(KeywordRequested request, int keywordMax) {
+        return problems(request, keywordMax).values().stream().findFirst();
+    }
+
+    /**
+     * Every field out of its bound, by field, in the order {@link #problem} checks them: what an HTTP client is told,
+     * one error per bad field.
+     */
+    public static Map<String, String> problems(KeywordRequested request, int keywordMax) {
+        Map<String, String> found = new java.util.LinkedHashMap<>();
         String id = request.getRequestId();
         if (id == null || id.isBlank()) {
-            return Optional.of("requestId is blank");
-        }
-        if (!isRequestId(id)) {
-            return Optional.of("requestId " + shown(id) + " is not 1 to " + REQUEST_ID_MAX
+            found.put("requestId", "requestId is blank");
+        } else if (!isRequestId(id)) {
+            found.put("requestId", "requestId " + shown(id) + " is not 1 to " + REQUEST_ID_MAX
                     + " characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
         }
         String keyword = request.getKeyword();
         if (keyword == null || keyword.isBlank()) {
-            return Optional.of("keyword is blank");
+            found.put("keyword", "keyword is blank");
+        } else {
+            text("keyword", keyword.strip(), Math.min(keywordMax, KEYWORD_MAX)).ifPresent(p -> found.put("keyword", p));
         }
-        return text("keyword", keyword.strip(), Math.min(keywordMax, KEYWORD_MAX))
-                .or(() -> optional("locale", request.getLocale(), LOCALE_MAX)
-                        .or(() -> request.getLocale() == null || request.getLocale().isBlank()
-                                || LOCALE.matcher(request.getLocale().strip()).matches() ? Optional.empty()
-                                : Optional.of("locale " + shown(request.getLocale()) + " is not a BCP 47 tag such as ko-KR")))
-                .or(() -> optional("style", request.getStyle(), STYLE_MAX))
-                .or(() -> optional("imageSize", request.getImageSize(), IMAGE_SIZE_MAX))
-                .or(() -> optional("sourceSystem", request.getSourceSystem(), SOURCE_SYSTEM_MAX))
-                .or(() -> optional("quality", request.getQuality(), QUALITY_MAX))
-                .or(() -> optional("priority", request.getPriority(), PRIORITY_MAX))
-                .or(() -> attributes(request.getAttributes()));
+        optional("locale", request.getLocale(), LOCALE_MAX)
+                .or(() -> request.getLocale() == null || request.getLocale().isBlank()
+                        || LOCALE.matcher(request.getLocale().strip()).matches() ? Optional.empty()
+                        : Optional.of("locale " + shown(request.getLocale()) + " is not a BCP 47 tag such as ko-KR"))
+                .ifPresent(p -> found.put("locale", p));
+        optional("style", request.getStyle(), STYLE_MAX).ifPresent(p -> found.put("style", p));
+        optional("imageSize", request.getImageSize(), IMAGE_SIZE_MAX).ifPresent(p -> found.put("imageSize", p));
+        optional("sourceSystem", request.getSourceSystem(), SOURCE_SYSTEM_MAX).ifPresent(p -> found.put("sourceSystem", p));
+        optional("quality", request.getQuality(), QUALITY_MAX).ifPresent(p -> found.put("quality", p));
+        optional("priority", request.getPriority(), PRIORITY_MAX).ifPresent(p -> found.put("priority", p));
+        attributes(request.getAttributes()).ifPresent(p -> found.put("attributes", p));
+        return found;
     }
 
     /** What is wrong with a prompt-created event's fields, if anything: its request's, then its own. */

@@ -1,5 +1,7 @@
 package io.travelart.cli.records;
 
+import io.travelart.api.RequestIds;
+import io.travelart.api.Statuses;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
 import io.travelart.core.metrics.PriceTable;
@@ -16,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +49,22 @@ public final class RequestLookup {
 
     /** One event of the request, with where and when it was written. */
     private record Found(String topic, int partition, long offset, long timestamp, byte[] value) {
+    }
+
+    /** Before a UUIDv7 id's time: the clocks of whoever made the id and of the brokers may differ by this much. */
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
+    /**
+     * Where a lookup starts when not told: for an id Travelart made (a UUIDv7, which holds its time) a few minutes before
+     * that time, else 7 days back.
+     */
+    public static Instant defaultSince(String requestId, Instant now) {
+        return RequestIds.madeAt(requestId).map(t -> t.minus(CLOCK_SKEW)).orElse(now.minus(Duration.ofDays(7)));
+    }
+
+    /** Lookups from {@link #defaultSince}, for the HTTP API. */
+    public static Statuses statuses(KafkaConfig kafka, EventSerde serde, Sources sources, PriceTable prices) {
+        return id -> find(kafka, serde, sources, prices, id, defaultSince(id, Instant.now()));
     }
 
     public static Optional<RequestStatus> find(KafkaConfig kafka, EventSerde serde, Sources sources, PriceTable prices,

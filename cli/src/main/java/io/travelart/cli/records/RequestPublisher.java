@@ -1,5 +1,6 @@
 package io.travelart.cli.records;
 
+import io.travelart.api.RequestIds;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.engine.EventHeaders;
 import io.travelart.core.serde.EventSerde;

@@ -38,6 +38,13 @@ public final class Settings {
         return new Settings(values);
     }
 
+    /** These settings with some replaced or added (a command's flags over the environment, say). */
+    public Settings with(Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>(values);
+        merged.putAll(overrides);
+        return new Settings(merged);
+    }
+
     /** The process environment, over the properties file named by TRAVELART_CONFIG_FILE if set. */
     public static Settings fromEnvironment() {
         return fromEnvironment(System.getenv());

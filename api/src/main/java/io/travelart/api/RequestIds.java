@@ -1,4 +1,4 @@
-package io.travelart.cli.records;
+package io.travelart.api;
 
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;

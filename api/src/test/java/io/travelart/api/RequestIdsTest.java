@@ -1,4 +1,4 @@
-package io.travelart.cli.records;
+package io.travelart.api;
 
 import org.junit.jupiter.api.Test;
 

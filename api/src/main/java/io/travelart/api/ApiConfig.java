@@ -1,0 +1,32 @@
+package io.travelart.api;
+
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.RegistryConfig;
+import io.travelart.core.config.Settings;
+import io.travelart.core.config.Topics;
+import io.travelart.events.RequestBounds;
+
+/**
+ * The API's settings: where it listens ({@code TRAVELART_API_HOST}, {@code TRAVELART_API_PORT}), its keys
+ * ({@code TRAVELART_API_KEYS}), each key holder's rate ({@code TRAVELART_API_RATE_PER_MINUTE}), its idempotency topic
+ * ({@code TRAVELART_TOPIC_API_IDEMPOTENCY}), its instance id (for its transactional id), the keyword's bound as the
+ * prompt-worker has it, and Kafka, the registry and the topics as the workers read them.
+ */
+public record ApiConfig(String host, int port, ApiKeys keys, int ratePerMinute, String idempotencyTopic, String instanceId,
+                        int keywordMax, KafkaConfig kafka, RegistryConfig registry, Topics topics) {
+
+    /** How long an idempotency key is kept: a day, as most payment APIs do. */
+    public static final long IDEMPOTENCY_RETENTION_MS = 24L * 3600 * 1000;
+
+    public static ApiConfig from(Settings settings) {
+        return new ApiConfig(
+                settings.string("TRAVELART_API_HOST", "0.0.0.0"),
+                settings.intValue("TRAVELART_API_PORT", 8080, 0, 65535),
+                ApiKeys.parse(settings.optional("TRAVELART_API_KEYS").orElse(null)),
+                settings.intValue("TRAVELART_API_RATE_PER_MINUTE", 600, 1, 1_000_000),
+                settings.string("TRAVELART_TOPIC_API_IDEMPOTENCY", "api-idempotency"),
+                settings.string("TRAVELART_INSTANCE_ID", java.util.UUID.randomUUID().toString().substring(0, 8)),
+                settings.intValue("TRAVELART_KEYWORD_MAX_LENGTH", 200, 1, RequestBounds.KEYWORD_MAX),
+                KafkaConfig.from(settings), RegistryConfig.from(settings), Topics.from(settings));
+    }
+}

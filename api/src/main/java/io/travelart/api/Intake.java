@@ -1,0 +1,234 @@
+package io.travelart.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.engine.EventHeaders;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.core.time.Time;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.RequestCancelled;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Publishes the requests the API takes, exactly once per idempotency key. Each request goes out in a Kafka transaction
+ * of the API instance's own, together with its idempotency record (on a compacted topic, keyed by the SHA-256 of the
+ * source system and the client's key, holding the request id and the SHA-256 of the body); a retry with the same key
+ * and body is answered with the request id already given, and nothing is published again; the same key with another
+ * body is refused. Every instance reads the idempotency topic to its end at start and then follows it, so a retry
+ * that reaches another instance is known there too once that instance has read it: two instances that take the same
+ * key within the same few milliseconds can both publish (route by {@code Idempotency-Key} to rule that out).
+ */
+final class Intake implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Intake.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a submission came to. */
+    sealed interface Outcome {
+        /** Published now. */
+        record Created(String requestId) implements Outcome {
+        }
+
+        /** The same key and body came before: that request's id, nothing published. */
+        record Repeated(String requestId) implements Outcome {
+        }
+
+        /** The same key came before with another body. */
+        record Conflict(String requestId) implements Outcome {
+        }
+    }
+
+    private record Entry(String requestId, String bodySha256) {
+    }
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final EventSerde serde;
+    private final String requestsTopic;
+    private final String keysTopic;
+    private final String cancelsTopic;
+    private final Map<String, Entry> known = new ConcurrentHashMap<>();
+    private final Thread follower;
+    private volatile boolean running = true;
+
+    /**
+     * @param transactionalId this instance's ({@code travelart-api-<instance>})
+     * @param keysTopic       the compacted idempotency topic, which must exist
+     */
+    Intake(KafkaConfig kafka, EventSerde serde, String requestsTopic, String keysTopic, String cancelsTopic, String transactionalId,
+           Duration timeout, Time time) {
+        this.serde = serde;
+        this.requestsTopic = requestsTopic;
+        this.keysTopic = keysTopic;
+        this.cancelsTopic = cancelsTopic;
+        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(keysTopic, timeout);
+            if (infos == null || infos.isEmpty()) {
+                throw new IllegalStateException("topic " + keysTopic + " does not exist");
+            }
+            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(keysTopic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
+            long deadline = time.nanoTime() + timeout.toNanos();
+            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), timeout) < e.getValue())) {
+                if (time.nanoTime() > deadline) {
+                    throw new IllegalStateException("reading " + keysTopic + " to its end took longer than " + timeout);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(this::apply);
+            }
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
+        }
+        this.producer = new KafkaProducer<>(kafka.with(Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeout.toMillis()),
+                ProducerConfig.LINGER_MS_CONFIG, "0")),
+                new StringSerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            consumer.close(Duration.ZERO);
+            throw e;
+        }
+        log.info("{}: {} idempotency keys known", keysTopic, known.size());
+        follower = new Thread(this::follow, "api-idempotency-reader");
+        follower.setDaemon(true);
+        follower.start();
+    }
+
+    private void follow() {
+        try {
+            while (running) {
+                try {
+                    consumer.poll(Duration.ofMillis(200)).forEach(this::apply);
+                } catch (WakeupException e) {
+                    return;
+                } catch (KafkaException e) {
+                    log.warn("reading {} failed; retrying: {}", keysTopic, e.toString());
+                }
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record) {
+        if (record.key() == null) {
+            return;
+        }
+        if (record.value() == null) {
+            known.remove(record.key());
+            return;
+        }
+        try {
+            JsonNode node = JSON.readTree(record.value());
+            known.put(record.key(), new Entry(node.path("requestId").asText(), node.path("bodySha256").asText()));
+        } catch (IOException e) {
+            log.warn("{}-{}@{} is not an idempotency record; passed over", record.topic(), record.partition(), record.offset());
+        }
+    }
+
+    /**
+     * Publishes a request, or answers with the one published before under the same key.
+     *
+     * @param idempotencyKey the client's {@code Idempotency-Key}, or null
+     */
+    synchronized Outcome submit(KeywordRequested request, String idempotencyKey, byte[] body) {
+        String slot = null;
+        String bodySha = null;
+        if (idempotencyKey != null) {
+            slot = ApiKeys.hash(request.getSourceSystem() + "\n" + idempotencyKey);
+            bodySha = ApiKeys.hash(new String(body, StandardCharsets.UTF_8));
+            Entry earlier = known.get(slot);
+            if (earlier != null) {
+                return earlier.bodySha256().equals(bodySha) ? new Outcome.Repeated(earlier.requestId())
+                        : new Outcome.Conflict(earlier.requestId());
+            }
+        }
+        String id = request.getRequestId();
+        byte[] value = serde.serialize(requestsTopic, request);
+        var headers = EventHeaders.forNew(KeywordRequested.getClassSchema().getFullName(),
+                "/" + URLEncoder.encode(request.getSourceSystem(), StandardCharsets.UTF_8), id, request.getRequestedAt());
+        try {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(requestsTopic, null, id, value, headers));
+            if (slot != null) {
+                producer.send(new ProducerRecord<>(keysTopic, slot, JSON.writeValueAsBytes(Map.of("requestId", id, "bodySha256", bodySha,
+                        "at", request.getRequestedAt().toString()))));
+            }
+            producer.commitTransaction();
+        } catch (IOException e) {
+            producer.abortTransaction();
+            throw new IllegalStateException(e);
+        } catch (KafkaException e) {
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
+        if (slot != null) {
+            known.put(slot, new Entry(id, bodySha));
+        }
+        return new Outcome.Created(id);
+    }
+
+    /** Records a cancel on request-cancelled (in a transaction of its own, as everything this producer writes). */
+    synchronized void cancel(RequestCancelled cancel) {
+        try {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(cancelsTopic, cancel.getRequestId(), serde.serialize(cancelsTopic, cancel)));
+            producer.commitTransaction();
+        } catch (KafkaException e) {
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            follower.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+}
