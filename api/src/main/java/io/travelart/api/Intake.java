@@ -29,9 +29,15 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Publishes the requests the API takes, exactly once per idempotency key. Each request goes out in a Kafka transaction
@@ -40,7 +46,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * and body is answered with the request id already given, and nothing is published again; the same key with another
  * body is refused. Every instance reads the idempotency topic to its end at start and then follows it, so a retry
  * that reaches another instance is known there too once that instance has read it: two instances that take the same
- * key within the same few milliseconds can both publish (route by {@code Idempotency-Key} to rule that out).
+ * key within the same few milliseconds can both publish (route by {@code Idempotency-Key} to rule that out). One writer
+ * thread commits: submissions that arrive during a commit go together in the next transaction.
  */
 final class Intake implements AutoCloseable {
 
@@ -73,7 +80,12 @@ final class Intake implements AutoCloseable {
     private final String cancelsTopic;
     private final Map<String, Entry> known = new ConcurrentHashMap<>();
     private final Thread follower;
+    private final Thread writer;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Map<String, InFlight> inFlight = new java.util.HashMap<>();
     private volatile boolean running = true;
+    private static final int MOST_PER_TRANSACTION = 500;
+    private static final Duration WRITE_WITHIN = Duration.ofSeconds(60);
 
     /**
      * @param transactionalId this instance's ({@code travelart-api-<instance>})
@@ -124,6 +136,9 @@ final class Intake implements AutoCloseable {
         follower = new Thread(this::follow, "api-idempotency-reader");
         follower.setDaemon(true);
         follower.start();
+        writer = new Thread(this::write, "api-writer");
+        writer.setDaemon(true);
+        writer.start();
     }
 
     private void follow() {
@@ -158,65 +173,134 @@ final class Intake implements AutoCloseable {
         }
     }
 
+    /** Records to write in one transaction, and who waits for them. */
+    private record Pending(List<ProducerRecord<String, byte[]>> records, CompletableFuture<Void> written) {
+    }
+
+    /** A key whose request is being written: a retry that comes meanwhile waits for it instead of writing again. */
+    private record InFlight(String requestId, String bodySha256, CompletableFuture<Void> written) {
+    }
+
     /**
-     * Publishes a request, or answers with the one published before under the same key.
+     * Publishes a request, or answers with the one published before under the same key. Submissions that arrive while a
+     * transaction is being committed go together in the next one (group commit), so the callers of many connections
+     * share a commit instead of queueing for one each.
      *
      * @param idempotencyKey the client's {@code Idempotency-Key}, or null
      */
-    synchronized Outcome submit(KeywordRequested request, String idempotencyKey, byte[] body) {
-        String slot = null;
-        String bodySha = null;
-        if (idempotencyKey != null) {
-            slot = ApiKeys.hash(request.getSourceSystem() + "\n" + idempotencyKey);
-            bodySha = ApiKeys.hash(new String(body, StandardCharsets.UTF_8));
-            Entry earlier = known.get(slot);
-            if (earlier != null) {
-                return earlier.bodySha256().equals(bodySha) ? new Outcome.Repeated(earlier.requestId())
-                        : new Outcome.Conflict(earlier.requestId());
-            }
-        }
+    Outcome submit(KeywordRequested request, String idempotencyKey, byte[] body) {
+        String slot = idempotencyKey == null ? null : ApiKeys.hash(request.getSourceSystem() + "\n" + idempotencyKey);
+        String bodySha = idempotencyKey == null ? null : ApiKeys.hash(new String(body, StandardCharsets.UTF_8));
         String id = request.getRequestId();
-        byte[] value = serde.serialize(requestsTopic, request);
-        var headers = EventHeaders.forNew(KeywordRequested.getClassSchema().getFullName(),
-                "/" + URLEncoder.encode(request.getSourceSystem(), StandardCharsets.UTF_8), id, request.getRequestedAt());
-        try {
-            producer.beginTransaction();
-            producer.send(new ProducerRecord<>(requestsTopic, null, id, value, headers));
-            if (slot != null) {
-                producer.send(new ProducerRecord<>(keysTopic, slot, JSON.writeValueAsBytes(Map.of("requestId", id, "bodySha256", bodySha,
-                        "at", request.getRequestedAt().toString()))));
-            }
-            producer.commitTransaction();
-        } catch (IOException e) {
-            producer.abortTransaction();
-            throw new IllegalStateException(e);
-        } catch (KafkaException e) {
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException alsoFailed) {
-                e.addSuppressed(alsoFailed);
-            }
-            throw e;
-        }
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        records.add(new ProducerRecord<>(requestsTopic, null, id, serde.serialize(requestsTopic, request),
+                EventHeaders.forNew(KeywordRequested.getClassSchema().getFullName(),
+                        "/" + URLEncoder.encode(request.getSourceSystem(), StandardCharsets.UTF_8), id, request.getRequestedAt())));
         if (slot != null) {
-            known.put(slot, new Entry(id, bodySha));
+            try {
+                records.add(new ProducerRecord<>(keysTopic, slot, JSON.writeValueAsBytes(Map.of("requestId", id, "bodySha256", bodySha,
+                        "at", request.getRequestedAt().toString()))));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Pending pending = new Pending(records, new CompletableFuture<>());
+        InFlight other = null;
+        synchronized (this) {
+            if (slot != null) {
+                Entry earlier = known.get(slot);
+                if (earlier != null) {
+                    return earlier.bodySha256().equals(bodySha) ? new Outcome.Repeated(earlier.requestId())
+                            : new Outcome.Conflict(earlier.requestId());
+                }
+                other = inFlight.get(slot);
+                if (other == null) {
+                    inFlight.put(slot, new InFlight(id, bodySha, pending.written()));
+                }
+            }
+            if (other == null) {
+                queue.add(pending);
+            }
+        }
+        if (other != null) {
+            if (!other.bodySha256().equals(bodySha)) {
+                return new Outcome.Conflict(other.requestId());
+            }
+            await(other.written());
+            return new Outcome.Repeated(other.requestId());
+        }
+        try {
+            await(pending.written());
+            if (slot != null) {
+                known.put(slot, new Entry(id, bodySha));
+            }
+        } finally {
+            if (slot != null) {
+                synchronized (this) {
+                    inFlight.remove(slot);
+                }
+            }
         }
         return new Outcome.Created(id);
     }
 
-    /** Records a cancel on request-cancelled (in a transaction of its own, as everything this producer writes). */
-    synchronized void cancel(RequestCancelled cancel) {
+    /** Records a cancel on request-cancelled (in a transaction, as everything this producer writes). */
+    void cancel(RequestCancelled cancel) {
+        Pending pending = new Pending(List.of(new ProducerRecord<>(cancelsTopic, cancel.getRequestId(),
+                serde.serialize(cancelsTopic, cancel))), new CompletableFuture<>());
+        queue.add(pending);
+        await(pending.written());
+    }
+
+    private static void await(CompletableFuture<Void> written) {
         try {
-            producer.beginTransaction();
-            producer.send(new ProducerRecord<>(cancelsTopic, cancel.getRequestId(), serde.serialize(cancelsTopic, cancel)));
-            producer.commitTransaction();
-        } catch (KafkaException e) {
+            written.get(WRITE_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the request was not written within " + WRITE_WITHIN, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The writer's loop: whatever waits goes in one transaction, up to {@link #MOST_PER_TRANSACTION} submissions. */
+    private void write() {
+        List<Pending> group = new ArrayList<>();
+        while (running) {
+            Pending first;
             try {
-                producer.abortTransaction();
-            } catch (KafkaException alsoFailed) {
-                e.addSuppressed(alsoFailed);
+                first = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
             }
-            throw e;
+            if (first == null) {
+                continue;
+            }
+            group.clear();
+            group.add(first);
+            queue.drainTo(group, MOST_PER_TRANSACTION - 1);
+            try {
+                producer.beginTransaction();
+                for (Pending p : group) {
+                    p.records().forEach(producer::send);
+                }
+                producer.commitTransaction();
+                group.forEach(p -> p.written().complete(null));
+            } catch (KafkaException e) {
+                log.warn("writing {} submission(s) failed: {}", group.size(), e.toString());
+                try {
+                    producer.abortTransaction();
+                } catch (KafkaException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                group.forEach(p -> p.written().completeExceptionally(e));
+            }
+        }
+        IllegalStateException closing = new IllegalStateException("the API is stopping");
+        for (Pending p; (p = queue.poll()) != null; ) {
+            p.written().completeExceptionally(closing);
         }
     }
 
@@ -225,6 +309,7 @@ final class Intake implements AutoCloseable {
         running = false;
         consumer.wakeup();
         try {
+            writer.join(Duration.ofSeconds(10));
             follower.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -44,6 +44,10 @@ public final class DevCommand {
         @Option(names = "--no-topics", description = "Do not create the five topics.")
         boolean noTopics;
 
+        @Option(names = "--image-latency", defaultValue = "500ms", converter = DurationConverter.class,
+                description = "Time the simulator takes to draw an image (20s leaves time to cancel one by hand). Default: ${DEFAULT-VALUE}.")
+        Duration imageLatency;
+
         @Spec
         CommandSpec spec;
 
@@ -51,7 +55,8 @@ public final class DevCommand {
         public Integer call() throws IOException, InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             Path envFile = dataDir.resolve(ConnectionOptions.DevEnvFile.NAME);
-            DevStack<EmbeddedKafka> stack = bringUp(dataDir, noTopics ? 0 : partitions, out);
+            DevStack<EmbeddedKafka> stack = bringUp(dataDir, noTopics ? 0 : partitions,
+                    SimulatorSettings.defaults().withLatency(SimulatorSettings.defaults().chatLatency(), imageLatency), out);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -80,13 +85,18 @@ public final class DevCommand {
          * schemas, writes {@code dataDir/dev.env} and prints the addresses.
          */
         public static DevStack<EmbeddedKafka> bringUp(Path dataDir, int partitions, PrintWriter out) throws IOException {
+            return bringUp(dataDir, partitions, SimulatorSettings.defaults(), out);
+        }
+
+        static DevStack<EmbeddedKafka> bringUp(Path dataDir, int partitions, SimulatorSettings simulator, PrintWriter out)
+                throws IOException {
             Path stackDir = dataDir.resolve("dev");
             Files.createDirectories(stackDir);
             // A fresh broker each time: ports are new on every start, and stale topics would confuse.
             Directories.deleteRecursively(stackDir.resolve("kafka"));
             out.println("Starting Kafka, the schema registry and the OpenAI simulator...");
             out.flush();
-            DevStack<EmbeddedKafka> stack = DevStack.start(stackDir, Optional.of(SimulatorSettings.defaults()));
+            DevStack<EmbeddedKafka> stack = DevStack.start(stackDir, Optional.of(simulator));
             try {
                 if (partitions > 0) {
                     try (TopicSetup topics = new TopicSetup(KafkaConfig.of(stack.bootstrapServers()), Duration.ofSeconds(30))) {
