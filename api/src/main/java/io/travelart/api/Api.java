@@ -25,10 +25,12 @@ public final class Api implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final Intake intake;
+    private final StatusIndex index;
     private final ApiServer server;
 
-    private Api(Intake intake, ApiServer server) {
+    private Api(Intake intake, StatusIndex index, ApiServer server) {
         this.intake = intake;
+        this.index = index;
         this.server = server;
     }
 
@@ -38,10 +40,11 @@ public final class Api implements AutoCloseable {
     }
 
     /**
-     * @param statuses where a request is ({@code RequestLookup} in the command)
+     * @param lookups where a request is, read from Kafka ({@code RequestLookup} in the command): for what the API's status
+     *                index cannot tell
      * @throws StartupException in one line when a key setting is missing, Kafka or an ACL refuses, or the port is taken
      */
-    public static Api start(ApiConfig config, Statuses statuses, MeterRegistry registry) {
+    public static Api start(ApiConfig config, Statuses lookups, MeterRegistry registry) {
         if (config.keys().isEmpty()) {
             throw new ConfigException("TRAVELART_API_KEYS is empty: no client could call the API (make a key with "
                     + "'travelart api --new-key SOURCE')");
@@ -66,13 +69,22 @@ public final class Api implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new StartupException("API: cannot start publishing: " + e.getMessage(), e);
         }
+        StatusIndex index;
         try {
-            ApiServer server = new ApiServer(config.host(), config.port(), config.keys(), config.ratePerMinute(), intake, statuses,
+            index = new StatusIndex(config.kafka(), serde, config.topics(), config.prices(), config.keys().sources(), config.indexWindow(),
+                    config.indexSize(), lookups, Time.SYSTEM, registry);
+        } catch (RuntimeException e) {
+            intake.close();
+            throw new StartupException("API: cannot start its status index: " + e.getMessage(), e);
+        }
+        try {
+            ApiServer server = new ApiServer(config.host(), config.port(), config.keys(), config.ratePerMinute(), intake, index,
                     config.keywordMax(), Time.SYSTEM, registry);
             log.info("API on {}:{} ({} keys, {} requests a minute per key)", config.host(), server.port(), config.keys().size(),
                     config.ratePerMinute());
-            return new Api(intake, server);
+            return new Api(intake, index, server);
         } catch (IOException e) {
+            index.close();
             intake.close();
             throw new StartupException("API: cannot listen on " + config.host() + ":" + config.port() + " (TRAVELART_API_PORT): "
                     + e.getMessage(), e);
@@ -86,6 +98,7 @@ public final class Api implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        index.close();
         intake.close();
     }
 }

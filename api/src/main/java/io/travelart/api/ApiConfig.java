@@ -4,16 +4,23 @@ import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.Topics;
+import io.travelart.core.config.WorkerConfig;
+import io.travelart.core.metrics.PriceTable;
+
+import java.time.Duration;
 import io.travelart.events.RequestBounds;
 
 /**
  * The API's settings: where it listens ({@code TRAVELART_API_HOST}, {@code TRAVELART_API_PORT}), its keys
  * ({@code TRAVELART_API_KEYS}), each key holder's rate ({@code TRAVELART_API_RATE_PER_MINUTE}), its idempotency topic
  * ({@code TRAVELART_TOPIC_API_IDEMPOTENCY}), its instance id (for its transactional id), the keyword's bound as the
- * prompt-worker has it, and Kafka, the registry and the topics as the workers read them.
+ * prompt-worker has it, its status index ({@code TRAVELART_API_INDEX_WINDOW} back from its start,
+ * {@code TRAVELART_API_INDEX_SIZE} requests at most), the price table, and Kafka, the registry and the topics as the
+ * workers read them.
  */
 public record ApiConfig(String host, int port, ApiKeys keys, int ratePerMinute, String idempotencyTopic, String instanceId,
-                        int keywordMax, KafkaConfig kafka, RegistryConfig registry, Topics topics) {
+                        int keywordMax, Duration indexWindow, int indexSize, PriceTable prices, KafkaConfig kafka,
+                        RegistryConfig registry, Topics topics) {
 
     /** How long an idempotency key is kept: a day, as most payment APIs do. */
     public static final long IDEMPOTENCY_RETENTION_MS = 24L * 3600 * 1000;
@@ -27,6 +34,8 @@ public record ApiConfig(String host, int port, ApiKeys keys, int ratePerMinute, 
                 settings.string("TRAVELART_TOPIC_API_IDEMPOTENCY", "api-idempotency"),
                 settings.string("TRAVELART_INSTANCE_ID", java.util.UUID.randomUUID().toString().substring(0, 8)),
                 settings.intValue("TRAVELART_KEYWORD_MAX_LENGTH", 200, 1, RequestBounds.KEYWORD_MAX),
-                KafkaConfig.from(settings), RegistryConfig.from(settings), Topics.from(settings));
+                settings.duration("TRAVELART_API_INDEX_WINDOW", Duration.ofHours(6)),
+                settings.intValue("TRAVELART_API_INDEX_SIZE", 20_000, 0, 1_000_000),
+                WorkerConfig.prices(settings), KafkaConfig.from(settings), RegistryConfig.from(settings), Topics.from(settings));
     }
 }

@@ -68,6 +68,11 @@ public final class ApiKeys {
         return Optional.ofNullable(sources.get(hash(key)));
     }
 
+    /** The source systems that have a key. */
+    public java.util.Set<String> sources() {
+        return java.util.Set.copyOf(sources.values());
+    }
+
     public boolean isEmpty() {
         return sources.isEmpty();
     }

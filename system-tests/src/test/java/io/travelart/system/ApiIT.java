@@ -57,6 +57,7 @@ class ApiIT {
     private Api api;
     private String base;
     private Path openApi;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -65,14 +66,14 @@ class ApiIT {
         pipeline = LocalPipeline.start(dir, 1, Optional.of(SimulatorSettings.instant().withLatency(Duration.ZERO, Duration.ofSeconds(2))),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "1"));
         simulator = pipeline.stack().simulator().orElseThrow();
-        api = startApi("api-it", 600);
+        api = startApi("api-it", 600, meters);
         base = "http://127.0.0.1:" + api.port();
         openApi = dir.resolve("openapi.json");
         Files.write(openApi, http.send(HttpRequest.newBuilder(URI.create(base + "/v1/openapi.json")).build(),
                 HttpResponse.BodyHandlers.ofByteArray()).body());
     }
 
-    private Api startApi(String instance, int perMinute) {
+    private Api startApi(String instance, int perMinute, SimpleMeterRegistry registry) {
         Map<String, String> env = new HashMap<>(pipeline.stack().environment());
         env.put("TRAVELART_API_KEYS", ApiKeys.entry("partner-a", keyA) + "," + ApiKeys.entry("partner-b", keyB));
         env.put("TRAVELART_API_HOST", "127.0.0.1");
@@ -82,7 +83,7 @@ class ApiIT {
         ApiConfig config = ApiConfig.from(Settings.of(env));
         return Api.start(config, RequestLookup.statuses(pipeline.kafka(), pipeline.serde(),
                 new RequestLookup.Sources(pipeline.topics(), "image-batch-pending", "image-batches"), PriceTable.parse(null)),
-                new SimpleMeterRegistry());
+                registry);
     }
 
     @AfterAll
@@ -179,6 +180,14 @@ class ApiIT {
         assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, third)).as("no image paid for the cancelled one").isZero();
         awaitState(second, keyA, "READY");
 
+        // The API answers from its index of its clients' requests; what it says is what the events say, read from Kafka.
+        assertThat(meters.get("travelart.api.index.requests").gauge().value()).isGreaterThanOrEqualTo(3);
+        for (String each : List.of(id, second, third)) {
+            JsonNode indexed = call("GET", "/v1/requests/" + each, keyA, null).body();
+            CliRun looked = CliRun.of("status", each, "--json", "--bootstrap-servers", pipeline.stack().bootstrapServers(),
+                    "--registry-url", pipeline.stack().registryUrl());
+            assertThat(indexed).isEqualTo(JSON.readTree(looked.out()));
+        }
         assertThat(CommittedRecords.keyCounts(pipeline.kafka(), pipeline.topics().keywordRequested()).get(id))
                 .as("published once for the two POSTs with one Idempotency-Key").isEqualTo(1);
         Answer late = call("POST", "/v1/requests/" + id + "/cancel", keyA, null);
@@ -220,7 +229,7 @@ class ApiIT {
 
     @Test
     void overItsRateAKeyIsToldWhenToComeBackAndTheOtherKeysAreNot() throws Exception {
-        try (Api slow = startApi("api-it-rate", 2)) {
+        try (Api slow = startApi("api-it-rate", 2, new SimpleMeterRegistry())) {
             String url = "http://127.0.0.1:" + slow.port() + "/v1/requests/no-such-request";
             HttpRequest asA = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + keyA).build();
             assertThat(http.send(asA, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,36 +115,34 @@ public final class RequestLookup {
         }
     }
 
-    /** The events in the order they were written (a stage's output is written after its input), folded. */
+    /** The events decoded and folded in the order they were written (a stage's output is written after its input). */
     private static Optional<RequestStatus> fold(List<Found> found, EventSerde serde, Sources sources, PriceTable prices, String requestId) {
         Topics topics = sources.topics();
-        List<String> order = List.of(topics.keywordRequested(), topics.requestCancelled(), topics.promptCreated(), sources.pendingTopic(),
-                sources.batchesTopic(), topics.requestFailed(), topics.imageReady());
-        found.sort(Comparator.comparingLong(Found::timestamp).thenComparingInt(f -> order.indexOf(f.topic())));
-        RequestStatus.Fold fold = new RequestStatus.Fold(requestId, prices);
+        List<RequestStatus.Event> events = new ArrayList<>();
         for (Found f : found) {
             Instant at = Instant.ofEpochMilli(f.timestamp());
             try {
                 if (f.topic().equals(topics.keywordRequested())) {
-                    fold.requested(serde.deserialize(f.value(), KeywordRequested.class), at);
+                    events.add(new RequestStatus.Event.Requested(serde.deserialize(f.value(), KeywordRequested.class), at));
                 } else if (f.topic().equals(topics.promptCreated())) {
-                    fold.prompted(serde.deserialize(f.value(), PromptCreated.class), at);
+                    events.add(new RequestStatus.Event.Prompted(serde.deserialize(f.value(), PromptCreated.class), at));
                 } else if (f.topic().equals(sources.pendingTopic())) {
-                    fold.pending(at);
+                    events.add(new RequestStatus.Event.Pending(at));
                 } else if (f.topic().equals(sources.batchesTopic())) {
-                    fold.batched(new String(f.value(), StandardCharsets.UTF_8), at);
+                    events.add(new RequestStatus.Event.Batched(new String(f.value(), StandardCharsets.UTF_8), at));
                 } else if (f.topic().equals(topics.requestCancelled())) {
-                    fold.cancelAsked(f.value() == null ? null : serde.deserialize(f.value(), RequestCancelled.class), at);
+                    events.add(new RequestStatus.Event.CancelAsked(f.value() == null ? null
+                            : serde.deserialize(f.value(), RequestCancelled.class), at));
                 } else if (f.topic().equals(topics.imageReady())) {
-                    fold.ready(serde.deserialize(f.value(), ImageReady.class), at);
+                    events.add(new RequestStatus.Event.Ready(serde.deserialize(f.value(), ImageReady.class), at));
                 } else {
-                    fold.failed(serde.deserialize(f.value(), RequestFailed.class), at);
+                    events.add(new RequestStatus.Event.Failed(serde.deserialize(f.value(), RequestFailed.class), at));
                 }
             } catch (RuntimeException undecodable) {
                 // A record under the request's key that is not its event (a broken producer's bytes): its request-failed
                 // tells what became of it.
             }
         }
-        return fold.status();
+        return RequestStatus.of(requestId, prices, events);
     }
 }

@@ -56,6 +56,78 @@ public record RequestStatus(String requestId, State state, Optional<String> keyw
     }
 
     /**
+     * One event of a request, decoded, with the time it was written. The order of the kinds is the order in which a
+     * request's events are written when they carry the same time (a stage's output after its input).
+     */
+    public sealed interface Event {
+        Instant at();
+
+        int rank();
+
+        record Requested(KeywordRequested event, Instant at) implements Event {
+            public int rank() {
+                return 0;
+            }
+        }
+
+        /** A cancel asked for; {@code event} null for its withdrawal. */
+        record CancelAsked(RequestCancelled event, Instant at) implements Event {
+            public int rank() {
+                return 1;
+            }
+        }
+
+        record Prompted(PromptCreated event, Instant at) implements Event {
+            public int rank() {
+                return 2;
+            }
+        }
+
+        record Pending(Instant at) implements Event {
+            public int rank() {
+                return 3;
+            }
+        }
+
+        record Batched(String batchId, Instant at) implements Event {
+            public int rank() {
+                return 4;
+            }
+        }
+
+        record Failed(RequestFailed event, Instant at) implements Event {
+            public int rank() {
+                return 5;
+            }
+        }
+
+        record Ready(ImageReady event, Instant at) implements Event {
+            public int rank() {
+                return 6;
+            }
+        }
+    }
+
+    /** The status of a request from its events in any order: sorted by when they were written, then folded. */
+    public static Optional<RequestStatus> of(String requestId, PriceTable prices, java.util.Collection<Event> events) {
+        List<Event> sorted = new ArrayList<>(events);
+        sorted.sort(java.util.Comparator.comparing(Event::at).thenComparingInt(Event::rank));
+        Fold fold = new Fold(requestId, prices);
+        for (Event e : sorted) {
+            switch (e) {
+                case Event.Requested(KeywordRequested event, Instant at) -> fold.requested(event, at);
+                case Event.CancelAsked(RequestCancelled event, Instant at) -> fold.cancelAsked(event, at);
+                case Event.Prompted(PromptCreated event, Instant at) -> fold.prompted(event, at);
+                case Event.Pending(Instant at) -> fold.pending(at);
+                case Event.Batched(String batchId, Instant at) -> fold.batched(batchId, at);
+                case Event.Failed(RequestFailed event, Instant at) -> fold.failed(event, at);
+                case Event.Ready(ImageReady event, Instant at) -> fold.ready(event, at);
+            }
+        }
+        return fold.status();
+    }
+
+    /**
      * Folds a request's events, given in the order they were written, into its status. A failure is not the end: a
      * replayed request is asked for again and may end ready. Ready is the end: an event of a redelivery after it (a
      * second image-ready, say) changes nothing.
