@@ -4,23 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.engine.EventHeaders;
+import io.travelart.core.kafka.TopicFollower;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.RequestCancelled;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -73,13 +66,22 @@ final class Intake implements AutoCloseable {
     }
 
     private final KafkaProducer<String, byte[]> producer;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final TopicFollower follower;
     private final EventSerde serde;
     private final String requestsTopic;
     private final String keysTopic;
     private final String cancelsTopic;
-    private final Map<String, Entry> known = new ConcurrentHashMap<>();
-    private final Thread follower;
+    /**
+     * The idempotency keys known, oldest first, {@link #MOST_KEYS} at most (about 400 bytes each): past it the oldest are
+     * forgotten, and a retry under a forgotten key would be published again.
+     */
+    private final Map<String, Entry> known = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Intake.Entry> eldest) {
+            return size() > MOST_KEYS;
+        }
+    });
+    static final int MOST_KEYS = 200_000;
     private final Thread writer;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Map<String, InFlight> inFlight = new java.util.HashMap<>();
@@ -97,28 +99,7 @@ final class Intake implements AutoCloseable {
         this.requestsTopic = requestsTopic;
         this.keysTopic = keysTopic;
         this.cancelsTopic = cancelsTopic;
-        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(), new ByteArrayDeserializer());
-        try {
-            List<PartitionInfo> infos = consumer.partitionsFor(keysTopic, timeout);
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + keysTopic + " does not exist");
-            }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(keysTopic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
-            long deadline = time.nanoTime() + timeout.toNanos();
-            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), timeout) < e.getValue())) {
-                if (time.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading " + keysTopic + " to its end took longer than " + timeout);
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(this::apply);
-            }
-        } catch (RuntimeException e) {
-            consumer.close(Duration.ZERO);
-            throw e;
-        }
+        this.follower = TopicFollower.start(kafka, keysTopic, "api-idempotency-reader", timeout, time, this::apply, () -> { });
         this.producer = new KafkaProducer<>(kafka.with(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
@@ -129,32 +110,13 @@ final class Intake implements AutoCloseable {
             producer.initTransactions();
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
-            consumer.close(Duration.ZERO);
+            follower.close();
             throw e;
         }
         log.info("{}: {} idempotency keys known", keysTopic, known.size());
-        follower = new Thread(this::follow, "api-idempotency-reader");
-        follower.setDaemon(true);
-        follower.start();
         writer = new Thread(this::write, "api-writer");
         writer.setDaemon(true);
         writer.start();
-    }
-
-    private void follow() {
-        try {
-            while (running) {
-                try {
-                    consumer.poll(Duration.ofMillis(200)).forEach(this::apply);
-                } catch (WakeupException e) {
-                    return;
-                } catch (KafkaException e) {
-                    log.warn("reading {} failed; retrying: {}", keysTopic, e.toString());
-                }
-            }
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
     }
 
     private void apply(ConsumerRecord<String, byte[]> record) {
@@ -307,13 +269,12 @@ final class Intake implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
         try {
             writer.join(Duration.ofSeconds(10));
-            follower.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        follower.close();
         producer.close(Duration.ofSeconds(5));
     }
 }

@@ -52,6 +52,7 @@ class ApiIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String keyA = ApiKeys.newKey();
     private final String keyB = ApiKeys.newKey();
+    private Path dir;
     private LocalPipeline pipeline;
     private OpenAiSimulator simulator;
     private Api api;
@@ -62,7 +63,7 @@ class ApiIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path dir = Files.createTempDirectory("travelart-api");
+        dir = Files.createTempDirectory("travelart-api");
         pipeline = LocalPipeline.start(dir, 1, Optional.of(SimulatorSettings.instant().withLatency(Duration.ZERO, Duration.ofSeconds(2))),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "1"));
         simulator = pipeline.stack().simulator().orElseThrow();
@@ -94,6 +95,7 @@ class ApiIT {
         if (pipeline != null) {
             pipeline.close();
         }
+        TestDirs.delete(dir);
     }
 
     private record Answer(int status, JsonNode body, HttpResponse<String> response) {

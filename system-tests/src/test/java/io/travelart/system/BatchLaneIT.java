@@ -52,12 +52,14 @@ import static org.awaitility.Awaitility.await;
 class BatchLaneIT {
 
     private static final int MAX_REQUESTS = 50;
+    private java.nio.file.Path dir;
     private LocalPipeline pipeline;
     private OpenAiSimulator simulator;
 
     @BeforeAll
     void start() throws Exception {
-        pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-batch"), 3,
+        dir = Files.createTempDirectory("travelart-batch");
+        pipeline = LocalPipeline.start(dir, 3,
                 Optional.of(SimulatorSettings.instant()),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true",
                         "TRAVELART_BATCH_MAX_REQUESTS", Integer.toString(MAX_REQUESTS), "TRAVELART_BATCH_MAX_AGE", "3s",
@@ -71,6 +73,7 @@ class BatchLaneIT {
         if (pipeline != null) {
             pipeline.close();
         }
+        TestDirs.delete(dir);
     }
 
     private List<String> publish(int count, String keyword) {

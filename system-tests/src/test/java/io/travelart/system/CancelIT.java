@@ -37,12 +37,14 @@ import static org.awaitility.Awaitility.await;
 class CancelIT {
 
     private static final Duration DRAWING = Duration.ofSeconds(2);
+    private java.nio.file.Path dir;
     private LocalPipeline pipeline;
     private OpenAiSimulator simulator;
 
     @BeforeAll
     void start() throws Exception {
-        pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-cancel"), 1,
+        dir = Files.createTempDirectory("travelart-cancel");
+        pipeline = LocalPipeline.start(dir, 1,
                 Optional.of(SimulatorSettings.instant().withLatency(Duration.ZERO, DRAWING)),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "1"));
         simulator = pipeline.stack().simulator().orElseThrow();
@@ -53,6 +55,7 @@ class CancelIT {
         if (pipeline != null) {
             pipeline.close();
         }
+        TestDirs.delete(dir);
     }
 
     private String[] cli(String... args) {

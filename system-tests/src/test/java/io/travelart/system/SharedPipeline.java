@@ -21,15 +21,23 @@ final class SharedPipeline {
     static synchronized LocalPipeline get() {
         if (pipeline == null) {
             try {
-                pipeline = LocalPipeline.start(Files.createTempDirectory("travelart-e2e"), 3,
+                java.nio.file.Path dir = Files.createTempDirectory("travelart-e2e");
+                pipeline = LocalPipeline.start(dir, 3,
                         Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),
                         // Probes of a paused stage every second at most, so that WorkerPauseIT sees it resume soon after the fix.
                         Map.of("TRAVELART_MAX_IN_FLIGHT", "16", "TRAVELART_OPENAI_STRICT_RESPONSES", "true",
                                 "TRAVELART_PAUSE_PROBE_FIRST", "200ms", "TRAVELART_PAUSE_PROBE_MAX", "1s"));
+                LocalPipeline started = pipeline;
+                // One hook closes, then deletes the images (most of the bytes, megabytes each); the broker's log
+                // directory stays: the broker may still be stopping in a hook of its own, and Kafka halts a JVM whose
+                // log directory goes away under it.
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    started.close();
+                    TestDirs.delete(dir.resolve("images"));
+                }));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close));
         }
         return pipeline;
     }
