@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.travelart.core.config.ConfigException;
 import io.travelart.core.kafka.KafkaSetupException;
 import io.travelart.core.kafka.TopicSetup;
+import io.travelart.core.metrics.WorkerMetrics;
+import io.travelart.core.worker.ManagementServer;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** The HTTP API running: its idempotency topic made if missing, its {@link Intake} and its {@link ApiServer}. */
@@ -27,11 +30,15 @@ public final class Api implements AutoCloseable {
     private final Intake intake;
     private final StatusIndex index;
     private final ApiServer server;
+    private final ManagementServer management;
+    private final WorkerMetrics metrics;
 
-    private Api(Intake intake, StatusIndex index, ApiServer server) {
+    private Api(Intake intake, StatusIndex index, ApiServer server, ManagementServer management, WorkerMetrics metrics) {
         this.intake = intake;
         this.index = index;
         this.server = server;
+        this.management = management;
+        this.metrics = metrics;
     }
 
     /** The API's transactional id: one per instance, under the prefix its ACL names ({@code travelart-api-}). */
@@ -44,7 +51,9 @@ public final class Api implements AutoCloseable {
      *                index cannot tell
      * @throws StartupException in one line when a key setting is missing, Kafka or an ACL refuses, or the port is taken
      */
-    public static Api start(ApiConfig config, Statuses lookups, MeterRegistry registry) {
+    public static Api start(ApiConfig config, Statuses lookups) {
+        WorkerMetrics metrics = WorkerMetrics.prometheus("api", config.instanceId(), config.prices());
+        MeterRegistry registry = metrics.registry();
         if (config.keys().isEmpty()) {
             throw new ConfigException("TRAVELART_API_KEYS is empty: no client could call the API (make a key with "
                     + "'travelart api --new-key SOURCE')");
@@ -80,12 +89,34 @@ public final class Api implements AutoCloseable {
         try {
             ApiServer server = new ApiServer(config.host(), config.port(), config.keys(), config.ratePerMinute(), intake, index,
                     config.keywordMax(), Time.SYSTEM, registry);
-            log.info("API on {}:{} ({} keys, {} requests a minute per key)", config.host(), server.port(), config.keys().size(),
-                    config.ratePerMinute());
-            return new Api(intake, index, server);
-        } catch (IOException e) {
+            ManagementServer management;
+            try {
+                management = ManagementServer.start(config.managementHost(), config.managementPort(), metrics,
+                        () -> new ManagementServer.Health() {
+                            @Override
+                            public Optional<String> notLive() {
+                                return Optional.empty();
+                            }
+
+                            @Override
+                            public Optional<String> notReady() {
+                                return index.isCaughtUp() ? intake.problem() : Optional.of("the status index is still reading");
+                            }
+                        });
+            } catch (IOException e) {
+                server.close();
+                throw new StartupException("API: metrics and health endpoints: cannot listen on " + config.managementHost() + ":"
+                        + config.managementPort() + " (TRAVELART_MANAGEMENT_PORT): " + e.getMessage(), e);
+            }
+            log.info("API on {}:{} ({} keys, {} requests a minute per key); metrics and health on port {}", config.host(), server.port(),
+                    config.keys().size(), config.ratePerMinute(), management.port());
+            return new Api(intake, index, server, management, metrics);
+        } catch (IOException | RuntimeException e) {
             index.close();
             intake.close();
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
             throw new StartupException("API: cannot listen on " + config.host() + ":" + config.port() + " (TRAVELART_API_PORT): "
                     + e.getMessage(), e);
         }
@@ -95,9 +126,19 @@ public final class Api implements AutoCloseable {
         return server.port();
     }
 
+    /** The port of {@code /metrics} and {@code /health/*}. */
+    public int managementPort() {
+        return management.port();
+    }
+
+    public MeterRegistry registry() {
+        return metrics.registry();
+    }
+
     @Override
     public void close() {
         server.close();
+        management.close();
         index.close();
         intake.close();
     }

@@ -15,12 +15,13 @@ import io.travelart.events.RequestBounds;
  * ({@code TRAVELART_API_KEYS}), each key holder's rate ({@code TRAVELART_API_RATE_PER_MINUTE}), its idempotency topic
  * ({@code TRAVELART_TOPIC_API_IDEMPOTENCY}), its instance id (for its transactional id), the keyword's bound as the
  * prompt-worker has it, its status index ({@code TRAVELART_API_INDEX_WINDOW} back from its start,
- * {@code TRAVELART_API_INDEX_SIZE} requests at most), the price table, and Kafka, the registry and the topics as the
+ * {@code TRAVELART_API_INDEX_SIZE} requests at most), the price table, where its metrics and health are served
+ * ({@code TRAVELART_MANAGEMENT_HOST}, {@code TRAVELART_MANAGEMENT_PORT}, 9402), and Kafka, the registry and the topics as the
  * workers read them.
  */
 public record ApiConfig(String host, int port, ApiKeys keys, int ratePerMinute, String idempotencyTopic, String instanceId,
-                        int keywordMax, Duration indexWindow, int indexSize, PriceTable prices, KafkaConfig kafka,
-                        RegistryConfig registry, Topics topics) {
+                        int keywordMax, Duration indexWindow, int indexSize, PriceTable prices, String managementHost,
+                        int managementPort, KafkaConfig kafka, RegistryConfig registry, Topics topics) {
 
     /** How long an idempotency key is kept: a day, as most payment APIs do. */
     public static final long IDEMPOTENCY_RETENTION_MS = 24L * 3600 * 1000;
@@ -36,6 +37,9 @@ public record ApiConfig(String host, int port, ApiKeys keys, int ratePerMinute, 
                 settings.intValue("TRAVELART_KEYWORD_MAX_LENGTH", 200, 1, RequestBounds.KEYWORD_MAX),
                 settings.duration("TRAVELART_API_INDEX_WINDOW", Duration.ofHours(6)),
                 settings.intValue("TRAVELART_API_INDEX_SIZE", 20_000, 0, 1_000_000),
-                WorkerConfig.prices(settings), KafkaConfig.from(settings), RegistryConfig.from(settings), Topics.from(settings));
+                WorkerConfig.prices(settings),
+                settings.string("TRAVELART_MANAGEMENT_HOST", "0.0.0.0"),
+                settings.intValue("TRAVELART_MANAGEMENT_PORT", 9402, 0, 65535),
+                KafkaConfig.from(settings), RegistryConfig.from(settings), Topics.from(settings));
     }
 }

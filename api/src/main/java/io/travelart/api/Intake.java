@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -204,6 +205,11 @@ final class Intake implements AutoCloseable {
             }
         }
         return new Outcome.Created(id);
+    }
+
+    /** Why the idempotency keys may be behind their topic, while they are. */
+    Optional<String> problem() {
+        return follower.problem();
     }
 
     /** Records a cancel on request-cancelled (in a transaction, as everything this producer writes). */

@@ -104,6 +104,10 @@ final class StatusIndex implements Statuses, AutoCloseable {
         thread.start();
     }
 
+    boolean isCaughtUp() {
+        return caughtUp;
+    }
+
     private synchronized int size() {
         return requests.size();
     }

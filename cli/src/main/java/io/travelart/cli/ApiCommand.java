@@ -1,6 +1,5 @@
 package io.travelart.cli;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.api.Api;
 import io.travelart.api.ApiConfig;
 import io.travelart.api.ApiKeys;
@@ -68,9 +67,10 @@ final class ApiCommand implements Callable<Integer> {
         BatchLaneConfig lane = BatchLaneConfig.from(settings);
         var sources = new RequestLookup.Sources(config.topics(), lane.pendingTopic(), lane.batchesTopic());
         Statuses statuses = RequestLookup.statuses(config.kafka(), connection.serde(), sources, WorkerConfig.prices(settings));
-        try (UntilStopped stop = UntilStopped.install(); Api api = Api.start(config, statuses, new SimpleMeterRegistry())) {
+        try (UntilStopped stop = UntilStopped.install(); Api api = Api.start(config, statuses)) {
             out.println("API on http://" + config.host() + ":" + api.port() + "/v1 (keyword-requested at "
-                    + config.kafka().bootstrapServers() + "; " + config.keys().size() + " key(s))");
+                    + config.kafka().bootstrapServers() + "; " + config.keys().size() + " key(s)); metrics and health on port "
+                    + api.managementPort());
             out.println("Press Ctrl-C to stop.");
             out.flush();
             stop.await();

@@ -6,7 +6,6 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.travelart.api.Api;
 import io.travelart.api.ApiConfig;
 import io.travelart.api.ApiKeys;
@@ -58,7 +57,6 @@ class ApiIT {
     private Api api;
     private String base;
     private Path openApi;
-    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -67,24 +65,25 @@ class ApiIT {
         pipeline = LocalPipeline.start(dir, 1, Optional.of(SimulatorSettings.instant().withLatency(Duration.ZERO, Duration.ofSeconds(2))),
                 Map.of("TRAVELART_MAX_IN_FLIGHT", "1"));
         simulator = pipeline.stack().simulator().orElseThrow();
-        api = startApi("api-it", 600, meters);
+        api = startApi("api-it", 600);
         base = "http://127.0.0.1:" + api.port();
         openApi = dir.resolve("openapi.json");
         Files.write(openApi, http.send(HttpRequest.newBuilder(URI.create(base + "/v1/openapi.json")).build(),
                 HttpResponse.BodyHandlers.ofByteArray()).body());
     }
 
-    private Api startApi(String instance, int perMinute, SimpleMeterRegistry registry) {
+    private Api startApi(String instance, int perMinute) {
         Map<String, String> env = new HashMap<>(pipeline.stack().environment());
         env.put("TRAVELART_API_KEYS", ApiKeys.entry("partner-a", keyA) + "," + ApiKeys.entry("partner-b", keyB));
         env.put("TRAVELART_API_HOST", "127.0.0.1");
         env.put("TRAVELART_API_PORT", "0");
         env.put("TRAVELART_API_RATE_PER_MINUTE", Integer.toString(perMinute));
         env.put("TRAVELART_INSTANCE_ID", instance);
+        env.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("TRAVELART_MANAGEMENT_PORT", "0");
         ApiConfig config = ApiConfig.from(Settings.of(env));
         return Api.start(config, RequestLookup.statuses(pipeline.kafka(), pipeline.serde(),
-                new RequestLookup.Sources(pipeline.topics(), "image-batch-pending", "image-batches"), PriceTable.parse(null)),
-                registry);
+                new RequestLookup.Sources(pipeline.topics(), "image-batch-pending", "image-batches"), PriceTable.parse(null)));
     }
 
     @AfterAll
@@ -183,7 +182,11 @@ class ApiIT {
         awaitState(second, keyA, "READY");
 
         // The API answers from its index of its clients' requests; what it says is what the events say, read from Kafka.
-        assertThat(meters.get("travelart.api.index.requests").gauge().value()).isGreaterThanOrEqualTo(3);
+        String managementUrl = "http://127.0.0.1:" + api.managementPort();
+        assertThat(MetricsScrape.sum(managementUrl, "travelart_api_index_requests", "")).isGreaterThanOrEqualTo(3);
+        assertThat(MetricsScrape.sum(managementUrl, "travelart_api_submit_seconds_count", "")).isGreaterThanOrEqualTo(3);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(managementUrl + "/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         for (String each : List.of(id, second, third)) {
             JsonNode indexed = call("GET", "/v1/requests/" + each, keyA, null).body();
             CliRun looked = CliRun.of("status", each, "--json", "--bootstrap-servers", pipeline.stack().bootstrapServers(),
@@ -231,7 +234,7 @@ class ApiIT {
 
     @Test
     void overItsRateAKeyIsToldWhenToComeBackAndTheOtherKeysAreNot() throws Exception {
-        try (Api slow = startApi("api-it-rate", 2, new SimpleMeterRegistry())) {
+        try (Api slow = startApi("api-it-rate", 2)) {
             String url = "http://127.0.0.1:" + slow.port() + "/v1/requests/no-such-request";
             HttpRequest asA = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + keyA).build();
             assertThat(http.send(asA, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
