@@ -30,10 +30,10 @@ final class ApiCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
-    @Option(names = "--host", description = "Where to listen. Default: $TRAVELART_API_HOST, else 0.0.0.0.")
+    @Option(names = "--host", paramLabel = "HOST", description = "Where to listen. Default: $TRAVELART_API_HOST, else 0.0.0.0.")
     String host;
 
-    @Option(names = "--port", description = "Default: $TRAVELART_API_PORT, else 8080; 0 picks a free one.")
+    @Option(names = "--port", paramLabel = "PORT", description = "Default: $TRAVELART_API_PORT, else 8080; 0 picks a free one.")
     Integer port;
 
     @Option(names = "--new-key", paramLabel = "SOURCE", description = "Make a key for this source system and exit.")

@@ -23,10 +23,11 @@ class ComfyUiEndToEndIT extends EndToEndScenarios {
 
     private ComfyUiSimulator comfy;
     private LocalPipeline pipeline;
+    private Path data;
 
     @BeforeAll
     void startStack() throws IOException {
-        Path data = Files.createTempDirectory("travelart-comfyui");
+        data = Files.createTempDirectory("travelart-comfyui");
         comfy = ComfyUiSimulator.start(ComfyUiSimulator.Settings.defaults().withJobTime(Duration.ofMillis(40)).withGpuWidth(4));
         pipeline = LocalPipeline.start(data, 3,
                 Optional.of(SimulatorSettings.defaults().withLatency(Duration.ofMillis(50), Duration.ofMillis(100))),
@@ -42,6 +43,7 @@ class ComfyUiEndToEndIT extends EndToEndScenarios {
         if (comfy != null) {
             comfy.close();
         }
+        TestDirs.delete(data);
     }
 
     @Override

@@ -65,6 +65,7 @@ class S3EndToEndIT extends EndToEndScenarios {
         if (s3 != null) {
             s3.close();
         }
+        TestDirs.delete(data);
     }
 
     @Override

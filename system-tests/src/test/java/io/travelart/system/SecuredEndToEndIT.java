@@ -43,10 +43,11 @@ class SecuredEndToEndIT extends EndToEndScenarios {
 
     private SecuredStack stack;
     private LocalPipeline pipeline;
+    private Path dir;
 
     @BeforeAll
     void start() throws Exception {
-        Path dir = Files.createTempDirectory("travelart-secured");
+        dir = Files.createTempDirectory("travelart-secured");
         stack = SecuredStack.start(dir);
         var permissions = SecuredStack.permissions();
         assertThat(permissions).as("the Permissions table of docs/security.md").hasSizeGreaterThan(20);
@@ -64,6 +65,7 @@ class SecuredEndToEndIT extends EndToEndScenarios {
         } else if (stack != null) {
             stack.close();
         }
+        TestDirs.delete(dir);
     }
 
     @Override
