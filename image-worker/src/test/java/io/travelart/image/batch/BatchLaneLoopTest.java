@@ -353,6 +353,21 @@ class BatchLaneLoopTest {
     }
 
     @Test
+    void aCancelledRequestThatIsTwiceInItsGroupEndsOnce() {
+        cancelled.add("r2");
+        publish("r1", "r2", "r3", "r2");
+        turn();
+        FakeBatches.Submitted batch = api.created.get(0);
+        assertThat(batch.lines).extracting(l -> l.get("custom_id").asText()).containsExactly("r1", "r3");
+        batch.complete(png, "r1", "r3");
+        time.advance(Duration.ofMinutes(1));
+        turn();
+        assertThat(ready().keySet()).containsExactlyInAnyOrder("r1", "r3");
+        assertThat(on(FAILED)).as("r2 ended once, both its places answered").hasSize(1);
+        assertThat(batchRecords()).last().satisfies(b -> assertThat(b.state()).isEqualTo(BatchRecord.DONE));
+    }
+
+    @Test
     void theFallbackDrawsNoCancelledRequest() {
         publish("r1", "r2", "r3", "r4");
         turn();
