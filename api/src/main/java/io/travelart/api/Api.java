@@ -131,10 +131,6 @@ public final class Api implements AutoCloseable {
         return management.port();
     }
 
-    public MeterRegistry registry() {
-        return metrics.registry();
-    }
-
     @Override
     public void close() {
         server.close();
