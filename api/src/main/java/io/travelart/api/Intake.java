@@ -20,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,8 +156,7 @@ final class Intake implements AutoCloseable {
         String id = request.getRequestId();
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         records.add(new ProducerRecord<>(requestsTopic, null, id, serde.serialize(requestsTopic, request),
-                EventHeaders.forNew(KeywordRequested.getClassSchema().getFullName(),
-                        "/" + URLEncoder.encode(request.getSourceSystem(), StandardCharsets.UTF_8), id, request.getRequestedAt())));
+                EventHeaders.forRequest(request)));
         if (slot != null) {
             try {
                 records.add(new ProducerRecord<>(keysTopic, slot, JSON.writeValueAsBytes(Map.of("requestId", id, "bodySha256", bodySha,

@@ -9,11 +9,6 @@ import io.travelart.core.results.RequestStatus;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
-import io.travelart.events.ImageReady;
-import io.travelart.events.KeywordRequested;
-import io.travelart.events.PromptCreated;
-import io.travelart.events.RequestCancelled;
-import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -142,28 +137,25 @@ final class StatusIndex implements Statuses, AutoCloseable {
         }
         Instant at = Instant.ofEpochMilli(record.timestamp());
         String topic = record.topic();
+        if (record.value() == null && !topic.equals(topics.requestCancelled())) {
+            return;
+        }
         try {
-            if (topic.equals(topics.requestCancelled())) {
-                RequestCancelled cancel = record.value() == null ? null : serde.deserialize(record.value(), RequestCancelled.class);
-                addIfKnown(id, new RequestStatus.Event.CancelAsked(cancel, at));
-            } else if (record.value() == null) {
-                return;
-            } else if (topic.equals(topics.keywordRequested())) {
-                KeywordRequested event = serde.deserialize(record.value(), KeywordRequested.class);
-                addIfOurs(id, event.getSourceSystem(), new RequestStatus.Event.Requested(event, at));
-            } else if (topic.equals(topics.promptCreated())) {
-                PromptCreated event = serde.deserialize(record.value(), PromptCreated.class);
-                addIfOurs(id, event.getRequest().getSourceSystem(), new RequestStatus.Event.Prompted(event, at));
-            } else if (topic.equals(topics.imageReady())) {
-                ImageReady event = serde.deserialize(record.value(), ImageReady.class);
-                addIfOurs(id, event.getRequest().getSourceSystem(), new RequestStatus.Event.Ready(event, at));
-            } else {
-                RequestFailed event = serde.deserialize(record.value(), RequestFailed.class);
-                // What the status shows of a failure; not the original record, up to 64 KiB.
-                event.setOriginalKey(null);
-                event.setOriginalValue(null);
-                event.setOriginalHeaders(List.of());
-                addIfKnown(id, new RequestStatus.Event.Failed(event, at));
+            switch (RequestStatus.decode(topics, serde, topic, record.value(), at).orElse(null)) {
+                case RequestStatus.Event.Requested e -> addIfOurs(id, e.event().getSourceSystem(), e);
+                case RequestStatus.Event.Prompted e -> addIfOurs(id, e.event().getRequest().getSourceSystem(), e);
+                case RequestStatus.Event.Ready e -> addIfOurs(id, e.event().getRequest().getSourceSystem(), e);
+                case RequestStatus.Event.Failed e -> {
+                    // What the status shows of a failure; not the original record, up to 64 KiB.
+                    e.event().setOriginalKey(null);
+                    e.event().setOriginalValue(null);
+                    e.event().setOriginalHeaders(List.of());
+                    addIfKnown(id, e);
+                }
+                case RequestStatus.Event.CancelAsked e -> addIfKnown(id, e);
+                case null, default -> {
+                    // not a topic of a request's events
+                }
             }
         } catch (DecodeException | io.travelart.core.registry.RegistryException e) {
             // Not one of our events, or its schema cannot be looked up now: a status asked for it comes from Kafka.

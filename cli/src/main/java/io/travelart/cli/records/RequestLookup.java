@@ -7,11 +7,6 @@ import io.travelart.core.config.Topics;
 import io.travelart.core.metrics.PriceTable;
 import io.travelart.core.results.RequestStatus;
 import io.travelart.core.serde.EventSerde;
-import io.travelart.events.ImageReady;
-import io.travelart.events.KeywordRequested;
-import io.travelart.events.PromptCreated;
-import io.travelart.events.RequestCancelled;
-import io.travelart.events.RequestFailed;
 import io.travelart.image.batch.BatchRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -122,21 +117,12 @@ public final class RequestLookup {
         for (Found f : found) {
             Instant at = Instant.ofEpochMilli(f.timestamp());
             try {
-                if (f.topic().equals(topics.keywordRequested())) {
-                    events.add(new RequestStatus.Event.Requested(serde.deserialize(f.value(), KeywordRequested.class), at));
-                } else if (f.topic().equals(topics.promptCreated())) {
-                    events.add(new RequestStatus.Event.Prompted(serde.deserialize(f.value(), PromptCreated.class), at));
-                } else if (f.topic().equals(sources.pendingTopic())) {
+                if (f.topic().equals(sources.pendingTopic())) {
                     events.add(new RequestStatus.Event.Pending(at));
                 } else if (f.topic().equals(sources.batchesTopic())) {
                     events.add(new RequestStatus.Event.Batched(new String(f.value(), StandardCharsets.UTF_8), at));
-                } else if (f.topic().equals(topics.requestCancelled())) {
-                    events.add(new RequestStatus.Event.CancelAsked(f.value() == null ? null
-                            : serde.deserialize(f.value(), RequestCancelled.class), at));
-                } else if (f.topic().equals(topics.imageReady())) {
-                    events.add(new RequestStatus.Event.Ready(serde.deserialize(f.value(), ImageReady.class), at));
                 } else {
-                    events.add(new RequestStatus.Event.Failed(serde.deserialize(f.value(), RequestFailed.class), at));
+                    RequestStatus.decode(topics, serde, f.topic(), f.value(), at).ifPresent(events::add);
                 }
             } catch (RuntimeException undecodable) {
                 // A record under the request's key that is not its event (a broken producer's bytes): its request-failed

@@ -50,11 +50,7 @@ public final class RequestPublisher implements AutoCloseable {
 
     /** Publishes and waits for the broker's acknowledgement. */
     public RecordMetadata publish(KeywordRequested request) {
-        return send(request.getRequestId(), serde.serialize(topic, request), EventHeaders.forNew(
-                KeywordRequested.getClassSchema().getFullName(), "/" + java.net.URLEncoder.encode(
-                        request.getSourceSystem() == null ? "travelart-cli" : request.getSourceSystem(), java.nio.charset.StandardCharsets.UTF_8),
-                request.getRequestId(),
-                request.getRequestedAt()));
+        return send(request.getRequestId(), serde.serialize(topic, request), EventHeaders.forRequest(request));
     }
 
     /** Publishes bytes as they are, e.g. to show what a bad producer's record becomes. */

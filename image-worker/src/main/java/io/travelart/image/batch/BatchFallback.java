@@ -90,7 +90,7 @@ final class BatchFallback {
                 inputs.put(input.getRequestId(), input);
                 calls.put(input.getRequestId(), drawing.cancels().of(input.getRequestId())
                         .map(cancel -> CompletableFuture.completedFuture(
-                                Outcome.<ImageReady>failed(Failure.permanent(ErrorCodes.CANCELLED, cancel.describe()))))
+                                Outcome.<ImageReady>failed(cancel.failure())))
                         .orElseGet(() -> drawing.drawNow().apply(input)));
             }
         }

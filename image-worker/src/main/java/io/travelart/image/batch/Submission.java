@@ -120,8 +120,8 @@ final class Submission {
         cancelled.forEach((input, cancel) -> {
             ConsumerRecord<byte[], byte[]> origin = origins.get(input);
             log.info("batch lane: request {} cancelled ({}); put in no batch", input.getRequestId(), cancel.describe());
-            failures.add(LaneTransactions.sendable(outputs.of(origin, Outcome.failed(Failure.permanent(ErrorCodes.CANCELLED,
-                    cancel.describe())), new OutputRecords.Request(input.getRequestId(), input.getRequest().getKeyword(), now), now)));
+            failures.add(LaneTransactions.sendable(outputs.of(origin, Outcome.failed(cancel.failure()),
+                    new OutputRecords.Request(input.getRequestId(), input.getRequest().getKeyword(), now), now)));
             ended.set((int) (origin.offset() - first));
         });
         Optional<BatchRecord> batch = Optional.empty();

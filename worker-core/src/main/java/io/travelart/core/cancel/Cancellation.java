@@ -1,5 +1,7 @@
 package io.travelart.core.cancel;
 
+import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.failure.Failure;
 import io.travelart.events.RequestCancelled;
 
 import java.time.Instant;
@@ -9,6 +11,11 @@ public record Cancellation(String requestId, String reason, String cancelledBy, 
 
     public static Cancellation of(RequestCancelled event) {
         return new Cancellation(event.getRequestId(), event.getReason(), event.getCancelledBy(), event.getCancelledAt());
+    }
+
+    /** What a request ended by it fails with: {@code CANCELLED}, permanent, the message saying who, when and why. */
+    public Failure failure() {
+        return Failure.permanent(ErrorCodes.CANCELLED, describe());
     }
 
     /** The failure message of a request ended by it (its fields are within their bounds, free of control characters). */

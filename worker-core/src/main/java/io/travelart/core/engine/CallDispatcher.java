@@ -201,7 +201,7 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
             if (work.probe()) {
                 gate.probeDone();
             }
-            complete(work, outputs.of(record, Outcome.failed(Failure.permanent(ErrorCodes.CANCELLED, cancelled.get().describe())),
+            complete(work, outputs.of(record, Outcome.failed(cancelled.get().failure()),
                     request, time.instant()));
             return true;
         }

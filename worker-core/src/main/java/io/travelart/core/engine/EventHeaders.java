@@ -44,6 +44,17 @@ public final class EventHeaders {
     private EventHeaders() {
     }
 
+    /**
+     * The headers of a keyword-requested event as Travelart's own publishers write it (the command, the HTTP API): a new
+     * trace, the request's source system as the CloudEvents source ({@code /travelart-cli} when it has none).
+     */
+    public static Headers forRequest(io.travelart.events.KeywordRequested request) {
+        String source = request.getSourceSystem() == null ? "travelart-cli" : request.getSourceSystem();
+        return forNew(io.travelart.events.KeywordRequested.getClassSchema().getFullName(),
+                "/" + java.net.URLEncoder.encode(source, java.nio.charset.StandardCharsets.UTF_8), request.getRequestId(),
+                request.getRequestedAt());
+    }
+
     /** The headers of an event that starts a request (a new trace). */
     public static Headers forNew(String type, String source, String subject, Instant time) {
         RecordHeaders output = new RecordHeaders();

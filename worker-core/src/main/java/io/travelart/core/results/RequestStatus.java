@@ -1,7 +1,9 @@
 package io.travelart.core.results;
 
 import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.config.Topics;
 import io.travelart.core.metrics.PriceTable;
+import io.travelart.core.serde.EventSerde;
 import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
@@ -62,50 +64,66 @@ public record RequestStatus(String requestId, State state, Optional<String> keyw
     public sealed interface Event {
         Instant at();
 
-        int rank();
+        /** The order of the kinds, for events written at the same time. */
+        default int rank() {
+            return switch (this) {
+                case Requested r -> 0;
+                case CancelAsked c -> 1;
+                case Prompted p -> 2;
+                case Pending p -> 3;
+                case Batched b -> 4;
+                case Failed f -> 5;
+                case Ready r -> 6;
+            };
+        }
 
         record Requested(KeywordRequested event, Instant at) implements Event {
-            public int rank() {
-                return 0;
-            }
         }
 
         /** A cancel asked for; {@code event} null for its withdrawal. */
         record CancelAsked(RequestCancelled event, Instant at) implements Event {
-            public int rank() {
-                return 1;
-            }
         }
 
         record Prompted(PromptCreated event, Instant at) implements Event {
-            public int rank() {
-                return 2;
-            }
         }
 
         record Pending(Instant at) implements Event {
-            public int rank() {
-                return 3;
-            }
         }
 
         record Batched(String batchId, Instant at) implements Event {
-            public int rank() {
-                return 4;
-            }
         }
 
         record Failed(RequestFailed event, Instant at) implements Event {
-            public int rank() {
-                return 5;
-            }
         }
 
         record Ready(ImageReady event, Instant at) implements Event {
-            public int rank() {
-                return 6;
-            }
         }
+    }
+
+    /**
+     * A record of one of the pipeline's topics as the request's event (a tombstone on request-cancelled is a withdrawal);
+     * empty for any other topic.
+     *
+     * @throws io.travelart.core.serde.DecodeException when it is not that topic's event (a null value included)
+     * @throws io.travelart.core.registry.RegistryException when its schema cannot be looked up now
+     */
+    public static Optional<Event> decode(Topics topics, EventSerde serde, String topic, byte[] value, Instant at) {
+        if (topic.equals(topics.requestCancelled())) {
+            return Optional.of(new Event.CancelAsked(value == null ? null : serde.deserialize(value, RequestCancelled.class), at));
+        }
+        if (topic.equals(topics.keywordRequested())) {
+            return Optional.of(new Event.Requested(serde.deserialize(value, KeywordRequested.class), at));
+        }
+        if (topic.equals(topics.promptCreated())) {
+            return Optional.of(new Event.Prompted(serde.deserialize(value, PromptCreated.class), at));
+        }
+        if (topic.equals(topics.imageReady())) {
+            return Optional.of(new Event.Ready(serde.deserialize(value, ImageReady.class), at));
+        }
+        if (topic.equals(topics.requestFailed())) {
+            return Optional.of(new Event.Failed(serde.deserialize(value, RequestFailed.class), at));
+        }
+        return Optional.empty();
     }
 
     /** The status of a request from its events in any order: sorted by when they were written, then folded. */
