@@ -4,6 +4,7 @@ import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.Topics;
+import io.travelart.webhook.WebhookTopics;
 import io.travelart.core.kafka.TopicSetup;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.devstack.DevStack;
@@ -101,6 +102,7 @@ public final class DevCommand {
                 if (partitions > 0) {
                     try (TopicSetup topics = new TopicSetup(KafkaConfig.of(stack.bootstrapServers()), Duration.ofSeconds(30))) {
                         topics.create(Topics.DEFAULT, partitions, (short) 1);
+                        topics.create(WebhookTopics.DEFAULT.all(), partitions, (short) 1);
                     }
                 }
                 Map<String, String> env = stack.environment();
@@ -113,7 +115,8 @@ public final class DevCommand {
                 out.println("Schema registry  " + stack.registryUrl());
                 out.println("OpenAI simulator " + stack.simulator().orElseThrow().baseUrl());
                 out.println(partitions == 0 ? "Topics           not created (--no-topics)" : "Topics           "
-                        + String.join(", ", Topics.DEFAULT.all()) + " (" + partitions + " partitions)");
+                        + String.join(", ", Topics.DEFAULT.all()) + ", " + String.join(", ", WebhookTopics.DEFAULT.all()) + " (" + partitions
+                        + " partitions)");
                 out.println("Schemas          registered as <topic>-value, compatibility BACKWARD");
                 return stack;
             } catch (RuntimeException e) {

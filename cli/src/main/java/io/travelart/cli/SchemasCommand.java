@@ -2,6 +2,8 @@ package io.travelart.cli;
 
 import io.travelart.core.config.Settings;
 import io.travelart.core.config.Topics;
+import io.travelart.events.WebhookDelivered;
+import io.travelart.webhook.WebhookTopics;
 import io.travelart.core.registry.SchemaRegistryClient;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.ImageReady;
@@ -26,7 +28,7 @@ import java.util.concurrent.Callable;
 final class SchemasCommand {
 
     @Command(name = "register", mixinStandardHelpOptions = true,
-            description = "Sets BACKWARD compatibility on the five <topic>-value subjects (and the batch lane's pending one) and registers this version's "
+            description = "Sets BACKWARD compatibility on the five <topic>-value subjects (and the batch lane's pending one, and the webhook-worker's webhook-delivered and webhook-failed) and registers this version's "
                     + "schemas, ahead of a deploy whose workers run with TRAVELART_AUTO_REGISTER_SCHEMAS=false.")
     static final class Register implements Callable<Integer> {
         @Mixin
@@ -58,6 +60,9 @@ final class SchemasCommand {
         schemas.put(topics.requestFailed(), RequestFailed.getClassSchema());
         schemas.put(topics.requestCancelled(), RequestCancelled.getClassSchema());
         schemas.put(BatchLaneConfig.from(Settings.fromEnvironment()).pendingTopic(), PromptCreated.getClassSchema());
+        WebhookTopics webhooks = WebhookTopics.from(Settings.fromEnvironment());
+        schemas.put(webhooks.delivered(), WebhookDelivered.getClassSchema());
+        schemas.put(webhooks.failed(), RequestFailed.getClassSchema());
         Map<String, Integer> ids = new LinkedHashMap<>();
         schemas.forEach((topic, schema) -> {
             String subject = EventSerde.subject(topic);

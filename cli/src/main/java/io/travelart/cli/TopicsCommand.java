@@ -1,6 +1,9 @@
 package io.travelart.cli;
 
 import io.travelart.core.kafka.TopicSetup;
+import io.travelart.webhook.WebhookTopics;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,7 +19,8 @@ import java.util.concurrent.Callable;
 final class TopicsCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Creates keyword-requested, prompt-created, image-ready and request-failed (those missing).")
+            description = "Creates the pipeline's five topics (keyword-requested, prompt-created, image-ready, request-failed, "
+                    + "request-cancelled) and the webhook-worker's three (webhook-delivered, webhook-failed, webhook-redeliver): those missing.")
     static final class Create implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -38,7 +42,9 @@ final class TopicsCommand {
             }
             PrintWriter out = spec.commandLine().getOut();
             try (TopicSetup setup = new TopicSetup(connection.kafka(), Duration.ofSeconds(30))) {
-                for (TopicSetup.Created created : setup.create(connection.topics(), partitions, replicationFactor)) {
+                List<TopicSetup.Created> all = new ArrayList<>(setup.create(connection.topics(), partitions, replicationFactor));
+                all.addAll(setup.create(WebhookTopics.from(connection.settings()).all(), partitions, replicationFactor));
+                for (TopicSetup.Created created : all) {
                     out.printf("%-20s %-8s %d partitions%n", created.topic(), created.existed() ? "exists" : "created",
                             created.partitions());
                 }

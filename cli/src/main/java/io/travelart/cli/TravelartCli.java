@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 /** The {@code travelart} command. */
 @Command(name = "travelart", mixinStandardHelpOptions = true, version = "travelart 0.1.0",
         description = "Turns short travel keywords into concept art through Kafka event-driven workers.",
-        subcommands = {DemoCommand.class, DevCommand.class, PublishCommand.class, WatchCommand.class, GalleryCommand.class, BatchesCommand.class, StatusCommand.class, CancelCommand.class, ApiCommand.class, FailedCommand.class, ReplayCommand.class, BenchCommand.class, TopicsCommand.class,
+        subcommands = {DemoCommand.class, DevCommand.class, PublishCommand.class, WatchCommand.class, GalleryCommand.class, BatchesCommand.class, StatusCommand.class, CancelCommand.class, ApiCommand.class, WebhooksCommand.class, FailedCommand.class, ReplayCommand.class, BenchCommand.class, TopicsCommand.class,
                 SchemasCommand.class, ModelsCommand.class})
 public final class TravelartCli {
 

@@ -5,6 +5,7 @@ import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
 import io.travelart.events.RequestCancelled;
 import io.travelart.events.RequestFailed;
+import io.travelart.events.WebhookDelivered;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
@@ -36,7 +37,7 @@ class SchemaHistoryTest {
 
     static Stream<Named<Schema>> events() {
         return Stream.of(KeywordRequested.getClassSchema(), PromptCreated.getClassSchema(),
-                        ImageReady.getClassSchema(), RequestFailed.getClassSchema(), RequestCancelled.getClassSchema())
+                        ImageReady.getClassSchema(), RequestFailed.getClassSchema(), RequestCancelled.getClassSchema(), WebhookDelivered.getClassSchema())
                 .map(schema -> Named.of(schema.getName(), schema));
     }
 

@@ -3,6 +3,8 @@ package io.travelart.system;
 import io.travelart.core.config.Settings;
 import io.travelart.image.app.ImageWorkerConfig;
 import io.travelart.prompt.app.PromptWorkerConfig;
+import io.travelart.webhook.Endpoints;
+import io.travelart.webhook.app.WebhookWorkerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -100,6 +102,8 @@ class ConfigurationReferenceTest {
                 "AWS_SECRET_ACCESS_KEY", "secret"), ImageWorkerConfig::from);
         reads.read("image", with("TRAVELART_IMAGE_PROVIDER", "comfyui", "TRAVELART_COMFYUI_URL", "http://gpu:8188",
                 "TRAVELART_IMAGE_MODEL", "sd_xl_base_1.0.safetensors"), ImageWorkerConfig::from);
+        reads.read("webhook", with("TRAVELART_WEBHOOK_ENDPOINTS", "shop=https://shop.example/hooks",
+                "TRAVELART_WEBHOOK_SECRETS", "shop=" + Endpoints.newSecret()), WebhookWorkerConfig::from);
         return reads;
     }
 
@@ -118,7 +122,9 @@ class ConfigurationReferenceTest {
         for (Row row : rows()) {
             for (String name : row.names()) {
                 Set<String> who = reads.readers(name);
-                String expected = who.size() == 2 ? "both" : who.isEmpty() ? "?" : who.iterator().next();
+                // all: the three workers; both: the prompt- and the image-worker; else the one that reads it.
+                String expected = who.size() == 3 ? "all" : who.equals(Set.of("image", "prompt")) ? "both"
+                        : who.size() == 1 ? who.iterator().next() : String.join(" and ", who);
                 assertThat(row.worker()).as("worker of %s", name).startsWith(expected);
             }
         }

@@ -106,7 +106,7 @@ class PackageRulesTest {
     @Test
     void everyPackageLivesInTheModuleItsNameSays() throws IOException {
         Map<String, String> moduleOf = Map.of("core", "worker-core", "prompt", "prompt-worker", "image", "image-worker",
-                "gallery", "gallery", "api", "api", "cli", "cli", "events", "schemas");
+                "gallery", "gallery", "api", "api", "webhook", "webhook-worker", "cli", "cli", "events", "schemas");
         List<String> misplaced = new ArrayList<>();
         try (Stream<Path> modules = Files.list(ROOT)) {
             for (Path module : modules.filter(m -> Files.isDirectory(m.resolve("src/main/java"))).toList()) {

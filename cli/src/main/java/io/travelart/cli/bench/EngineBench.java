@@ -105,7 +105,7 @@ public final class EngineBench {
     }
 
     private Run runEngine(KafkaConfig kafka, EventSerde serde, SyntheticStage stage) throws InterruptedException {
-        var config = new StageEngine.Config("bench-in", "bench-out", "bench-failed", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED,
+        var config = new StageEngine.Config(List.of("bench-in"), "bench-out", "bench-failed", o.maxInFlight(), WorkerConfig.DEFAULT_MAX_BUFFERED,
                 o.commitInterval(), Duration.ofSeconds(10), WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
         var registry = new SimpleMeterRegistry();
         var clients = EngineClients.connect(kafka, new EngineClients.Identity("bench-engine", "bench-engine", "bench-engine"), registry);

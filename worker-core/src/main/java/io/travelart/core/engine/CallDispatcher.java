@@ -165,7 +165,7 @@ final class CallDispatcher<I extends SpecificRecord, O extends SpecificRecord> {
         ConsumerRecord<byte[], byte[]> record = work.record();
         I input;
         try {
-            input = serde.deserialize(record.value(), stage.inputType());
+            input = stage.decode(serde, record);
         } catch (RegistryException e) {
             log.warn("{} stage: the schema of {}-{}@{} cannot be looked up; trying again shortly: {}", stage.name(),
                     record.topic(), record.partition(), record.offset(), e.getMessage());

@@ -29,6 +29,8 @@ public final class EngineStats {
     final Counter consumed;
     final Counter published;
     final Counter failed;
+    /** Records answered with nothing to publish (Outcome.Passed). */
+    final Counter passed;
     final Timer transactions;
     final Counter pauses;
     final Counter rebalances;
@@ -42,10 +44,12 @@ public final class EngineStats {
         this.stage = stage;
         polls = Counter.builder(POLLS).description("Polls made, including those that returned nothing").tag("stage", stage).register(registry);
         consumed = Counter.builder(CONSUMED).description("Records read from the input topic").tag("stage", stage).register(registry);
-        published = Counter.builder(PUBLISHED).description("Events committed, by outcome: the stage's output or request-failed")
+        published = Counter.builder(PUBLISHED).description("Records answered and committed, by outcome: the stage's output (published), request-failed (failed), or nothing to publish (none)")
                 .tags("stage", stage, "outcome", "published").register(registry);
-        failed = Counter.builder(PUBLISHED).description("Events committed, by outcome: the stage's output or request-failed")
+        failed = Counter.builder(PUBLISHED).description("Records answered and committed, by outcome: the stage's output (published), request-failed (failed), or nothing to publish (none)")
                 .tags("stage", stage, "outcome", "failed").register(registry);
+        passed = Counter.builder(PUBLISHED).description("Records answered and committed, by outcome: the stage's output (published), request-failed (failed), or nothing to publish (none)")
+                .tags("stage", stage, "outcome", "none").register(registry);
         transactions = Timer.builder(TRANSACTIONS).description("Transactions committed, and the time committing took")
                 .tag("stage", stage).register(registry);
         pauses = Counter.builder(PAUSES).description("Times the engine paused its partitions at capacity").tag("stage", stage).register(registry);
@@ -57,7 +61,9 @@ public final class EngineStats {
     /** Counts outputs sent in a transaction that has committed: the stage's outputs, and request-failed by error code. */
     public void committed(java.util.Collection<Output.Send> sent) {
         for (Output.Send output : sent) {
-            if (output.failed()) {
+            if (output.passed()) {
+                passed.increment();
+            } else if (output.failed()) {
                 failed.increment();
                 failures(output.failureCode()).increment();
             } else {

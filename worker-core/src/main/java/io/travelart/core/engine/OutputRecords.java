@@ -56,6 +56,7 @@ public final class OutputRecords {
                 case Outcome.Published<O>(O event) -> published(input, outputTopic, event, request, now);
                 case Outcome.Failed<O>(Failure failure) -> failed(input, stageName, failure, request, now);
                 case Outcome.Forwarded<O>(String topic, SpecificRecord event) -> published(input, topic, event, request, now);
+                case Outcome.Passed<O> passed -> new Output.Send(null, null);
             };
         } catch (RuntimeException e) {
             // Serializing needs the registry only for a schema id not yet cached; keep the request anyway.

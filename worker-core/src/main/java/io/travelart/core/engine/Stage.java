@@ -1,6 +1,8 @@
 package io.travelart.core.engine;
 
+import io.travelart.core.serde.EventSerde;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -14,6 +16,16 @@ public interface Stage<I extends SpecificRecord, O extends SpecificRecord> {
     String name();
 
     Class<I> inputType();
+
+    /**
+     * Reads a record as this stage's input: as {@link #inputType()}, unless the stage reads several topics of several
+     * event types and picks by the record's topic.
+     *
+     * @throws io.travelart.core.serde.DecodeException when the record is not such an input
+     */
+    default I decode(EventSerde serde, ConsumerRecord<byte[], byte[]> record) {
+        return serde.deserialize(record.value(), inputType());
+    }
 
     String requestId(I input);
 

@@ -63,7 +63,7 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
      * @param maxMetadataBytes the broker's {@code offset.metadata.max.bytes}, which the answered offsets in a
      *                         commit's metadata must fit
      */
-    public record Config(String inputTopic, String outputTopic, String failedTopic, int maxInFlight, int maxBuffered,
+    public record Config(List<String> inputTopics, String outputTopic, String failedTopic, int maxInFlight, int maxBuffered,
                          Duration commitInterval, Duration drainGrace, int maxMetadataBytes) {
 
         /** Records held (waiting, in flight, or answered beyond a slower one) before partitions are paused. */
@@ -176,8 +176,8 @@ public final class StageEngine<I extends SpecificRecord, O extends SpecificRecor
 
     void open() {
         output.init();
-        consumer.subscribe(List.of(config.inputTopic()), rebalance);
-        log.info("{} stage reading {} (max in flight {})", stage.name(), config.inputTopic(), config.maxInFlight());
+        consumer.subscribe(config.inputTopics(), rebalance);
+        log.info("{} stage reading {} (max in flight {})", stage.name(), String.join(", ", config.inputTopics()), config.maxInFlight());
     }
 
     /** One turn of the loop: take records, start calls, send and commit results, pause or resume, report lag. */

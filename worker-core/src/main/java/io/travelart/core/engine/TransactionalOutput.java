@@ -97,6 +97,9 @@ final class TransactionalOutput {
             open = true;
             openedAt = time.nanoTime();
         }
+        if (output.passed()) {
+            return; // only its offset, which the commit carries
+        }
         producer.send(output.record());
         if (output.failed()) {
             sentFailures.merge(output.failureCode(), 1, Integer::sum);

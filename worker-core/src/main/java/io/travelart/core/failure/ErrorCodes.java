@@ -42,6 +42,16 @@ public final class ErrorCodes {
      * call started; the message says who, when and why. Permanent: {@code replay} leaves it unless told otherwise.
      */
     public static final String CANCELLED = "CANCELLED";
+    /**
+     * A webhook endpoint did not acknowledge a delivery: it answered something else than a 2xx (retried; a redirect is
+     * not followed and not retried). On webhook-failed only, where the message says what it answered.
+     */
+    public static final String WEBHOOK_REJECTED = "WEBHOOK_REJECTED";
+    /**
+     * A webhook endpoint had as many events waiting for it as it may hold up (it does not acknowledge, or too slowly),
+     * so this one was not tried: recorded on webhook-failed at once, for {@code travelart webhooks replay}.
+     */
+    public static final String WEBHOOK_BACKLOG = "WEBHOOK_BACKLOG";
     /** A bug on our side; the message says what happened. */
     public static final String INTERNAL = "INTERNAL";
 

@@ -6,6 +6,8 @@ public final class StageNames {
     public static final String INGEST = "INGEST";
     public static final String PROMPT = "PROMPT";
     public static final String IMAGE = "IMAGE";
+    /** The webhook-worker, on webhook-failed only: an event its endpoint did not acknowledge. */
+    public static final String WEBHOOK = "WEBHOOK";
 
     private StageNames() {
     }

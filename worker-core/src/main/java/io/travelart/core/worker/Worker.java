@@ -98,6 +98,21 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     }
 
     /**
+     * What a stage reads and writes.
+     *
+     * @param inputTopics  the topics it reads
+     * @param inputSchemas the schema each input topic's subject holds, registered (or looked up) at start so that a
+     *                     publisher in any language reads the contract from the registry alone; a topic whose records
+     *                     keep the schema ids of the topics they were first published to has none
+     * @param outputTopic  where its outputs go
+     * @param outputSchema the schema of those outputs
+     * @param failedTopic  where its failure events ({@code RequestFailed}) go
+     */
+    public record Io(List<String> inputTopics, Map<String, Schema> inputSchemas, String outputTopic, Schema outputSchema,
+                     String failedTopic) {
+    }
+
+    /**
      * @param name         program name, e.g. {@code prompt-worker}; also the consumer group, prefixed {@code travelart-}
      * @param inputTopic   topic read
      * @param outputTopic  topic the stage's outputs go to
@@ -113,9 +128,18 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
             String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
             Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate, Cancellations cancels, AutoCloseable... resources) {
+        var io = new Io(List.of(inputTopic), Map.of(inputTopic, SpecificData.get().getSchema(stage.inputType())), outputTopic, outputSchema,
+                config.topics().requestFailed());
+        return start(name, config, stage, io, time, metrics, gate, cancels, resources);
+    }
+
+    /** A stage that reads several topics, or sends its failures elsewhere than request-failed ({@link Io}). */
+    public static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
+            String name, WorkerConfig config, Stage<I, O> stage, Io io, Time time, WorkerMetrics metrics, StageGate gate,
+            Cancellations cancels, AutoCloseable... resources) {
         Worker<I, O> worker;
         try {
-            worker = start(name, config, stage, inputTopic, outputTopic, outputSchema, time, metrics, gate, cancels);
+            worker = start(name, config, stage, io, time, metrics, gate, cancels);
         } catch (RuntimeException e) {
             closeAll(name, resources);
             throw e;
@@ -140,15 +164,17 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
     }
 
     private static <I extends SpecificRecord, O extends SpecificRecord> Worker<I, O> start(
-            String name, WorkerConfig config, Stage<I, O> stage, String inputTopic, String outputTopic,
-            Schema outputSchema, Time time, WorkerMetrics metrics, StageGate gate, Cancellations cancels) {
+            String name, WorkerConfig config, Stage<I, O> stage, Io io, Time time, WorkerMetrics metrics, StageGate gate,
+            Cancellations cancels) {
         log.info("{} starting: kafka {}, {}", name, config.kafka().describe(), config.registry());
         try (TopicSetup topics = new TopicSetup(config.kafka(), Duration.ofSeconds(15), time)) {
             // What the principal may do, which also says which topics do not exist.
-            topics.requireAccess(new TopicSetup.Access(
-                    Map.of(inputTopic, Set.of(AclOperation.READ), outputTopic, Set.of(AclOperation.WRITE),
-                            config.topics().requestFailed(), Set.of(AclOperation.WRITE)),
-                    Map.of(groupId(name), Set.of(AclOperation.READ)), List.of(transactionalId(name, config.instanceId()))));
+            Map<String, Set<AclOperation>> access = new java.util.LinkedHashMap<>();
+            io.inputTopics().forEach(topic -> access.put(topic, Set.of(AclOperation.READ)));
+            access.put(io.outputTopic(), Set.of(AclOperation.WRITE));
+            access.put(io.failedTopic(), Set.of(AclOperation.WRITE));
+            topics.requireAccess(new TopicSetup.Access(access, Map.of(groupId(name), Set.of(AclOperation.READ)),
+                    List.of(transactionalId(name, config.instanceId()))));
         } catch (KafkaSetupException e) {
             throw new StartupException(e.getMessage(), e);
         }
@@ -156,16 +182,16 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         EventSerde serde = new EventSerde(registry, config.registry().autoRegister(), config.maxRecordBytes());
         int outputSchemaId;
         try {
-            // The input's subject too: a publisher in any language reads the contract from the registry alone.
-            serde.schemaId(inputTopic, SpecificData.get().getSchema(stage.inputType()));
-            outputSchemaId = serde.schemaId(outputTopic, outputSchema);
-            serde.schemaId(config.topics().requestFailed(), RequestFailed.getClassSchema());
+            // The inputs' subjects too: a publisher in any language reads the contract from the registry alone.
+            io.inputSchemas().forEach(serde::schemaId);
+            outputSchemaId = serde.schemaId(io.outputTopic(), io.outputSchema());
+            serde.schemaId(io.failedTopic(), RequestFailed.getClassSchema());
         } catch (RegistryException e) {
             String hint = e.isNotFound() && !config.registry().autoRegister()
                     ? " (TRAVELART_AUTO_REGISTER_SCHEMAS is false: register them first with 'travelart schemas register')" : "";
             throw new StartupException("schema registry: " + e.getMessage() + hint, e);
         }
-        var engineConfig = new StageEngine.Config(inputTopic, outputTopic, config.topics().requestFailed(),
+        var engineConfig = new StageEngine.Config(io.inputTopics(), io.outputTopic(), io.failedTopic(),
                 config.maxInFlight(), config.maxBuffered(), config.commitInterval(), config.drainGrace(), config.offsetMetadataMaxBytes());
         var identity = new EngineClients.Identity(groupId(name), name + "-" + config.instanceId(),
                 transactionalId(name, config.instanceId()));
@@ -207,7 +233,7 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         thread.start();
         // Start-up as an orchestrator sees it: from the process's start (the JVM's uptime), not from main.
         log.info("{} started in {} ms: {} -> {} (instance {}, max in flight {}); metrics and health on port {}", name,
-                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(), inputTopic, outputTopic,
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(), String.join(", ", io.inputTopics()), io.outputTopic(),
                 config.instanceId(), config.maxInFlight(), worker.management.port());
         return worker;
     }

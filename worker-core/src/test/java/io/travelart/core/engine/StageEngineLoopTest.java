@@ -98,6 +98,10 @@ class StageEngineLoopTest {
         void fail(String id, Failure failure) {
             calls.remove(id).complete(Outcome.failed(failure));
         }
+
+        void pass(String id) {
+            calls.remove(id).complete(Outcome.passed("not this stage's to answer"));
+        }
     }
 
     private StageEngine<KeywordRequested, PromptCreated> engine(int maxMetadataBytes) {
@@ -108,7 +112,7 @@ class StageEngineLoopTest {
 
     /** An engine on this test's consumer and a new producer, not opened yet. */
     private StageEngine<KeywordRequested, PromptCreated> unopened(int maxMetadataBytes) {
-        var config = new StageEngine.Config("in", "out", "failed", 8, 100, COMMIT_INTERVAL, Duration.ofSeconds(5), maxMetadataBytes);
+        var config = new StageEngine.Config(List.of("in"), "out", "failed", 8, 100, COMMIT_INTERVAL, Duration.ofSeconds(5), maxMetadataBytes);
         var registry = new SimpleMeterRegistry();
         producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
         producers.add(producer);
@@ -200,6 +204,24 @@ class StageEngineLoopTest {
         assertThat(failures).extracting(RequestFailed::getMessage).containsExactlyInAnyOrder(
                 "cancelled by ops at 2026-12-05T10:00:00Z: not needed", "cancelled by ops at 2026-12-05T10:00:01Z");
         assertThat(lastCommit(P0).offset()).as("every record answered").isEqualTo(10);
+    }
+
+    @Test
+    void aRecordTheStagePassesOverIsCommittedWithNothingPublished() {
+        var engine = engine();
+        assign(P0);
+        append(P0, "a", "b");
+        engine.turn();
+        stage.pass("a");
+        stage.answer("b");
+        engine.turn();
+        time.advance(COMMIT_INTERVAL);
+        engine.turn();
+
+        assertThat(committed("out")).containsExactly("b");
+        assertThat(committed("failed")).isEmpty();
+        assertThat(lastCommit(P0).offset()).as("both answered").isEqualTo(2);
+        assertThat(engine.stats().published()).isEqualTo(1);
     }
 
     @Test

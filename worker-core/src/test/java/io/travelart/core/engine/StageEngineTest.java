@@ -66,7 +66,7 @@ class StageEngineTest {
     private <O extends SpecificRecord> StageEngine<KeywordRequested, O> start(Stage<KeywordRequested, O> stage, List<String> topics,
                                                                               String instance, int maxInFlight, KafkaConfig kafka,
                                                                               Duration drainGrace, io.micrometer.core.instrument.MeterRegistry registry) {
-        var config = new StageEngine.Config(topics.get(0), topics.get(1), topics.get(2), maxInFlight, 10, Duration.ofMillis(100),
+        var config = new StageEngine.Config(List.of(topics.get(0)), topics.get(1), topics.get(2), maxInFlight, 10, Duration.ofMillis(100),
                 drainGrace, WorkerConfig.DEFAULT_OFFSET_METADATA_MAX_BYTES);
         var identity = new EngineClients.Identity("engine-test-" + topics.get(0), "engine-test-" + instance,
                 "engine-test-" + topics.get(0) + "-" + instance);
