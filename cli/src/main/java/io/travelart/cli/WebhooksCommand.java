@@ -135,7 +135,7 @@ final class WebhooksCommand {
                 var payload = JSON.readTree(body);
                 var data = payload.path("data");
                 what = String.join("  ", payload.path("type").asText("?"), data.path("requestId").asText("?"), data.path("state").asText("?"),
-                        data.has("imageUrl") ? data.path("imageUrl").asText() : data.path("errorCode").asText(""));
+                        data.has("imageUrl") ? data.path("imageUrl").asText() : data.path("stage").asText("") + " " + data.path("errorCode").asText(""));
             } catch (java.io.IOException e) {
                 what = "(not JSON, " + body.length + " bytes)";
             }
