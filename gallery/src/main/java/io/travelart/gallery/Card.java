@@ -10,14 +10,15 @@ import java.nio.charset.StandardCharsets;
  * A finished request as the gallery holds it: its result, the order in which the gallery saw it, and its
  * source system (for a failure, read from the original request it carries).
  */
-record Card(long seq, RequestResult result, String sourceSystem) {
+record Card(long seq, RequestResult result, String sourceSystem) implements Shown {
 
     boolean ready() {
         return result instanceof RequestResult.Ready;
     }
 
     /** The request id, or for an input that could not be read (no id) its origin, which is unique too. */
-    String key() {
+    @Override
+    public String key() {
         return switch (result) {
             case RequestResult r when r.requestId() != null -> r.requestId();
             case RequestResult.Ready(ImageReady ready) -> ready.getRequestId();
@@ -26,7 +27,8 @@ record Card(long seq, RequestResult result, String sourceSystem) {
         };
     }
 
-    String keyword() {
+    @Override
+    public String keyword() {
         return switch (result) {
             case RequestResult.Ready(ImageReady ready) -> ready.getRequest().getKeyword();
             case RequestResult.Failed(RequestFailed failed) when failed.getKeyword() != null -> failed.getKeyword();

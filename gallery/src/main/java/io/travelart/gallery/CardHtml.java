@@ -23,8 +23,31 @@ final class CardHtml {
         this.prices = prices;
     }
 
-    String render(Card card) {
-        return card.ready() ? ready(card) : failed(card);
+    String render(Shown shown) {
+        return switch (shown) {
+            case Card card when card.ready() -> ready(card);
+            case Card card -> failed(card);
+            case Progress progress -> progress(progress);
+        };
+    }
+
+    /** A request on its way: where it is and since when, in the images' grid where its image will take its place. */
+    private String progress(Progress p) {
+        StringBuilder html = new StringBuilder(512);
+        html.append("<article class=\"card progress\" data-request-id=\"").append(Html.escape(p.key()))
+                .append("\" data-seq=\"").append(p.seq()).append("\" data-step=\"").append(p.step().name()).append("\">")
+                .append("<div class=\"frame pending\"><span class=\"step\">").append(Html.escape(p.step().words))
+                .append("…</span></div><div class=\"meta\"><h3 class=\"keyword\">").append(Html.escape(p.keyword())).append("</h3>");
+        if (p.prompt() != null) {
+            html.append("<p class=\"prompt\" title=\"").append(Html.escape(p.prompt())).append("\">").append(Html.escape(p.prompt()))
+                    .append("</p>");
+        }
+        html.append("<dl>").append(row("since", TIME.format(p.at())));
+        if (p.sourceSystem() != null) {
+            html.append(row("source", p.sourceSystem()));
+        }
+        return html.append("<dt>request</dt><dd><code>").append(Html.escape(p.key())).append("</code></dd></dl></div></article>")
+                .toString();
     }
 
     private String ready(Card card) {

@@ -15,7 +15,7 @@ record Filter(String text, String source) {
         source = source == null ? "" : source.strip();
     }
 
-    boolean matches(Card card) {
+    boolean matches(Shown card) {
         if (!text.isEmpty()) {
             String keyword = card.keyword();
             if (keyword == null || !keyword.toLowerCase(Locale.ROOT).contains(text.toLowerCase(Locale.ROOT))) {

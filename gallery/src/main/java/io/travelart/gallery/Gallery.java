@@ -1,7 +1,6 @@
 package io.travelart.gallery;
 
 import io.travelart.core.results.RequestResult;
-import io.travelart.core.results.ResultWatcher;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
 import io.travelart.core.metrics.PriceTable;
@@ -18,16 +17,23 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gallery: a read_committed reader of image-ready and request-failed (every partition, from the
- * beginning, no consumer group) that feeds {@link GalleryState}, and the web page that shows it live.
+ * The gallery: a read_committed reader ({@link GalleryFeed}: image-ready and request-failed from the beginning,
+ * keyword-requested and prompt-created from {@link #PROGRESS_WINDOW} ago) that feeds {@link GalleryState}, and the web
+ * page that shows it live.
  */
 public final class Gallery implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Gallery.class);
+    /**
+     * How far back a start reads the steps of requests (asked for, prompt written) for their progress cards: long
+     * enough for the batch lane's day, short enough that a start does not read every request ever made.
+     */
+    static final Duration PROGRESS_WINDOW = Duration.ofHours(24);
 
     /**
      * @param host where to listen: 127.0.0.1 keeps the page on this machine
@@ -37,14 +43,14 @@ public final class Gallery implements AutoCloseable {
     public record Options(String host, int port, int keep) {
     }
 
-    private final ResultWatcher watcher;
+    private final GalleryFeed watcher;
     private final GalleryState state;
     private final GalleryServer server;
     private final Thread feed;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final String host;
 
-    private Gallery(ResultWatcher watcher, GalleryState state, GalleryServer server, String host, EventSerde serde, Topics topics) {
+    private Gallery(GalleryFeed watcher, GalleryState state, GalleryServer server, String host, EventSerde serde, Topics topics) {
         this.watcher = watcher;
         this.state = state;
         this.server = server;
@@ -55,7 +61,7 @@ public final class Gallery implements AutoCloseable {
 
     public static Gallery start(KafkaConfig kafka, EventSerde serde, Topics topics, PriceTable prices, Options options) throws IOException {
         GalleryState state = new GalleryState(options.keep());
-        ResultWatcher watcher = new ResultWatcher(kafka, serde, topics, true,
+        GalleryFeed watcher = new GalleryFeed(kafka, serde, topics, Instant.now().minus(PROGRESS_WINDOW),
                 problem -> log.warn("gallery: skipping a record that is not one of our events: {}", problem));
         GalleryServer server;
         try {
@@ -73,8 +79,12 @@ public final class Gallery implements AutoCloseable {
         try {
             while (true) {
                 var results = watcher.poll(Duration.ofMillis(500));
-                for (RequestResult result : results) {
-                    state.add(withoutOriginal(result), sourceSystem(result, serde, topics));
+                for (GalleryFeed.Seen seen : results) {
+                    switch (seen) {
+                        case GalleryFeed.Seen.Result(RequestResult result) -> state.add(withoutOriginal(result), sourceSystem(result, serde, topics));
+                        case GalleryFeed.Seen.Asked(KeywordRequested request) -> state.asked(request);
+                        case GalleryFeed.Seen.Prompted(PromptCreated created) -> state.prompted(created);
+                    }
                 }
                 if (results.isEmpty()) {
                     caughtUp.countDown();

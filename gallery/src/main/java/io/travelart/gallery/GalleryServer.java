@@ -105,15 +105,17 @@ final class GalleryServer implements AutoCloseable {
         long last = state.lastSeq();
         List<Card> ready = state.page(true, filter, last + 1, PAGE);
         List<Card> failed = state.page(false, filter, last + 1, PAGE / 2);
+        List<Progress> progress = state.progress(filter, PAGE);
         Map<String, String> values = new HashMap<>();
         values.put("LAST_SEQ", Long.toString(last));
         values.put("Q", Html.escape(filter.text()));
         values.put("SOURCE", Html.escape(filter.source()));
         values.put("READY_COUNT", Integer.toString(ready.size()));
         values.put("FAILED_COUNT", Integer.toString(failed.size()));
-        values.put("READY", render(ready));
+        values.put("PROGRESS_COUNT", Integer.toString(progress.size()));
+        values.put("READY", render(progress) + render(ready));
         values.put("FAILED", render(failed));
-        values.put("READY_EMPTY_HIDDEN", ready.isEmpty() ? "" : " hidden");
+        values.put("READY_EMPTY_HIDDEN", ready.isEmpty() && progress.isEmpty() ? "" : " hidden");
         values.put("FAILED_EMPTY_HIDDEN", failed.isEmpty() ? "" : " hidden");
         values.put("READY_MORE_HIDDEN", ready.size() < PAGE ? " hidden" : "");
         values.put("FAILED_MORE_HIDDEN", failed.size() < PAGE / 2 ? " hidden" : "");
@@ -127,7 +129,7 @@ final class GalleryServer implements AutoCloseable {
         return out.toString();
     }
 
-    private String render(List<Card> cards) {
+    private String render(List<? extends Shown> cards) {
         StringBuilder out = new StringBuilder();
         cards.forEach(card -> out.append(html.render(card)).append('\n'));
         return out.toString();
@@ -158,8 +160,8 @@ final class GalleryServer implements AutoCloseable {
             send(exchange, 503, "text/plain; charset=utf-8", "too many open streams\n".getBytes(StandardCharsets.UTF_8));
             return;
         }
-        BlockingQueue<Card> queue = new LinkedBlockingQueue<>(10_000);
-        Consumer<Card> listener = card -> {
+        BlockingQueue<Shown> queue = new LinkedBlockingQueue<>(10_000);
+        Consumer<Shown> listener = card -> {
             if (filter.matches(card) && !queue.offer(card)) {
                 log.warn("a gallery viewer is {} cards behind; dropping its newest", queue.size());
             }
@@ -174,13 +176,13 @@ final class GalleryServer implements AutoCloseable {
             out.write("retry: 2000\n\n".getBytes(StandardCharsets.UTF_8));
             // What arrived between the page and this stream, then what arrives from now on; each card once.
             long sent = after;
-            for (Card card : state.since(after, filter)) {
+            for (Shown card : state.since(after, filter)) {
                 write(out, card);
                 sent = card.seq();
             }
             out.flush();
             while (!Thread.currentThread().isInterrupted()) {
-                Card card = queue.poll(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
+                Shown card = queue.poll(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
                 if (card == null) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
                 } else if (card.seq() > sent) {
@@ -211,8 +213,13 @@ final class GalleryServer implements AutoCloseable {
         streamsByClient.computeIfPresent(client, (c, open) -> open > 1 ? open - 1 : null);
     }
 
-    private void write(OutputStream out, Card card) throws IOException {
-        String event = "id: " + card.seq() + "\nevent: " + (card.ready() ? "ready" : "failed") + "\ndata: " + html.render(card) + "\n\n";
+    private void write(OutputStream out, Shown card) throws IOException {
+        String kind = switch (card) {
+            case Card c when c.ready() -> "ready";
+            case Card c -> "failed";
+            case Progress p -> "progress";
+        };
+        String event = "id: " + card.seq() + "\nevent: " + kind + "\ndata: " + html.render(card) + "\n\n";
         out.write(event.getBytes(StandardCharsets.UTF_8));
     }
 

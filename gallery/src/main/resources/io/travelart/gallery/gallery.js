@@ -21,24 +21,33 @@
   }
 
   function refresh() {
+    document.getElementById('progress-count').textContent = lanes.ready.querySelectorAll(':scope > article.progress').length;
+    document.getElementById('ready-count').textContent = lanes.ready.querySelectorAll(':scope > article.image').length;
+    document.getElementById('failed-count').textContent = lanes.failed.children.length;
     ['ready', 'failed'].forEach(function (kind) {
-      document.getElementById(kind + '-count').textContent = lanes[kind].children.length;
       document.getElementById(kind + '-empty').hidden = lanes[kind].children.length > 0;
     });
   }
 
+  // A request has one card. A request on its way has its card in the images' grid ('progress'), which the next step
+  // replaces and its image takes over; its failure takes it out of the grid; an image takes it out of the failures.
   function arrive(kind, html) {
     var el = card(html);
     var id = el.dataset.requestId;
-    // A request has one card: a newer result replaces it, and an image takes it out of the failures.
-    var old = find(lanes[kind], id);
+    var lane = kind === 'failed' ? lanes.failed : lanes.ready;
+    var old = find(lane, id);
+    if (kind === 'progress' && old && !old.classList.contains('progress')) return; // its image is here already
     if (old) old.remove();
     if (kind === 'ready') {
       var failure = find(lanes.failed, id);
       if (failure) failure.remove();
     }
+    if (kind === 'failed') {
+      var pending = find(lanes.ready, id);
+      if (pending && pending.classList.contains('progress')) pending.remove();
+    }
     el.classList.add('new');
-    lanes[kind].prepend(el);
+    lane.prepend(el);
     refresh();
   }
 
@@ -46,6 +55,7 @@
   var events = new EventSource('/events?' + query);
   events.addEventListener('ready', function (e) { arrive('ready', e.data); });
   events.addEventListener('failed', function (e) { arrive('failed', e.data); });
+  events.addEventListener('progress', function (e) { arrive('progress', e.data); });
   events.onopen = function () { live.textContent = 'live'; live.className = 'live on'; };
   events.onerror = function () { live.textContent = 'reconnecting…'; live.className = 'live off'; };
 

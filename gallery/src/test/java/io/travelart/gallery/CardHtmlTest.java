@@ -51,4 +51,14 @@ class CardHtmlTest {
         assertThat(permanent).contains("(blank keyword)").contains("permanent")
                 .contains("travelart replay --request-id &#39;r 3&#39;\\&#39;&#39;&#39; --include-permanent");
     }
+
+    @Test
+    void aProgressCardEscapesWhatTheEventsSay() {
+        CardHtml html = new CardHtml(PriceTable.parse(""));
+        String card = html.render(new Progress(9, "r\"9", "<img src=x onerror=alert(1)>", "<b>web</b>", Progress.Step.DRAWING,
+                java.time.Instant.parse("2026-11-26T10:00:00Z"), "a prompt with </p><script>x</script>"));
+        assertThat(card).startsWith("<article class=\"card progress\" data-request-id=\"r&quot;9\" data-seq=\"9\" data-step=\"DRAWING\">")
+                .contains("drawing…").contains("&lt;img src=x onerror=alert(1)&gt;").contains("&lt;b&gt;web&lt;/b&gt;")
+                .doesNotContain("<script>").doesNotContain("<img").doesNotContain("\n");
+    }
 }

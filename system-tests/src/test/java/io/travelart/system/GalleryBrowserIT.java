@@ -155,4 +155,43 @@ class GalleryBrowserIT {
         assertThat(keywords).isNotEmpty().allSatisfy(k -> assertThat(k.toLowerCase()).contains("kyoto"));
         assertThat(js(CARD, "ready", good.keySet().iterator().next())).isNotNull();
     }
+
+    @Test
+    void aRequestOnItsWayHasACardThatMovesFromWritingThePromptToDrawingToItsImage() throws Exception {
+        browser.get(gallery.url());
+        WebDriverWait wait = new WebDriverWait(browser, BOUND, Duration.ofMillis(100));
+        wait.until(b -> "live".equals(js("return document.getElementById('live').textContent;")));
+        KeywordRequested request = RequestPublisher.request("Hallstatt at blue hour", null, null, null, "gallery-progress");
+        // Every look the request's card has in the images' grid, in order: its steps, then its image.
+        js("window.watched = arguments[0]; window.steps = [];"
+                + "new MutationObserver(() => {"
+                + "  const card = [...document.querySelectorAll('#ready > article')].find(a => a.dataset.requestId === window.watched);"
+                + "  const look = !card ? null : card.classList.contains('progress') ? card.dataset.step : 'IMAGE';"
+                + "  if (look && window.steps[window.steps.length - 1] !== look) window.steps.push(look);"
+                + "}).observe(document.getElementById('ready'), {childList: true});", request.getRequestId());
+
+        var simulator = SharedPipeline.get().stack().simulator().orElseThrow();
+        var before = simulator.settings();
+        // Slow enough that each step is on the page for a while: the prompt 1.5 s, the image 2.5 s.
+        simulator.settings(before.withLatency(Duration.ofMillis(1500), Duration.ofMillis(2500)));
+        Path screenshot = Path.of("target", "gallery-progress.png");
+        try {
+            try (RequestPublisher publisher = SharedPipeline.get().publisher()) {
+                publisher.publish(request);
+            }
+            wait.until(b -> "DRAWING".equals(js("return window.steps[window.steps.length - 1];")));
+            Files.write(screenshot, ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            assertThat(js("return document.getElementById('progress-count').textContent;")).isNotEqualTo("0");
+            wait.until(b -> Boolean.TRUE.equals(js("const card = (function () {" + CARD + "}).apply(null, arguments);"
+                    + "const img = card && card.querySelector('img');"
+                    + "return !!img && img.complete && img.naturalWidth > 0;", "ready", request.getRequestId())));
+        } finally {
+            simulator.settings(before);
+        }
+        assertThat(js("return window.steps;")).as("the looks of the request's card").isEqualTo(List.of("WRITING_PROMPT", "DRAWING", "IMAGE"));
+        assertThat(js("return [...document.querySelectorAll('#ready > article')].filter(a => a.dataset.requestId === arguments[0]).length;",
+                request.getRequestId())).as("one card for the request").isEqualTo(1L);
+        System.out.printf("gallery: a request's card went %s; screenshot while drawing %s%n", js("return window.steps.join(' -> ');"),
+                screenshot.toAbsolutePath());
+    }
 }

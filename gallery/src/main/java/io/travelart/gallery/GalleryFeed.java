@@ -1,0 +1,126 @@
+package io.travelart.gallery;
+
+import io.travelart.core.config.KafkaConfig;
+import io.travelart.core.config.Topics;
+import io.travelart.core.results.RequestResult;
+import io.travelart.core.serde.DecodeException;
+import io.travelart.core.serde.EventSerde;
+import io.travelart.events.ImageReady;
+import io.travelart.events.KeywordRequested;
+import io.travelart.events.PromptCreated;
+import io.travelart.events.RequestFailed;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * What the gallery reads, committed records only, every partition, no consumer group: the results (image-ready and
+ * request-failed) from the beginning, and the steps of requests on their way (keyword-requested and prompt-created)
+ * from {@code progressSince} on, so that a start does not read the whole history of requests.
+ */
+final class GalleryFeed implements AutoCloseable {
+
+    /** One event read: a result, or a step of a request on its way. */
+    sealed interface Seen permits Seen.Result, Seen.Asked, Seen.Prompted {
+        record Result(RequestResult result) implements Seen {
+        }
+
+        record Asked(KeywordRequested request) implements Seen {
+        }
+
+        record Prompted(PromptCreated created) implements Seen {
+        }
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final EventSerde serde;
+    private final Topics topics;
+    private final Consumer<String> undecodable;
+
+    GalleryFeed(KafkaConfig kafka, EventSerde serde, Topics topics, Instant progressSince, Consumer<String> undecodable) {
+        this.serde = serde;
+        this.topics = topics;
+        this.undecodable = undecodable;
+        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> results = partitions(topics.imageReady(), topics.requestFailed());
+            List<TopicPartition> steps = partitions(topics.keywordRequested(), topics.promptCreated());
+            List<TopicPartition> all = new ArrayList<>(results);
+            all.addAll(steps);
+            consumer.assign(all);
+            consumer.seekToBeginning(results);
+            Map<TopicPartition, Long> since = new HashMap<>();
+            steps.forEach(tp -> since.put(tp, progressSince.toEpochMilli()));
+            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(since, Duration.ofSeconds(15));
+            List<TopicPartition> nothingSince = new ArrayList<>();
+            for (TopicPartition tp : steps) {
+                OffsetAndTimestamp at = found.get(tp);
+                if (at == null) {
+                    nothingSince.add(tp);
+                } else {
+                    consumer.seek(tp, at.offset());
+                }
+            }
+            consumer.seekToEnd(nothingSince);
+            all.forEach(consumer::position);
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    private List<TopicPartition> partitions(String... names) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : names) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(15)).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        return partitions;
+    }
+
+    List<Seen> poll(Duration timeout) {
+        List<Seen> seen = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+            try {
+                String topic = record.topic();
+                if (topic.equals(topics.imageReady())) {
+                    seen.add(new Seen.Result(new RequestResult.Ready(serde.deserialize(record.value(), ImageReady.class))));
+                } else if (topic.equals(topics.requestFailed())) {
+                    seen.add(new Seen.Result(new RequestResult.Failed(serde.deserialize(record.value(), RequestFailed.class))));
+                } else if (topic.equals(topics.keywordRequested())) {
+                    seen.add(new Seen.Asked(serde.deserialize(record.value(), KeywordRequested.class)));
+                } else {
+                    seen.add(new Seen.Prompted(serde.deserialize(record.value(), PromptCreated.class)));
+                }
+            } catch (DecodeException e) {
+                // Anyone may write keyword-requested: what is not our event is the prompt-worker's to fail, and the page's to skip.
+                undecodable.accept(record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + e.getMessage());
+            }
+        }
+        return seen;
+    }
+
+    /** Makes a {@link #poll} in progress, or the next one, throw {@code WakeupException}; safe from any thread. */
+    void wakeup() {
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(2));
+    }
+}
