@@ -197,7 +197,7 @@ class ComposeFileTest {
 
     @Test
     void theDockerfilesCopyWhatTheBuildMakesAndCheckTheHealthEndpoint() throws IOException {
-        for (String module : List.of("prompt-worker", "image-worker", "cli")) {
+        for (String module : List.of("prompt-worker", "image-worker", "webhook-worker", "cli")) {
             String dockerfile = Files.readString(ROOT.resolve(module).resolve("Dockerfile"), StandardCharsets.UTF_8);
             String jar = module.equals("cli") ? "travelart.jar" : module + ".jar";
             assertThat(dockerfile).contains("COPY target/" + jar + " ").contains("COPY target/lib/ lib/").contains("USER 10001")
@@ -238,5 +238,24 @@ class ComposeFileTest {
         assertThat(simulatorUrl.getHost()).isEqualTo("simulator");
         assertThat(simulator).containsSequence("--port", Integer.toString(simulatorUrl.getPort()));
         assertThat(simulatorUrl.getPath()).isEqualTo("/v1");
+    }
+
+    @Test
+    void theWebhooksProfileDeliversTheCommandsRequestsToItsReceiverWithTheSecretTheReceiverChecks() {
+        Map<String, String> worker = environment("webhook-worker");
+        io.travelart.webhook.Endpoints endpoints = io.travelart.webhook.Endpoints.parse(worker.get("TRAVELART_WEBHOOK_ENDPOINTS"),
+                worker.get("TRAVELART_WEBHOOK_SECRETS"));
+        // ./travelart publish's requests (its default source system) go to the receiver service.
+        String source = TravelartCli.commandLine().getSubcommands().get("publish").getCommandSpec().findOption("--source").defaultValue();
+        URI url = endpoints.forSource(source).orElseThrow().url();
+        assertThat(services.has(url.getHost())).as("%s is a service", url.getHost()).isTrue();
+        List<String> listen = texts(services.path(url.getHost()).path("command"));
+        CommandLine.ParseResult parsed = TravelartCli.commandLine().parseArgs(listen.toArray(String[]::new));
+        assertThat(parsed.subcommand().subcommand().commandSpec().name()).isEqualTo("listen");
+        assertThat(listen).containsSequence("--port", Integer.toString(url.getPort())).containsSequence("--host", "0.0.0.0");
+        Map<String, String> receiver = environment(url.getHost());
+        assertThat(worker.get("TRAVELART_WEBHOOK_SECRETS")).isEqualTo(source + "=" + receiver.get("TRAVELART_WEBHOOK_SECRET"));
+        assertThat(texts(services.path("webhook-worker").path("profiles"))).containsExactly("webhooks");
+        assertThat(texts(services.path(url.getHost()).path("profiles"))).containsExactly("webhooks");
     }
 }

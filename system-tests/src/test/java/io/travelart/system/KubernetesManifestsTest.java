@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -270,6 +271,7 @@ class KubernetesManifestsTest {
                     .containsExactlyInAnyOrderElementsOf(listed);
         }
         assertThat(base.keySet()).contains("apps/v1/StatefulSet/travelart-prompt-worker", "apps/v1/StatefulSet/travelart-image-worker",
+                "apps/v1/StatefulSet/travelart-webhook-worker",
                 "batch/v1/Job/travelart-setup", "monitoring.coreos.com/v1/ServiceMonitor/travelart-workers");
     }
 
@@ -297,10 +299,14 @@ class KubernetesManifestsTest {
                     .as("the grace period outlasts TRAVELART_DRAIN_GRACE").isGreaterThan(config.drainGrace().toSeconds());
 
             // Memory: the request holds the measured peak RSS (docs/performance.md: the prompt-worker at most 410 MB, the
-            // image-worker at most 723 MB with real-size images), and the limit leaves the JVM its heap (the image's
+            // image-worker at most 723 MB with real-size images, the webhook-worker 204 MB), and the limit leaves the JVM its heap (the image's
             // MaxRAMPercentage of the limit) plus the 200 MB it was measured to need beside it.
             Quantity request = container.getResources().getRequests().get("memory");
-            long measuredPeak = worker.equals("image-worker") ? 723L : 410L;
+            long measuredPeak = switch (worker) {
+                case "image-worker" -> 723L;
+                case "webhook-worker" -> 204L;
+                default -> 410L;
+            };
             assertThat(Quantity.getAmountInBytes(request).longValue()).isGreaterThanOrEqualTo(measuredPeak * 1000 * 1000);
             long limit = Quantity.getAmountInBytes(container.getResources().getLimits().get("memory")).longValue();
             assertThat(limit).isGreaterThanOrEqualTo(Quantity.getAmountInBytes(request).longValue());
@@ -349,7 +355,7 @@ class KubernetesManifestsTest {
         WorkerSettings.WORKERS.keySet().forEach(worker ->
                 pods.add(get(resources, "apps/v1/StatefulSet", "travelart-" + worker, StatefulSet.class).getSpec().getTemplate().getSpec()));
         pods.add(get(resources, "batch/v1/Job", "travelart-setup", Job.class).getSpec().getTemplate().getSpec());
-        assertThat(pods).hasSize(3).allSatisfy(pod -> {
+        assertThat(pods).hasSize(WorkerSettings.WORKERS.size() + 1).allSatisfy(pod -> {
             // Service links would put KAFKA_PORT and the like beside our KAFKA_* pass-through for a Service named kafka.
             assertThat(pod.getEnableServiceLinks()).isFalse();
             assertThat(pod.getAutomountServiceAccountToken()).as("the workers never call the Kubernetes API").isFalse();
@@ -371,7 +377,10 @@ class KubernetesManifestsTest {
         Matcher partitions = PARTITIONS.matcher(command);
         assertThat(partitions.find()).as("the setup Job creates the topics: %s", command).isTrue();
         ConfigMap shared = get(resources, "v1/ConfigMap", "travelart-settings", ConfigMap.class);
-        Map<String, String> inputs = Map.of("prompt-worker", Topics.DEFAULT.keywordRequested(), "image-worker", Topics.DEFAULT.promptCreated());
+        // The webhook-worker's group reads three topics: its lag is the group's over all of them (no topic named).
+        Map<String, Optional<String>> inputs = Map.of("prompt-worker", Optional.of(Topics.DEFAULT.keywordRequested()),
+                "image-worker", Optional.of(Topics.DEFAULT.promptCreated()), "webhook-worker", Optional.empty());
+        assertThat(inputs.keySet()).isEqualTo(WorkerSettings.WORKERS.keySet());
         inputs.forEach((worker, topic) -> {
             ScaledObject scaled = get(resources, "keda.sh/v1alpha1/ScaledObject", "travelart-" + worker, ScaledObject.class);
             assertThat(scaled.spec().scaleTargetRef().kind()).isEqualTo("StatefulSet");
@@ -380,8 +389,8 @@ class KubernetesManifestsTest {
                     .isLessThanOrEqualTo(Integer.parseInt(partitions.group(1)));
             assertThat(scaled.spec().triggers()).singleElement().satisfies(trigger -> {
                 assertThat(trigger.type()).isEqualTo("kafka");
+                assertThat(trigger.metadata().get("topic")).isEqualTo(topic.orElse(null));
                 assertThat(trigger.metadata()).containsEntry("consumerGroup", io.travelart.core.worker.Worker.groupId(worker))
-                        .containsEntry("topic", topic)
                         .containsEntry("bootstrapServers", shared.getData().get("KAFKA_BOOTSTRAP_SERVERS"))
                         .containsEntry("allowIdleConsumers", "false");
                 ConfigMap own = get(resources, "v1/ConfigMap", "travelart-" + worker, ConfigMap.class);
@@ -416,7 +425,10 @@ class KubernetesManifestsTest {
                 });
                 assertThat(policy.getSpec().getEgress()).allSatisfy(out -> assertThat(out.getPorts()).isNotEmpty())
                         .flatExtracting(out -> out.getPorts().stream().map(p -> p.getPort().getIntVal()).toList())
-                        .as("DNS, Kafka, the registry, HTTPS, the simulator overlay's simulator").containsOnly(53, 9092, 9093, 8081, 443, 8000);
+                        .as("DNS, Kafka, the registry, HTTPS, and the simulator overlay's simulator (the workers that call a provider) or "
+                                + "HTTP (the webhook-worker's endpoints)")
+                        .containsOnly(worker.equals("webhook-worker") ? new Integer[]{53, 9092, 9093, 8081, 443, 80}
+                                : new Integer[]{53, 9092, 9093, 8081, 443, 8000});
             });
         });
     }
@@ -426,13 +438,15 @@ class KubernetesManifestsTest {
         Map<String, Object> resources = build(BASE);
         Set<String> credentials = Set.of("OPENAI_API_KEY", "KAFKA_SASL_JAAS_CONFIG", "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO",
                 "SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", "SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET", "SCHEMA_REGISTRY_SSL_KEYSTORE_PASSWORD",
-                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TRAVELART_WEBHOOK_ENDPOINTS", "TRAVELART_WEBHOOK_SECRETS");
         WorkerSettings.WORKERS.keySet().forEach(worker -> {
             Container container = get(resources, "apps/v1/StatefulSet", "travelart-" + worker, StatefulSet.class).getSpec().getTemplate()
                     .getSpec().getContainers().get(0);
             List<EnvVar> secret = container.getEnv().stream().filter(e -> credentials.contains(e.getName())).toList();
-            assertThat(secret).extracting(EnvVar::getName).contains("OPENAI_API_KEY", "KAFKA_SASL_JAAS_CONFIG",
-                    "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", "SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET");
+            assertThat(secret).extracting(EnvVar::getName).contains("KAFKA_SASL_JAAS_CONFIG",
+                    "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", "SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET")
+                    .contains(worker.equals("webhook-worker") ? new String[]{"TRAVELART_WEBHOOK_ENDPOINTS", "TRAVELART_WEBHOOK_SECRETS"}
+                            : new String[]{"OPENAI_API_KEY"});
             assertThat(secret).allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef()).as(e.getName()).isNotNull());
             assertThat(secret).filteredOn(e -> e.getName().startsWith("AWS_"))
                     .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).as("IRSA: no key, a role").isTrue());
@@ -446,7 +460,7 @@ class KubernetesManifestsTest {
     @Test
     void theSimulatorOverlayPointsBothWorkersAtTheSimulatorService() throws IOException {
         Map<String, Object> resources = build(OVERLAY);
-        ConfigMap shared = get(resources, "v1/ConfigMap", "travelart-settings", ConfigMap.class);
+        ConfigMap shared = get(resources, "v1/ConfigMap", "travelart-provider", ConfigMap.class);
         URI simulator = URI.create(shared.getData().get("OPENAI_BASE_URL"));
         Service service = get(resources, "v1/Service", simulator.getHost(), Service.class);
         assertThat(service.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(simulator.getPort()));
@@ -479,7 +493,8 @@ class KubernetesManifestsTest {
                 env.put(var.getName(), "travelart-worker-0");
             } else {
                 // The shared Secret, or the worker's own Kafka login (its principal).
-                assertThat(var.getValueFrom().getSecretKeyRef().getName()).matches("travelart-secrets|travelart-kafka-(prompt|image)-worker");
+                assertThat(var.getValueFrom().getSecretKeyRef().getName())
+                        .matches("travelart-secrets|travelart-webhooks|travelart-kafka-(prompt|image|webhook)-worker");
                 assertThat(var.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(var.getName());
                 if (var.getName().startsWith("SCHEMA_REGISTRY_BEARER_AUTH_") || var.getName().startsWith("SCHEMA_REGISTRY_SSL_")) {
                     // One kind of registry credentials is in the Secret (Basic here), and no client certificate; a key
@@ -487,7 +502,12 @@ class KubernetesManifestsTest {
                     assertThat(var.getValueFrom().getSecretKeyRef().getOptional()).as(var.getName()).isTrue();
                     continue;
                 }
-                env.put(var.getName(), "secret:from-the-cluster"); // user:password shaped, as a registry user is
+                env.put(var.getName(), switch (var.getName()) {
+                    // Shaped as an operator's entries are.
+                    case "TRAVELART_WEBHOOK_ENDPOINTS" -> "my-shop=https://shop.example/hooks/travelart";
+                    case "TRAVELART_WEBHOOK_SECRETS" -> "my-shop=" + io.travelart.webhook.Endpoints.newSecret();
+                    default -> "secret:from-the-cluster"; // user:password shaped, as a registry user is
+                });
             }
         }
         return env;

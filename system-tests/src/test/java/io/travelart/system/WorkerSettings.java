@@ -4,6 +4,7 @@ import io.travelart.core.config.Settings;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.image.app.ImageWorkerConfig;
 import io.travelart.prompt.app.PromptWorkerConfig;
+import io.travelart.webhook.app.WebhookWorkerConfig;
 
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +18,8 @@ final class WorkerSettings {
     /** How each worker reads its settings, by worker name. */
     static final Map<String, Function<Settings, WorkerConfig>> WORKERS = Map.of(
             "prompt-worker", s -> PromptWorkerConfig.from(s).worker(),
-            "image-worker", s -> ImageWorkerConfig.from(s).worker());
+            "image-worker", s -> ImageWorkerConfig.from(s).worker(),
+            "webhook-worker", s -> WebhookWorkerConfig.from(s).worker());
 
     private WorkerSettings() {
     }
