@@ -192,10 +192,18 @@ public final class DeliveryStage implements Stage<SpecificRecord, WebhookDeliver
         AtomicInteger attempts = new AtomicInteger();
         try {
             int status = retry.call(() -> {
-                lane.posts.acquire();
+                try {
+                    lane.posts.acquire();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // so that the retry policy stops too, instead of waiting to retry
+                    throw e;
+                }
                 try {
                     attempts.incrementAndGet();
                     return sender.post(endpoint, message);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw e;
                 } finally {
                     lane.posts.release();
                 }

@@ -109,20 +109,23 @@ public final class Sender {
                 retryAfter.flatMap(value -> retryAfter(value, time)));
     }
 
-    /** {@code Retry-After} as seconds or as an HTTP date; nothing for what is neither. */
+    /** The longest {@code Retry-After} taken as it is: longer than any retry budget (a wait beyond the budget is not waited). */
+    static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
+
+    /** {@code Retry-After} as seconds or as an HTTP date, at most {@link #MAX_RETRY_AFTER}; nothing for what is neither. */
     static Optional<Duration> retryAfter(String value, Time time) {
         String text = value.strip();
         try {
             long seconds = Long.parseLong(text);
-            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(Math.min(seconds, 86_400)));
+            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(Math.min(seconds, MAX_RETRY_AFTER.toSeconds())));
         } catch (NumberFormatException e) {
             // an HTTP date, below
         }
         try {
             ZonedDateTime at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME);
             Duration wait = Duration.between(time.instant(), at.toInstant());
-            return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
-        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.of(wait.isNegative() ? Duration.ZERO : wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait);
+        } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
             return Optional.empty();
         }
     }
