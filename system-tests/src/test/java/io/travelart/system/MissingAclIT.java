@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -61,6 +62,7 @@ class MissingAclIT {
     @MethodSource("imageWorkerAcls")
     void withoutThisAclTheImageWorkerStopsAtStartNamingIt(AclBinding missing) {
         stack.revoke(missing);
+        long readersBefore = cancelReaders();
         try {
             long started = System.nanoTime();
             assertThatThrownBy(this::startImageWorker).isInstanceOf(StartupException.class).satisfies(e -> {
@@ -76,6 +78,9 @@ class MissingAclIT {
                 assertThat(line).contains(named);
                 assertThat(line).contains("may not " + missing.entry().operation());
             });
+            // What it had started by then is closed: no reader of the cancels is left polling (a process would exit; a
+            // worker started in a JVM that goes on, as LocalPipeline's, must not leave it behind).
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cancelReaders()).isLessThanOrEqualTo(readersBefore));
         } finally {
             stack.grant(List.of(missing));
         }
@@ -86,6 +91,10 @@ class MissingAclIT {
         try (ImageWorker worker = startImageWorker()) {
             assertThat(worker.managementPort()).isPositive();
         }
+    }
+
+    private static long cancelReaders() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("cancel-reader")).count();
     }
 
     private ImageWorker startImageWorker() {

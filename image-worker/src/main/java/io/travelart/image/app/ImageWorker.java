@@ -109,36 +109,44 @@ public final class ImageWorker implements Running {
         }
         resources.addAll(backend.resources());
         resources.add(store);
-        StageCalls calls = StageCalls.start(StageNames.IMAGE, config.worker(), backend.probe(), errors, clock, metrics, resources);
-        RateLimiter images = calls.limit("images", config.imagesPerMinute(), "images");
-        String model = config.imageModel();
-        ImageGenerator drawer = backend.generator();
-        ImageGenerator generator = (requestId, prompt, size, quality) -> calls.guard().call(images, () -> {
-            GeneratedImage image = metrics.timed(StageNames.IMAGE, model, errors, () -> drawer.generate(requestId, prompt, size, quality));
-            metrics.image(model, ImageModels.sizeTag(size.toString()), image.usage(), image.computeMs());
-            metrics.tokens(StageNames.IMAGE, model, image.usage());
-            return image;
-        });
-        var storeRetry = new RetryPolicy(config.worker().retry(), RetryingImageStore.ERRORS, clock,
-                RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
-        ImageStore retrying = new RetryingImageStore(store, storeRetry);
-        // One way from a drawn image to an image-ready, for the stage and its batch lane.
-        ImageOutcomes outcomes = new ImageOutcomes(retrying, links, config.imageModel(), clock);
-        ImageDefaults defaults = new ImageDefaults(config.defaultSize(), config.quality());
-        Optional<String> batchTopic = config.batch().enabled() ? Optional.of(config.batch().pendingTopic()) : Optional.empty();
-        ImageStage stage = new ImageStage(generator, model, outcomes, calls.pool(), clock, errors, defaults, batchTopic, memory);
+        StageCalls calls;
+        ImageStage stage;
         Optional<BatchLane> batchLane = Optional.empty();
         StageGate laneGate = null;
-        if (config.batch().enabled()) {
-            // ImageWorkerConfig allows the lane only with OpenAI, whose Batch API it uses.
-            BatchApi api = backend.batchApi().orElseThrow(() -> new IllegalStateException("the batch lane needs OpenAI's Batch API"));
-            // Its own gate: a key without the Batch API's scope pauses the lane, not the interactive stage beside it.
-            laneGate = Worker.gate(BatchLane.STAGE, config.worker(), StageGate.Probe.NONE, clock, metrics, resources);
-            String batchModel = config.batch().imageModel().orElse(config.imageModel());
-            BatchLane lane = startLane(config, new BatchLane.Drawing(api.lines(batchModel), batchModel, defaults, outcomes, laneGate,
-                    errors, stage::drawNow, calls.cancels()), api.client(), metrics, clock);
-            resources.add(0, lane);
-            batchLane = Optional.of(lane);
+        try {
+            calls = StageCalls.start(StageNames.IMAGE, config.worker(), backend.probe(), errors, clock, metrics, resources);
+            RateLimiter images = calls.limit("images", config.imagesPerMinute(), "images");
+            String model = config.imageModel();
+            ImageGenerator drawer = backend.generator();
+            ImageGenerator generator = (requestId, prompt, size, quality) -> calls.guard().call(images, () -> {
+                GeneratedImage image = metrics.timed(StageNames.IMAGE, model, errors, () -> drawer.generate(requestId, prompt, size, quality));
+                metrics.image(model, ImageModels.sizeTag(size.toString()), image.usage(), image.computeMs());
+                metrics.tokens(StageNames.IMAGE, model, image.usage());
+                return image;
+            });
+            var storeRetry = new RetryPolicy(config.worker().retry(), RetryingImageStore.ERRORS, clock,
+                    RandomGenerator.getDefault(), metrics.retries(StageNames.IMAGE));
+            ImageStore retrying = new RetryingImageStore(store, storeRetry);
+            // One way from a drawn image to an image-ready, for the stage and its batch lane.
+            ImageOutcomes outcomes = new ImageOutcomes(retrying, links, config.imageModel(), clock);
+            ImageDefaults defaults = new ImageDefaults(config.defaultSize(), config.quality());
+            Optional<String> batchTopic = config.batch().enabled() ? Optional.of(config.batch().pendingTopic()) : Optional.empty();
+            stage = new ImageStage(generator, model, outcomes, calls.pool(), clock, errors, defaults, batchTopic, memory);
+            if (config.batch().enabled()) {
+                // ImageWorkerConfig allows the lane only with OpenAI, whose Batch API it uses.
+                BatchApi api = backend.batchApi().orElseThrow(() -> new IllegalStateException("the batch lane needs OpenAI's Batch API"));
+                // Its own gate: a key without the Batch API's scope pauses the lane, not the interactive stage beside it.
+                laneGate = Worker.gate(BatchLane.STAGE, config.worker(), StageGate.Probe.NONE, clock, metrics, resources);
+                String batchModel = config.batch().imageModel().orElse(config.imageModel());
+                BatchLane lane = startLane(config, new BatchLane.Drawing(api.lines(batchModel), batchModel, defaults, outcomes, laneGate,
+                        errors, stage::drawNow, calls.cancels()), api.client(), metrics, clock);
+                resources.add(0, lane);
+                batchLane = Optional.of(lane);
+            }
+        } catch (RuntimeException e) {
+            // Before the worker took them over: what was started (the cancels' reader, the call pool, a lane) is closed here.
+            Worker.closeAll(NAME, resources);
+            throw e;
         }
         Worker<PromptCreated, ImageReady> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().promptCreated(), config.worker().topics().imageReady(), ImageReady.getClassSchema(),

@@ -42,27 +42,35 @@ public final class PromptWorker {
             throw e;
         }
         List<AutoCloseable> resources = new ArrayList<>(List.of(openai));
-        StageCalls calls = StageCalls.start(StageNames.PROMPT, config.worker(), openai.lifecycle().probe(), new OpenAiErrors(time), time,
-                metrics, resources);
-        RateLimiter requests = calls.limit("chat requests", config.requestsPerMinute(), "chat-requests");
-        RateLimiter tokens = calls.limit("chat tokens", config.tokensPerMinute(), "chat-tokens");
-        String model = config.chatModel();
-        OpenAiPromptWriter chat = new OpenAiPromptWriter(openai.client(), model);
-        PromptWriter writer = request -> calls.guard().call(requests, () -> {
-            // Tokens are taken on an estimate before the call, and the difference given back once the answer says.
-            long estimate = OpenAiPromptWriter.estimatedTokens(request);
-            tokens.acquire(estimate);
-            WrittenPrompt written = metrics.timed(StageNames.PROMPT, model, calls.errors(), () -> chat.write(request));
-            metrics.tokens(StageNames.PROMPT, model, written.usage());
-            if (written.usage() != null) {
-                tokens.adjust(written.usage().getTotalTokens() - estimate);
-            }
-            return written;
-        });
-        // The free check shares the retry policy and the gate (a refused key pauses the stage here too), not the chat limits.
-        Moderator guarded = request -> calls.guard().call(() -> moderator.flagged(request));
-        PromptStage stage = new PromptStage(writer, config.moderation() ? guarded : Moderator.OFF, config.imageProvider(),
-                config.imageModel(), calls.pool(), time, calls.errors(), config.keywordMaxLength(), config.promptMaxLength());
+        StageCalls calls;
+        PromptStage stage;
+        try {
+            calls = StageCalls.start(StageNames.PROMPT, config.worker(), openai.lifecycle().probe(), new OpenAiErrors(time), time,
+                    metrics, resources);
+            RateLimiter requests = calls.limit("chat requests", config.requestsPerMinute(), "chat-requests");
+            RateLimiter tokens = calls.limit("chat tokens", config.tokensPerMinute(), "chat-tokens");
+            String model = config.chatModel();
+            OpenAiPromptWriter chat = new OpenAiPromptWriter(openai.client(), model);
+            PromptWriter writer = request -> calls.guard().call(requests, () -> {
+                // Tokens are taken on an estimate before the call, and the difference given back once the answer says.
+                long estimate = OpenAiPromptWriter.estimatedTokens(request);
+                tokens.acquire(estimate);
+                WrittenPrompt written = metrics.timed(StageNames.PROMPT, model, calls.errors(), () -> chat.write(request));
+                metrics.tokens(StageNames.PROMPT, model, written.usage());
+                if (written.usage() != null) {
+                    tokens.adjust(written.usage().getTotalTokens() - estimate);
+                }
+                return written;
+            });
+            // The free check shares the retry policy and the gate (a refused key pauses the stage here too), not the chat limits.
+            Moderator guarded = request -> calls.guard().call(() -> moderator.flagged(request));
+            stage = new PromptStage(writer, config.moderation() ? guarded : Moderator.OFF, config.imageProvider(),
+                    config.imageModel(), calls.pool(), time, calls.errors(), config.keywordMaxLength(), config.promptMaxLength());
+        } catch (RuntimeException e) {
+            // Before the worker took them over: what was started is closed here.
+            Worker.closeAll(NAME, resources);
+            throw e;
+        }
         Worker<KeywordRequested, PromptCreated> worker = Worker.start(NAME, config.worker(), stage,
                 config.worker().topics().keywordRequested(), config.worker().topics().promptCreated(), PromptCreated.getClassSchema(),
                 time, metrics, calls.gate(), calls.cancels(), resources.toArray(AutoCloseable[]::new));

@@ -153,6 +153,15 @@ public final class Worker<I extends SpecificRecord, O extends SpecificRecord> im
         return worker;
     }
 
+    /**
+     * Closes what a worker's start had made when it fails before {@link #start} took them over (which closes them
+     * itself when it fails): a process that cannot start exits anyway, but a worker started in a JVM that goes on (the
+     * demo, the tests) must not leave its threads behind.
+     */
+    public static void closeAll(String name, java.util.Collection<AutoCloseable> resources) {
+        closeAll(name, resources.toArray(AutoCloseable[]::new));
+    }
+
     private static void closeAll(String name, AutoCloseable... resources) {
         for (AutoCloseable resource : resources) {
             try {
