@@ -44,20 +44,30 @@ class TravelartCliIT {
         CliRun run = run(connection("topics", "create", "--partitions", "3"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.lines()).containsExactly(
+        assertThat(run.lines()).hasSize(8);
+        assertThat(run.lines().subList(0, 5)).containsExactly(
                 "keyword-requested    exists   3 partitions",
                 "prompt-created       exists   3 partitions",
                 "image-ready          exists   3 partitions",
                 "request-failed       exists   3 partitions",
                 "request-cancelled    exists   3 partitions");
+        // The webhook-worker's topics: made by the first run of the command on this cluster.
+        assertThat(run.lines().subList(5, 8)).satisfiesExactly(
+                line -> assertThat(line).matches("webhook-delivered +(created|exists) +3 partitions"),
+                line -> assertThat(line).matches("webhook-failed +(created|exists) +3 partitions"),
+                line -> assertThat(line).matches("webhook-redeliver +(created|exists) +3 partitions"));
+        CliRun again = run(connection("topics", "create", "--partitions", "3"));
+        assertThat(again.lines()).allSatisfy(line -> assertThat(line).contains(" exists "));
     }
 
     @Test
-    void schemasRegisterRegistersTheFiveSubjectsAndTheBatchLanesWithBackwardCompatibility() {
+    void schemasRegisterRegistersTheFiveSubjectsTheBatchLanesAndTheWebhookWorkersWithBackwardCompatibility() {
         CliRun run = run(connection("schemas", "register"));
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.lines()).hasSize(7);
+        assertThat(run.lines()).hasSize(9);
+        assertThat(run.lines().get(7)).startsWith("webhook-delivered-value");
+        assertThat(run.lines().get(8)).startsWith("webhook-failed-value");
         assertThat(run.lines().get(1)).startsWith("keyword-requested-value");
         assertThat(run.lines().get(4)).startsWith("request-failed-value");
         assertThat(run.lines().get(5)).startsWith("request-cancelled-value");
