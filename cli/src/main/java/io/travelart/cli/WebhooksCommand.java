@@ -144,24 +144,8 @@ final class WebhooksCommand {
         }
     }
 
-    /** The narrowing both listing and replaying take. */
-    static final class Filters {
-        @Option(names = "--code", description = "An error code: WEBHOOK_REJECTED, WEBHOOK_BACKLOG, TIMEOUT, NETWORK.")
-        String code;
-
-        @Option(names = "--since", description = "Last failed at or after this: an instant or a time ago (30m, 2h).")
-        String since;
-
-        @Option(names = "--request-id", description = "One request.")
-        String requestId;
-
-        FailedRequests.Filter filter(CommandSpec spec) {
-            return new FailedRequests.Filter(null, code, FailedCommand.Filters.instant(spec, "--since", since), null,
-                    requestId);
-        }
-    }
-
-    static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, Filters filters) {
+    /** The failures on webhook-failed, narrowed by the options {@code travelart failed} takes (their stage is WEBHOOK). */
+    static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, FailedCommand.Filters filters) {
         String topic = WebhookTopics.from(connection.settings()).failed();
         PrintWriter err = spec.commandLine().getErr();
         return FailedRequests.read(connection.kafka(), connection.serde(), topic, filters == null ? FailedRequests.Filter.NONE
@@ -176,7 +160,7 @@ final class WebhooksCommand {
         ConnectionOptions connection;
 
         @ArgGroup(exclusive = false)
-        Filters filters;
+        FailedCommand.Filters filters;
 
         @Option(names = "--json", description = "One JSON object per failure.")
         boolean json;
@@ -213,7 +197,7 @@ final class WebhooksCommand {
         ConnectionOptions connection;
 
         @ArgGroup(exclusive = false)
-        Filters filters;
+        FailedCommand.Filters filters;
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N events.")
         Integer limit;

@@ -3,12 +3,11 @@ package io.travelart.gallery;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.Topics;
 import io.travelart.core.results.RequestResult;
+import io.travelart.core.results.ResultWatcher;
 import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
-import io.travelart.events.ImageReady;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
-import io.travelart.events.RequestFailed;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -97,10 +96,8 @@ final class GalleryFeed implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
             try {
                 String topic = record.topic();
-                if (topic.equals(topics.imageReady())) {
-                    seen.add(new Seen.Result(new RequestResult.Ready(serde.deserialize(record.value(), ImageReady.class))));
-                } else if (topic.equals(topics.requestFailed())) {
-                    seen.add(new Seen.Result(new RequestResult.Failed(serde.deserialize(record.value(), RequestFailed.class))));
+                if (topic.equals(topics.imageReady()) || topic.equals(topics.requestFailed())) {
+                    seen.add(new Seen.Result(ResultWatcher.decode(serde, topics, record)));
                 } else if (topic.equals(topics.keywordRequested())) {
                     seen.add(new Seen.Asked(serde.deserialize(record.value(), KeywordRequested.class)));
                 } else {
@@ -108,7 +105,7 @@ final class GalleryFeed implements AutoCloseable {
                 }
             } catch (DecodeException e) {
                 // Anyone may write keyword-requested: what is not our event is the prompt-worker's to fail, and the page's to skip.
-                undecodable.accept(record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + e.getMessage());
+                undecodable.accept(ResultWatcher.where(record) + ": " + e.getMessage());
             }
         }
         return seen;

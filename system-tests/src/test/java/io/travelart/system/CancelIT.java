@@ -58,11 +58,6 @@ class CancelIT {
         TestDirs.delete(dir);
     }
 
-    private String[] cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bootstrap-servers", pipeline.stack().bootstrapServers(), "--registry-url", pipeline.stack().registryUrl()));
-        return all.toArray(String[]::new);
-    }
 
     private List<String> publish(String... keywords) {
         List<String> ids = new ArrayList<>();
@@ -92,7 +87,7 @@ class CancelIT {
                 raw.send(waiting, "not avro at all".getBytes(StandardCharsets.UTF_8));
                 raw.send("not a request id\n", new byte[]{0, 0, 0x0F, 0x42, 0x40, 1});
             }
-            CliRun cancelled = CliRun.of(cli("cancel", waiting, drawing, "--reason", "the campaign was called off", "--by", "ops"));
+            CliRun cancelled = CliRun.against(pipeline, "cancel", waiting, drawing, "--reason", "the campaign was called off", "--by", "ops");
             assertThat(cancelled.exitCode()).as(cancelled.err()).isZero();
             assertThat(cancelled.lines().get(0)).startsWith(waiting + "  cancel recorded (request-cancelled-0@");
 
@@ -110,14 +105,14 @@ class CancelIT {
             assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, waiting)).as("no image asked for").isZero();
             assertThat(simulator.calls(OpenAiSimulator.Endpoint.IMAGES, drawing)).isEqualTo(1);
 
-            JsonNode status = new ObjectMapper().readTree(CliRun.of(cli("status", waiting, "--json")).out());
+            JsonNode status = new ObjectMapper().readTree(CliRun.against(pipeline, "status", waiting, "--json").out());
             assertThat(status.path("state").asText()).isEqualTo("CANCELLED");
             assertThat(status.path("final").asBoolean()).isTrue();
             assertThat(status.path("steps").toString()).contains("cancel asked for by ops: the campaign was called off");
-            String shown = CliRun.of(cli("status", waiting)).out();
+            String shown = CliRun.against(pipeline, "status", waiting).out();
             assertThat(shown).contains("  state:  cancelled").contains("  ended:  cancelled by ops at ");
 
-            CliRun replay = CliRun.of(cli("replay", "--request-id", waiting));
+            CliRun replay = CliRun.against(pipeline, "replay", "--request-id", waiting);
             assertThat(replay.exitCode()).as(replay.err()).isZero();
             assertThat(replay.out()).contains("skipped: cancelled (--include-cancelled");
 

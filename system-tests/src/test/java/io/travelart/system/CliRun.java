@@ -20,6 +20,13 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(code, out.toString(), err.toString());
     }
 
+    /** A run against a pipeline's stack: its Kafka and registry given as options, after {@code args}. */
+    static CliRun against(io.travelart.cli.local.LocalPipeline pipeline, String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap-servers", pipeline.stack().bootstrapServers(), "--registry-url", pipeline.stack().registryUrl()));
+        return of(all.toArray(String[]::new));
+    }
+
     List<String> lines() {
         return out.lines().filter(l -> !l.isBlank()).toList();
     }

@@ -91,11 +91,6 @@ class WebhookIT {
         TestDirs.delete(dir);
     }
 
-    private String[] cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bootstrap-servers", pipeline.stack().bootstrapServers(), "--registry-url", pipeline.stack().registryUrl()));
-        return all.toArray(String[]::new);
-    }
 
     private String publish(String keyword, String source) {
         try (RequestPublisher publisher = pipeline.publisher()) {
@@ -155,14 +150,14 @@ class WebhookIT {
         String elsewhere = publish("Porto from the river", "no-endpoint-here");
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
                 .until(() -> simulator.calls(OpenAiSimulator.Endpoint.IMAGES, first) == 1);
-        CliRun cancel = CliRun.of(cli("cancel", cancelled, "--reason", "not needed", "--by", "webhook-it"));
+        CliRun cancel = CliRun.against(pipeline, "cancel", cancelled, "--reason", "not needed", "--by", "webhook-it");
         assertThat(cancel.exitCode()).as(cancel.err()).isZero();
 
         // Every request ends while the receiver is down (the pipeline does not wait for its subscribers), and the delivery
         // log stays empty: nothing was acknowledged.
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> simulator.calls(OpenAiSimulator.Endpoint.IMAGES, elsewhere) == 1);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> CliRun.of(cli("status", elsewhere, "--json"))
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> CliRun.against(pipeline, "status", elsewhere, "--json")
                 .out().contains("\"final\":true"));
         assertThat(deliveryLog()).extracting(WebhookDelivered::getRequestId).doesNotContain(first, second, cancelled);
         assertThat(received(first)).isEmpty();
@@ -199,11 +194,11 @@ class WebhookIT {
                 ? new Receiver.Answer(308, Map.of("Location", "http://127.0.0.1:1/elsewhere"), 0) : Receiver.Answer.ok());
         try {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
-                    CliRun.of(cli("webhooks", "failed", "--request-id", refusedOnce)).out().contains("WEBHOOK_REJECTED"));
+                    CliRun.against(pipeline, "webhooks", "failed", "--request-id", refusedOnce).out().contains("WEBHOOK_REJECTED"));
         } finally {
             receiver.answer(d -> Receiver.Answer.ok());
         }
-        CliRun failed = CliRun.of(cli("webhooks", "failed", "--request-id", refusedOnce, "--json"));
+        CliRun failed = CliRun.against(pipeline, "webhooks", "failed", "--request-id", refusedOnce, "--json");
         JsonNode listed = JSON.readTree(failed.lines().get(0));
         assertThat(listed.path("stage").asText()).isEqualTo("WEBHOOK");
         assertThat(listed.path("originTopic").asText()).isEqualTo("image-ready");
@@ -211,7 +206,7 @@ class WebhookIT {
         assertThat(listed.path("retriable").asBoolean()).isFalse();
         String refusedId = idsReceived(refusedOnce).iterator().next();
 
-        CliRun replay = CliRun.of(cli("webhooks", "replay", "--request-id", refusedOnce));
+        CliRun replay = CliRun.against(pipeline, "webhooks", "replay", "--request-id", refusedOnce);
         assertThat(replay.exitCode()).as(replay.err()).isZero();
         assertThat(replay.out()).contains(refusedOnce + "  sent again image-ready").contains("1 event(s) sent to webhook-redeliver");
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> deliveryLog().stream()

@@ -68,16 +68,24 @@ public final class ResultWatcher implements AutoCloseable {
         List<RequestResult> results = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
             try {
-                if (record.topic().equals(topics.imageReady())) {
-                    results.add(new RequestResult.Ready(serde.deserialize(record.value(), ImageReady.class)));
-                } else {
-                    results.add(new RequestResult.Failed(serde.deserialize(record.value(), RequestFailed.class)));
-                }
+                results.add(decode(serde, topics, record));
             } catch (DecodeException e) {
-                undecodable.accept(record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + e.getMessage());
+                undecodable.accept(where(record) + ": " + e.getMessage());
             }
         }
         return results;
+    }
+
+    /** A record of image-ready or request-failed as the result it is. */
+    public static RequestResult decode(EventSerde serde, Topics topics, ConsumerRecord<?, byte[]> record) {
+        return record.topic().equals(topics.imageReady())
+                ? new RequestResult.Ready(serde.deserialize(record.value(), ImageReady.class))
+                : new RequestResult.Failed(serde.deserialize(record.value(), RequestFailed.class));
+    }
+
+    /** Where a record is, as the lines about one that is not our event say it: topic-partition@offset. */
+    public static String where(ConsumerRecord<?, ?> record) {
+        return record.topic() + "-" + record.partition() + "@" + record.offset();
     }
 
     /** Makes a {@link #poll} in progress, or the next one, throw {@code WakeupException}; safe from any thread. */
