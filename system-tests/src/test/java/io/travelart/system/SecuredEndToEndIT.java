@@ -1,5 +1,12 @@
 package io.travelart.system;
 
+import io.travelart.webhook.Endpoints;
+import io.travelart.webhook.Receiver;
+import io.travelart.webhook.WebhookTopics;
+import io.travelart.webhook.app.WebhookWorker;
+import io.travelart.webhook.app.WebhookWorkerConfig;
+import io.travelart.core.kafka.TopicSetup;
+import io.travelart.core.config.Settings;
 import io.travelart.cli.local.LocalPipeline;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.results.ResultWatcher;
@@ -109,6 +116,37 @@ class SecuredEndToEndIT extends EndToEndScenarios {
         assertThat(seen).singleElement().isInstanceOf(RequestResult.Ready.class);
         System.out.printf("secured cluster, mTLS: no certificate refused at the handshake, %s refused without its ACL, "
                 + "then reads its image-ready with READ granted%n", principal);
+    }
+
+    @Test
+    void theWebhookWorkerDeliversAsItsOwnPrincipalWithTheAclsOfTheTable() throws Exception {
+        try (TopicSetup setup = new TopicSetup(stack.kafkaAs(SecuredStack.CLI), Duration.ofSeconds(30))) {
+            setup.create(WebhookTopics.DEFAULT.all(), 1, (short) 1);
+        }
+        String secret = Endpoints.newSecret();
+        try (Receiver receiver = new Receiver(secret)) {
+            Map<String, String> env = LocalPipeline.workerSettings(stack, dir);
+            env.putAll(stack.settings(SecuredStack.WEBHOOK_WORKER));
+            env.put("TRAVELART_INSTANCE_ID", "secured");
+            env.put("TRAVELART_WEBHOOK_ENDPOINTS", "secured-webhooks=" + receiver.url());
+            env.put("TRAVELART_WEBHOOK_SECRETS", "secured-webhooks=" + secret);
+            // It checks at start that it may read and write all it needs: a missing ACL of the table stops it here.
+            var worker = WebhookWorker.start(WebhookWorkerConfig.from(Settings.of(env)));
+            try {
+                KeywordRequested request = RequestPublisher.request("Riga art nouveau street", null, null, null, "secured-webhooks");
+                try (RequestPublisher publisher = pipeline.publisher()) {
+                    publisher.publish(request);
+                }
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> receiver.deliveries.stream()
+                        .anyMatch(d -> d.body().contains(request.getRequestId())));
+                assertThat(receiver.deliveries).filteredOn(d -> d.body().contains(request.getRequestId()))
+                        .allMatch(Receiver.Delivery::verified).first().satisfies(d -> assertThat(d.body()).contains("\"type\":\"image.ready\""));
+                System.out.printf("secured cluster: the webhook-worker, as %s with the table's ACLs, delivered %s signed%n",
+                        SecuredStack.WEBHOOK_WORKER.name(), request.getRequestId());
+            } finally {
+                worker.close();
+            }
+        }
     }
 
     @Test
