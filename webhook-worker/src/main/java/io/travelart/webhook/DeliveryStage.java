@@ -7,6 +7,7 @@ import io.travelart.core.config.Topics;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.Stage;
 import io.travelart.core.failure.CallFailedException;
+import io.travelart.core.failure.ErrorClassifier;
 import io.travelart.core.failure.ErrorCodes;
 import io.travelart.core.failure.Failure;
 import io.travelart.core.failure.StageNames;
@@ -151,40 +152,58 @@ public final class DeliveryStage implements Stage<SpecificRecord, WebhookDeliver
         };
     }
 
+    /**
+     * What the failures of a delivery mean: the endpoint's ({@link Sender#ERRORS}), or the schema registry away while the
+     * source system of a failure is read from the record it carries (retried like a broken connection).
+     */
+    public static final ErrorClassifier ERRORS = new ErrorClassifier() {
+        @Override
+        public Failure classify(Throwable error) {
+            return error instanceof RegistryException e
+                    ? Failure.retriable(ErrorCodes.NETWORK, "the schema registry does not answer: " + e.getMessage())
+                    : Sender.ERRORS.classify(error);
+        }
+
+        @Override
+        public Optional<Duration> retryAfter(Throwable error) {
+            return Sender.ERRORS.retryAfter(error);
+        }
+    };
+
+    /** All of it on a call thread of its own: reading a failure's source system may wait for the registry. */
     @Override
     public CompletableFuture<Outcome<WebhookDelivered>> process(SpecificRecord input) {
+        return CompletableFuture.supplyAsync(() -> outcome(input), pool);
+    }
+
+    private Outcome<WebhookDelivered> outcome(SpecificRecord input) {
         Message message;
         try {
             message = switch (input) {
                 case ImageReady ready -> Message.of(ready);
                 case RequestFailed failed -> {
-                    Optional<KeywordRequested> request = requestOf(failed);
+                    Optional<KeywordRequested> request = retry.call(() -> requestOf(failed));
                     yield request.isEmpty() ? null
                             : Message.of(failed, request.get().getSourceSystem(), request.get().getKeyword());
                 }
                 default -> throw new IllegalArgumentException("not an event the webhook stage delivers: " + input.getClass());
             };
-        } catch (RegistryException e) {
-            return CompletableFuture.completedFuture(Outcome.failed(Failure.retriable(ErrorCodes.INTERNAL,
-                    "the source system of this failure cannot be read: the schema registry does not answer: " + e.getMessage())));
+        } catch (CallFailedException e) {
+            return Outcome.failed(e.failure());
         }
         Optional<Endpoint> endpoint = message == null ? Optional.empty() : endpoints.forSource(message.sourceSystem());
         if (endpoint.isEmpty()) {
-            return CompletableFuture.completedFuture(Outcome.passed("no webhook endpoint for its source system"));
+            return Outcome.passed("no webhook endpoint for its source system");
         }
         Lane lane = lanes.get(endpoint.get().sourceSystem());
-        if (lane.held.incrementAndGet() > limits.maxHeld()) {
-            lane.held.decrementAndGet();
-            return CompletableFuture.completedFuture(Outcome.failed(Failure.retriable(ErrorCodes.WEBHOOK_BACKLOG,
-                    endpoint.get() + " already has " + limits.maxHeld() + " events waiting for it "
-                            + "(TRAVELART_WEBHOOK_MAX_HELD_PER_ENDPOINT): not tried; replay it once the endpoint keeps up")));
-        }
         try {
-            return CompletableFuture.supplyAsync(() -> deliver(endpoint.get(), lane, message), pool)
-                    .whenComplete((outcome, error) -> lane.held.decrementAndGet());
-        } catch (RuntimeException e) {
+            if (lane.held.incrementAndGet() > limits.maxHeld()) {
+                return Outcome.failed(Failure.retriable(ErrorCodes.WEBHOOK_BACKLOG, endpoint.get() + " already has " + limits.maxHeld()
+                        + " events waiting for it (TRAVELART_WEBHOOK_MAX_HELD_PER_ENDPOINT): not tried; replay it once the endpoint keeps up"));
+            }
+            return deliver(endpoint.get(), lane, message);
+        } finally {
             lane.held.decrementAndGet();
-            throw e;
         }
     }
 

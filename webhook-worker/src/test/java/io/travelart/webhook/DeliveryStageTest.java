@@ -48,7 +48,27 @@ class DeliveryStageTest {
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final ExecutorService pool = CallPool.create("webhook-test");
     private final InMemorySchemas schemas = new InMemorySchemas();
-    private final EventSerde serde = new EventSerde(schemas, true);
+    /** While set, asking for a schema by its id fails as a registry that cannot be reached does. */
+    private final java.util.concurrent.atomic.AtomicBoolean registryAway = new java.util.concurrent.atomic.AtomicBoolean();
+    private final EventSerde serde = new EventSerde(new io.travelart.core.registry.SchemaIds() {
+        @Override
+        public int register(String subject, org.apache.avro.Schema schema) {
+            return schemas.register(subject, schema);
+        }
+
+        @Override
+        public int lookup(String subject, org.apache.avro.Schema schema) {
+            return schemas.lookup(subject, schema);
+        }
+
+        @Override
+        public org.apache.avro.Schema schemaById(int id) {
+            if (registryAway.get()) {
+                throw new io.travelart.core.registry.RegistryException("the registry cannot be reached", null);
+            }
+            return schemas.schemaById(id);
+        }
+    }, true);
     /** Retries the stages of this test have made. */
     private final AtomicInteger retries = new AtomicInteger();
 
@@ -72,7 +92,7 @@ class DeliveryStageTest {
 
     private DeliveryStage stage(Endpoints endpoints, Duration retryFor, Duration timeout, DeliveryStage.Limits limits) {
         var retry = new RetryPolicy(new RetryConfig(Integer.MAX_VALUE, Duration.ofMillis(50), Duration.ofMillis(200), retryFor, 0),
-                Sender.ERRORS, Time.SYSTEM, RandomGenerator.getDefault(), (failure, wait) -> retries.incrementAndGet());
+                DeliveryStage.ERRORS, Time.SYSTEM, RandomGenerator.getDefault(), (failure, wait) -> retries.incrementAndGet());
         var http = Sender.client(Duration.ofSeconds(2));
         closing.add(http::shutdownNow);
         return new DeliveryStage(endpoints, new Sender(http, timeout, Time.SYSTEM), retry, pool, serde, Topics.DEFAULT,
@@ -251,5 +271,22 @@ class DeliveryStageTest {
         assertThat(body.path("data").path("state").asText()).isEqualTo("CANCELLED");
         assertThat(body.path("data").path("errorCode").asText()).isEqualTo("CANCELLED");
         assertThat(receiver.deliveries.peek().verified()).isTrue();
+    }
+
+    @Test
+    void aFailuresSourceSystemIsReadAgainWhileTheRegistryIsAwayNotGivenUp() throws Exception {
+        Receiver receiver = receiver();
+        byte[] original = serde.serialize("keyword-requested", request("r7", "shop"));
+        RequestFailed failed = RequestFailed.newBuilder().setRequestId("r7").setKeyword("겨울밤의 파리").setStage("IMAGE")
+                .setErrorCode(ErrorCodes.UPSTREAM_5XX).setMessage("503").setRetriable(true).setAttempts(8)
+                .setFirstFailureAt(T0).setLastFailureAt(T0).setOriginTopic("keyword-requested").setOriginPartition(0).setOriginOffset(4L)
+                .setOriginalValue(ByteBuffer.wrap(original)).setOriginalHeaders(List.of()).build();
+        registryAway.set(true);
+        CompletableFuture<Outcome<WebhookDelivered>> outcome = stage(Endpoints.of(endpoint("shop", receiver.url()))).process(failed);
+        await().atMost(Duration.ofSeconds(10)).until(() -> retries.get() >= 3);
+        assertThat(outcome).isNotDone();
+        registryAway.set(false);
+        assertThat(done(outcome)).isInstanceOf(Outcome.Published.class);
+        assertThat(receiver.deliveries).singleElement().satisfies(d -> assertThat(d.body()).contains("\"state\":\"FAILED\""));
     }
 }

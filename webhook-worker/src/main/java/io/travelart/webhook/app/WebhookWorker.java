@@ -47,7 +47,7 @@ public final class WebhookWorker {
         HttpClient http = Sender.client(config.connectTimeout());
         resources.add(http::shutdownNow);
         StageGate gate = Worker.gate(StageNames.WEBHOOK, worker, StageGate.Probe.NONE, time, metrics, resources);
-        RetryPolicy retry = new RetryPolicy(config.retry(), Sender.ERRORS, time, RandomGenerator.getDefault(),
+        RetryPolicy retry = new RetryPolicy(config.retry(), DeliveryStage.ERRORS, time, RandomGenerator.getDefault(),
                 metrics.retries(StageNames.WEBHOOK));
         EventSerde serde = new EventSerde(new SchemaRegistryClient(worker.registry(), time), worker.registry().autoRegister(),
                 worker.maxRecordBytes());
