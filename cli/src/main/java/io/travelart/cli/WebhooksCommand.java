@@ -139,7 +139,7 @@ final class WebhooksCommand {
             } catch (java.io.IOException e) {
                 what = "(not JSON, " + body.length + " bytes)";
             }
-            return java.time.LocalTime.now().withNano(0) + "  " + Terminal.safe(String.valueOf(webhookId)) + "  "
+            return java.time.LocalTime.now().withNano(0) + "  " + (webhookId == null ? "(no webhook-id)" : Terminal.safe(webhookId)) + "  "
                     + problem.map(p -> "signature REFUSED (" + p + ")").orElse("signature ok") + "  " + Terminal.safe(what);
         }
     }
