@@ -150,6 +150,39 @@ class SecuredEndToEndIT extends EndToEndScenarios {
     }
 
     @Test
+    void theApiTakesARequestAndFollowsItToItsImageAsItsOwnPrincipalWithTheAclsOfTheTable() throws Exception {
+        String key = io.travelart.api.ApiKeys.newKey();
+        Map<String, String> env = new java.util.HashMap<>(stack.environment());
+        env.putAll(stack.settings(SecuredStack.API));
+        env.put("TRAVELART_API_KEYS", io.travelart.api.ApiKeys.entry("secured-api", key));
+        env.put("TRAVELART_API_HOST", "127.0.0.1");
+        env.put("TRAVELART_API_PORT", "0");
+        env.put("TRAVELART_INSTANCE_ID", "secured");
+        env.put("TRAVELART_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("TRAVELART_MANAGEMENT_PORT", "0");
+        var config = io.travelart.api.ApiConfig.from(Settings.of(env));
+        // It checks at start that it may write the requests and cancels, and make and use its idempotency topic.
+        try (var api = io.travelart.api.Api.start(config, io.travelart.cli.records.RequestLookup.statuses(config.kafka(),
+                pipeline.serde(), new io.travelart.cli.records.RequestLookup.Sources(pipeline.topics(), "image-batch-pending",
+                        "image-batches"), io.travelart.core.metrics.PriceTable.parse(null)))) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + api.port();
+            var submitted = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/requests"))
+                    .header("Authorization", "Bearer " + key).header("Idempotency-Key", "secured-1")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"keyword\": \"Vilnius old town in snow\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+            String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(submitted.body()).path("requestId").asText();
+            // Its status, from the events it may read as its principal, until the image.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/requests/" + id)).header("Authorization", "Bearer " + key)
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body().contains("\"state\":\"READY\""));
+            System.out.printf("secured cluster: the API, as %s with the table's ACLs, took %s and followed it to READY%n",
+                    SecuredStack.API.name(), id);
+        }
+    }
+
+    @Test
     void theRegistryTakesOnlyAClientCertificateWithCredentialsAndTheWorkersKeepTheirTokensFresh() {
         RegistryGate gate = stack.registry();
         // The workers have run through the gate with tokens of their own clients; tokens live 6 s, and readiness asks the

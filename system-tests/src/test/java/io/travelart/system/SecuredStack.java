@@ -53,6 +53,7 @@ final class SecuredStack implements Stack {
     static final Principal PROMPT_WORKER = new Principal("prompt-worker", "SCRAM-SHA-512", "prompt-secret");
     static final Principal IMAGE_WORKER = new Principal("image-worker", "SCRAM-SHA-512", "image-secret");
     static final Principal WEBHOOK_WORKER = new Principal("webhook-worker", "SCRAM-SHA-512", "webhook-secret");
+    static final Principal API = new Principal("api", "SCRAM-SHA-512", "api-secret");
     static final Principal CLI = new Principal("travelart-cli", "SCRAM-SHA-512", "cli-secret");
     static final Principal GALLERY = new Principal("gallery", "PLAIN", "gallery-secret");
     /** An AWS access key the broker takes for Amazon MSK's IAM login, as the prompt-worker's principal. */
@@ -105,7 +106,7 @@ final class SecuredStack implements Stack {
         signed(dir, ca, caCertificate, "client", "CN=" + MTLS_CLIENT, null);
         Path registryStore = signed(dir, ca, caCertificate, "registry", "CN=127.0.0.1", "SAN=ip:127.0.0.1,dns:localhost");
         Map<String, String> scram = new LinkedHashMap<>();
-        for (Principal p : List.of(ADMIN, PROMPT_WORKER, IMAGE_WORKER, WEBHOOK_WORKER, CLI)) {
+        for (Principal p : List.of(ADMIN, PROMPT_WORKER, IMAGE_WORKER, WEBHOOK_WORKER, API, CLI)) {
             scram.put(p.name(), p.password());
         }
         EmbeddedKafka kafka = EmbeddedKafka.startSecured(dir.resolve("kafka"), new EmbeddedKafka.Secured(keyStore, trustStore,
@@ -184,7 +185,7 @@ final class SecuredStack implements Stack {
                 "SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_SECRET")) {
             env.put(name, "");
         }
-        if (principal.equals(PROMPT_WORKER) || principal.equals(IMAGE_WORKER) || principal.equals(WEBHOOK_WORKER)) {
+        if (principal.equals(PROMPT_WORKER) || principal.equals(IMAGE_WORKER) || principal.equals(WEBHOOK_WORKER) || principal.equals(API)) {
             RegistryGate.Client client = registry.client(principal.name());
             env.put("SCHEMA_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL", registry.tokenUrl());
             env.put("SCHEMA_REGISTRY_BEARER_AUTH_CLIENT_ID", client.id());
