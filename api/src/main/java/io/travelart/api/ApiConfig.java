@@ -1,5 +1,6 @@
 package io.travelart.api;
 
+import io.travelart.core.config.ConfigException;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.config.RegistryConfig;
 import io.travelart.core.config.Settings;
@@ -27,6 +28,11 @@ public record ApiConfig(String host, int port, ApiKeys keys, int ratePerMinute, 
     public static final long IDEMPOTENCY_RETENTION_MS = 24L * 3600 * 1000;
 
     public static ApiConfig from(Settings settings) {
+        // Read by the travelart command before logging starts (json: to the console); checked here, as the workers do.
+        String logFormat = settings.string("TRAVELART_LOG_FORMAT", "text");
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new ConfigException("TRAVELART_LOG_FORMAT is '" + logFormat + "'; expected text or json");
+        }
         return new ApiConfig(
                 settings.string("TRAVELART_API_HOST", "0.0.0.0"),
                 settings.intValue("TRAVELART_API_PORT", 8080, 0, 65535),

@@ -16,7 +16,9 @@ import picocli.CommandLine.Command;
 public final class TravelartCli {
 
     public static void main(String[] args) {
-        // The workers' logback.xml logs to the console; this command's output is for people, so it logs to a file.
+        // Where the deployment files run it (the API, the topic setup), TRAVELART_LOG_FORMAT=json: JSON on the console, as the
+        // workers log. Otherwise its output is for people, so it logs to a file.
+        io.travelart.core.worker.LogFormat.apply();
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "travelart-cli-logback.xml");
         }

@@ -258,4 +258,27 @@ class ComposeFileTest {
         assertThat(texts(services.path("webhook-worker").path("profiles"))).containsExactly("webhooks");
         assertThat(texts(services.path(url.getHost()).path("profiles"))).containsExactly("webhooks");
     }
+
+    @Test
+    void theApiProfileServesTheApiWithTheSettingsItReadsOnThePortItPublishes() {
+        Map<String, String> env = environment("api");
+        List<String> command = texts(services.path("api").path("command"));
+        CommandLine.ParseResult parsed = TravelartCli.commandLine().parseArgs(command.toArray(String[]::new));
+        assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("api");
+        // What travelart api does with its options: they stand for TRAVELART_API_HOST and TRAVELART_API_PORT.
+        Settings settings = Settings.of(env).with(Map.of("TRAVELART_API_HOST", command.get(command.indexOf("--host") + 1),
+                "TRAVELART_API_PORT", command.get(command.indexOf("--port") + 1)));
+        io.travelart.api.ApiConfig config = io.travelart.api.ApiConfig.from(settings);
+        assertThat(env.keySet()).allSatisfy(name -> assertThat(settings.namesRead().contains(name)
+                || (name.startsWith("KAFKA_") && settings.namesRead().contains("KAFKA_*"))).as("the API reads %s", name).isTrue());
+        // The local key the file's comment gives is one the API takes.
+        assertThat(config.keys().source("ta_local-compose-stack-only")).contains("travelart-local");
+        assertThat(texts(services.path("api").path("ports"))).singleElement().satisfies(port ->
+                assertThat(interpolate(port)).isEqualTo("127.0.0.1:" + config.port() + ":" + config.port()));
+        assertThat(scrapeTarget("api")).isEqualTo(Map.of("port", Integer.toString(config.managementPort()),
+                "path", ManagementServer.METRICS_PATH));
+        assertThat(texts(services.path("api").path("profiles"))).containsExactly("api");
+        assertThat(services.path("api").path("depends_on").path("setup").path("condition").asText())
+                .isEqualTo("service_completed_successfully");
+    }
 }

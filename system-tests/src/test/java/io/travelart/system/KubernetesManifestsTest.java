@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.travelart.cli.DevCommand;
+import io.travelart.cli.TravelartCli;
+import io.travelart.core.config.Settings;
 import io.travelart.core.config.Topics;
 import io.travelart.core.config.WorkerConfig;
 import io.travelart.core.worker.ManagementServer;
@@ -355,7 +357,8 @@ class KubernetesManifestsTest {
         WorkerSettings.WORKERS.keySet().forEach(worker ->
                 pods.add(get(resources, "apps/v1/StatefulSet", "travelart-" + worker, StatefulSet.class).getSpec().getTemplate().getSpec()));
         pods.add(get(resources, "batch/v1/Job", "travelart-setup", Job.class).getSpec().getTemplate().getSpec());
-        assertThat(pods).hasSize(WorkerSettings.WORKERS.size() + 1).allSatisfy(pod -> {
+        pods.add(get(resources, "apps/v1/StatefulSet", "travelart-api", StatefulSet.class).getSpec().getTemplate().getSpec());
+        assertThat(pods).hasSize(WorkerSettings.WORKERS.size() + 2).allSatisfy(pod -> {
             // Service links would put KAFKA_PORT and the like beside our KAFKA_* pass-through for a Service named kafka.
             assertThat(pod.getEnableServiceLinks()).isFalse();
             assertThat(pod.getAutomountServiceAccountToken()).as("the workers never call the Kubernetes API").isFalse();
@@ -479,6 +482,48 @@ class KubernetesManifestsTest {
         assertThat(resources.keySet()).containsAll(build(BASE).keySet());
     }
 
+    @Test
+    void theApiReadsEverySettingItIsGivenTakesRequestsOnItsHttpPortAndCallsOnlyKafkaAndTheRegistry() throws IOException {
+        Map<String, Object> resources = build(BASE);
+        StatefulSet set = get(resources, "apps/v1/StatefulSet", "travelart-api", StatefulSet.class);
+        Container container = set.getSpec().getTemplate().getSpec().getContainers().get(0);
+        Map<String, String> env = environment(resources, container);
+        // The JVM reads this one, not the API.
+        assertThat(env.remove("JAVA_TOOL_OPTIONS")).contains("MaxRAMPercentage");
+        List<String> args = container.getArgs();
+        assertThat(TravelartCli.commandLine().parseArgs(args.toArray(String[]::new)).subcommand().commandSpec().name()).isEqualTo("api");
+        // What travelart api does with its options: they stand for TRAVELART_API_HOST and TRAVELART_API_PORT.
+        Settings settings = Settings.of(env).with(Map.of("TRAVELART_API_HOST", args.get(args.indexOf("--host") + 1),
+                "TRAVELART_API_PORT", args.get(args.indexOf("--port") + 1)));
+        io.travelart.api.ApiConfig config = io.travelart.api.ApiConfig.from(settings);
+        assertThat(env.keySet()).allSatisfy(name -> assertThat(settings.namesRead().contains(name)
+                || (name.startsWith("KAFKA_") && settings.namesRead().contains("KAFKA_*"))).as("the API reads %s", name).isTrue());
+        assertThat(config.keys().size()).isEqualTo(1);
+        EnvVar keys = container.getEnv().stream().filter(e -> e.getName().equals("TRAVELART_API_KEYS")).findFirst().orElseThrow();
+        assertThat(keys.getValueFrom().getSecretKeyRef().getName()).isEqualTo("travelart-api-keys");
+        EnvVar id = container.getEnv().stream().filter(e -> e.getName().equals("TRAVELART_INSTANCE_ID")).findFirst().orElseThrow();
+        assertThat(id.getValueFrom().getFieldRef().getFieldPath()).as("a stable id per pod: its transactions' name").isEqualTo("metadata.name");
+
+        Map<String, Integer> ports = new HashMap<>();
+        container.getPorts().forEach(p -> ports.put(p.getName(), p.getContainerPort()));
+        assertThat(ports).containsEntry("http", config.port()).containsEntry("management", config.managementPort());
+        assertThat(path(container.getStartupProbe(), container, config.managementPort())).isEqualTo(ManagementServer.LIVE_PATH);
+        assertThat(path(container.getLivenessProbe(), container, config.managementPort())).isEqualTo(ManagementServer.LIVE_PATH);
+        assertThat(path(container.getReadinessProbe(), container, config.managementPort())).isEqualTo(ManagementServer.READY_PATH);
+        Service service = get(resources, "v1/Service", set.getSpec().getServiceName(), Service.class);
+        assertThat(service.getSpec().getPorts()).extracting(p -> p.getTargetPort().getStrVal()).containsExactlyInAnyOrder("http", "management");
+
+        var labels = set.getSpec().getTemplate().getMetadata().getLabels();
+        NetworkPolicy policy = resources.values().stream().filter(NetworkPolicy.class::isInstance).map(NetworkPolicy.class::cast)
+                .filter(p -> labels.entrySet().containsAll(p.getSpec().getPodSelector().getMatchLabels().entrySet())).findFirst().orElseThrow();
+        assertThat(policy.getSpec().getIngress()).flatExtracting(in -> in.getPorts().stream().map(p -> p.getPort().getIntVal()).toList())
+                .containsExactlyInAnyOrder(config.port(), config.managementPort());
+        assertThat(policy.getSpec().getEgress()).flatExtracting(out -> out.getPorts().stream().map(p -> p.getPort().getIntVal()).toList())
+                .as("DNS, Kafka, the registry; nothing else").containsOnly(53, 9092, 9093, 8081);
+        ServiceMonitor monitor = get(resources, "monitoring.coreos.com/v1/ServiceMonitor", "travelart-workers", ServiceMonitor.class);
+        assertThat(monitor.spec().selector().matchExpressions()).anySatisfy(e -> assertThat(e.values()).contains("travelart-api"));
+    }
+
     /** What a container's environment holds: its ConfigMaps' data, its own values, the pod's name and placeholder secrets. */
     private static Map<String, String> environment(Map<String, Object> resources, Container container) {
         Map<String, String> env = new HashMap<>();
@@ -494,7 +539,7 @@ class KubernetesManifestsTest {
             } else {
                 // The shared Secret, or the worker's own Kafka login (its principal).
                 assertThat(var.getValueFrom().getSecretKeyRef().getName())
-                        .matches("travelart-secrets|travelart-webhooks|travelart-kafka-(prompt|image|webhook)-worker");
+                        .matches("travelart-secrets|travelart-webhooks|travelart-api-keys|travelart-kafka-(prompt-worker|image-worker|webhook-worker|api)");
                 assertThat(var.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(var.getName());
                 if (var.getName().startsWith("SCHEMA_REGISTRY_BEARER_AUTH_") || var.getName().startsWith("SCHEMA_REGISTRY_SSL_")) {
                     // One kind of registry credentials is in the Secret (Basic here), and no client certificate; a key
@@ -506,6 +551,7 @@ class KubernetesManifestsTest {
                     // Shaped as an operator's entries are.
                     case "TRAVELART_WEBHOOK_ENDPOINTS" -> "my-shop=https://shop.example/hooks/travelart";
                     case "TRAVELART_WEBHOOK_SECRETS" -> "my-shop=" + io.travelart.webhook.Endpoints.newSecret();
+                    case "TRAVELART_API_KEYS" -> io.travelart.api.ApiKeys.entry("my-shop", io.travelart.api.ApiKeys.newKey());
                     default -> "secret:from-the-cluster"; // user:password shaped, as a registry user is
                 });
             }
