@@ -181,6 +181,8 @@ public final class DeliveryStage implements Stage<SpecificRecord, WebhookDeliver
         try {
             message = switch (input) {
                 case ImageReady ready -> Message.of(ready);
+                // A record that named no request (unreadable, or an id that is not one): nobody to tell of it.
+                case RequestFailed failed when failed.getRequestId() == null -> null;
                 case RequestFailed failed -> {
                     Optional<KeywordRequested> request = retry.call(() -> requestOf(failed));
                     yield request.isEmpty() ? null

@@ -256,6 +256,18 @@ class DeliveryStageTest {
     }
 
     @Test
+    void aFailureThatNamesNoRequestIsPassedOverEvenWhenItsRecordNamesASourceSystem() throws Exception {
+        Receiver receiver = receiver();
+        byte[] original = serde.serialize("keyword-requested", request("not an id", "shop"));
+        RequestFailed failed = RequestFailed.newBuilder().setRequestId(null).setKeyword("겨울밤의 파리").setStage("PROMPT")
+                .setErrorCode(ErrorCodes.INVALID_INPUT).setMessage("requestId is not a request id").setRetriable(false).setAttempts(1)
+                .setFirstFailureAt(T0).setLastFailureAt(T0).setOriginTopic("keyword-requested").setOriginPartition(0).setOriginOffset(5L)
+                .setOriginalValue(ByteBuffer.wrap(original)).setOriginalHeaders(List.of()).build();
+        assertThat(done(stage(Endpoints.of(endpoint("shop", receiver.url()))).process(failed))).isInstanceOf(Outcome.Passed.class);
+        assertThat(receiver.deliveries).isEmpty();
+    }
+
+    @Test
     void aCancelledRequestsFailureGoesToItsSourceSystemFoundInTheRecordItCarries() throws Exception {
         Receiver receiver = receiver();
         byte[] original = serde.serialize("keyword-requested", request("r9", "shop"));
