@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
@@ -170,42 +171,57 @@ public final class DeliveryStage implements Stage<SpecificRecord, WebhookDeliver
         }
     };
 
-    /** All of it on a call thread of its own: reading a failure's source system may wait for the registry. */
+    /**
+     * On the loop thread, in the order events come: the message and the endpoint's share (so that an endpoint's first
+     * events are the ones it holds); the delivery on a call thread. Only when a failure's source system cannot be read
+     * because the registry does not answer is that read again on a call thread, within the retry budget.
+     */
     @Override
     public CompletableFuture<Outcome<WebhookDelivered>> process(SpecificRecord input) {
-        return CompletableFuture.supplyAsync(() -> outcome(input), pool);
+        Optional<Message> message;
+        try {
+            message = message(input);
+        } catch (RegistryException e) {
+            return CompletableFuture.supplyAsync(() -> retry.call(() -> message(input)), pool).thenCompose(this::send)
+                    .exceptionally(error -> switch (error instanceof CompletionException c ? c.getCause() : error) {
+                        case CallFailedException failed -> Outcome.failed(failed.failure());
+                        case RuntimeException other -> throw other;
+                        default -> throw new CompletionException(error);
+                    });
+        }
+        return send(message);
     }
 
-    private Outcome<WebhookDelivered> outcome(SpecificRecord input) {
-        Message message;
-        try {
-            message = switch (input) {
-                case ImageReady ready -> Message.of(ready);
-                // A record that named no request (unreadable, or an id that is not one): nobody to tell of it.
-                case RequestFailed failed when failed.getRequestId() == null -> null;
-                case RequestFailed failed -> {
-                    Optional<KeywordRequested> request = retry.call(() -> requestOf(failed));
-                    yield request.isEmpty() ? null
-                            : Message.of(failed, request.get().getSourceSystem(), request.get().getKeyword());
-                }
-                default -> throw new IllegalArgumentException("not an event the webhook stage delivers: " + input.getClass());
-            };
-        } catch (CallFailedException e) {
-            return Outcome.failed(e.failure());
-        }
-        Optional<Endpoint> endpoint = message == null ? Optional.empty() : endpoints.forSource(message.sourceSystem());
+    /** The event as a webhook; empty when it names no request, or its source system cannot be told. */
+    private Optional<Message> message(SpecificRecord input) {
+        return switch (input) {
+            case ImageReady ready -> Optional.of(Message.of(ready));
+            // A record that named no request (unreadable, or an id that is not one): nobody to tell of it.
+            case RequestFailed failed when failed.getRequestId() == null -> Optional.empty();
+            case RequestFailed failed -> requestOf(failed).map(request -> Message.of(failed, request.getSourceSystem(), request.getKeyword()));
+            default -> throw new IllegalArgumentException("not an event the webhook stage delivers: " + input.getClass());
+        };
+    }
+
+    /** Passed over without an endpoint, refused beyond the endpoint's share, else delivered on a call thread. */
+    private CompletableFuture<Outcome<WebhookDelivered>> send(Optional<Message> message) {
+        Optional<Endpoint> endpoint = message.flatMap(m -> endpoints.forSource(m.sourceSystem()));
         if (endpoint.isEmpty()) {
-            return Outcome.passed("no webhook endpoint for its source system");
+            return CompletableFuture.completedFuture(Outcome.passed("no webhook endpoint for its source system"));
         }
         Lane lane = lanes.get(endpoint.get().sourceSystem());
-        try {
-            if (lane.held.incrementAndGet() > limits.maxHeld()) {
-                return Outcome.failed(Failure.retriable(ErrorCodes.WEBHOOK_BACKLOG, endpoint.get() + " already has " + limits.maxHeld()
-                        + " events waiting for it (TRAVELART_WEBHOOK_MAX_HELD_PER_ENDPOINT): not tried; replay it once the endpoint keeps up"));
-            }
-            return deliver(endpoint.get(), lane, message);
-        } finally {
+        if (lane.held.incrementAndGet() > limits.maxHeld()) {
             lane.held.decrementAndGet();
+            return CompletableFuture.completedFuture(Outcome.failed(Failure.retriable(ErrorCodes.WEBHOOK_BACKLOG, endpoint.get()
+                    + " already has " + limits.maxHeld() + " events waiting for it (TRAVELART_WEBHOOK_MAX_HELD_PER_ENDPOINT): not tried; "
+                    + "replay it once the endpoint keeps up")));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> deliver(endpoint.get(), lane, message.get()), pool)
+                    .whenComplete((outcome, error) -> lane.held.decrementAndGet());
+        } catch (RuntimeException e) {
+            lane.held.decrementAndGet();
+            throw e;
         }
     }
 
