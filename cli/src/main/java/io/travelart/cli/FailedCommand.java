@@ -104,8 +104,13 @@ final class FailedCommand implements Callable<Integer> {
 
     /** The committed failures matching the filter; records that are not RequestFailed are named on stderr, not dropped silently. */
     static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, FailedRequests.Filter filter) {
+        return read(connection, spec, connection.topics().requestFailed(), filter);
+    }
+
+    /** The same of another topic of failure events (the webhook-worker's webhook-failed). */
+    static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, String topic, FailedRequests.Filter filter) {
         PrintWriter err = spec.commandLine().getErr();
-        return FailedRequests.read(connection.kafka(), connection.serde(), connection.topics().requestFailed(), filter,
+        return FailedRequests.read(connection.kafka(), connection.serde(), topic, filter,
                 problem -> err.println("travelart: skipped a record that is not a RequestFailed: " + problem));
     }
 

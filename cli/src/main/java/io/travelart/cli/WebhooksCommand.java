@@ -1,7 +1,6 @@
 package io.travelart.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.travelart.cli.records.FailedRequests;
 import io.travelart.cli.records.ReplayPlan;
 import io.travelart.events.OriginalHeader;
 import io.travelart.events.RequestFailed;
@@ -13,7 +12,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -146,10 +144,7 @@ final class WebhooksCommand {
 
     /** The failures on webhook-failed, narrowed by the options {@code travelart failed} takes (their stage is WEBHOOK). */
     static List<RequestFailed> read(ConnectionOptions connection, CommandSpec spec, FailedCommand.Filters filters) {
-        String topic = WebhookTopics.from(connection.settings()).failed();
-        PrintWriter err = spec.commandLine().getErr();
-        return FailedRequests.read(connection.kafka(), connection.serde(), topic, filters == null ? FailedRequests.Filter.NONE
-                : filters.filter(spec), problem -> err.println("travelart: skipped a record that is not a RequestFailed: " + problem));
+        return FailedCommand.read(connection, spec, WebhookTopics.from(connection.settings()).failed(), filters.filter(spec));
     }
 
     @Command(name = "failed", mixinStandardHelpOptions = true,
@@ -159,7 +154,7 @@ final class WebhooksCommand {
         @Mixin
         ConnectionOptions connection;
 
-        @ArgGroup(exclusive = false)
+        @Mixin
         FailedCommand.Filters filters;
 
         @Option(names = "--json", description = "One JSON object per failure.")
@@ -196,7 +191,7 @@ final class WebhooksCommand {
         @Mixin
         ConnectionOptions connection;
 
-        @ArgGroup(exclusive = false)
+        @Mixin
         FailedCommand.Filters filters;
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N events.")
@@ -219,8 +214,9 @@ final class WebhooksCommand {
                             Terminal.safe(f.getOriginTopic()), f.getOriginPartition(), f.getOriginOffset());
                     continue;
                 }
-                events.remove(f.getOriginTopic() + "-" + f.getOriginPartition() + "@" + f.getOriginOffset());
-                events.put(f.getOriginTopic() + "-" + f.getOriginPartition() + "@" + f.getOriginOffset(), f);
+                String event = f.getOriginTopic() + "-" + f.getOriginPartition() + "@" + f.getOriginOffset();
+                events.remove(event); // in the order of their latest failures
+                events.put(event, f);
             }
             List<RequestFailed> chosen = events.values().stream().limit(limit == null ? Long.MAX_VALUE : limit).toList();
             String topic = WebhookTopics.from(connection.settings()).redeliver();

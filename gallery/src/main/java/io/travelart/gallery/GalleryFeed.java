@@ -8,13 +8,10 @@ import io.travelart.core.serde.DecodeException;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.PromptCreated;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -52,13 +49,10 @@ final class GalleryFeed implements AutoCloseable {
         this.serde = serde;
         this.topics = topics;
         this.undecodable = undecodable;
-        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = ResultWatcher.committedReader(kafka);
         try {
-            List<TopicPartition> results = partitions(topics.imageReady(), topics.requestFailed());
-            List<TopicPartition> steps = partitions(topics.keywordRequested(), topics.promptCreated());
+            List<TopicPartition> results = ResultWatcher.partitions(consumer, topics.imageReady(), topics.requestFailed());
+            List<TopicPartition> steps = ResultWatcher.partitions(consumer, topics.keywordRequested(), topics.promptCreated());
             List<TopicPartition> all = new ArrayList<>(results);
             all.addAll(steps);
             consumer.assign(all);
@@ -81,14 +75,6 @@ final class GalleryFeed implements AutoCloseable {
             consumer.close(Duration.ZERO);
             throw e;
         }
-    }
-
-    private List<TopicPartition> partitions(String... names) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : names) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(15)).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        }
-        return partitions;
     }
 
     List<Seen> poll(Duration timeout) {

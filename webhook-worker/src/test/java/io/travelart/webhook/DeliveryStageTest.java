@@ -114,6 +114,15 @@ class DeliveryStageTest {
                 .setPromptLatencyMs(900L).setImageLatencyMs(9000L).setCreatedAt(T0.plusSeconds(10)).build();
     }
 
+    /** A failure event of a request at a stage, carrying the keyword-requested it failed on (serialized as the pipeline did). */
+    private RequestFailed failure(KeywordRequested request, String requestId, String stage, String code, String message, boolean retriable,
+                                  int attempts, long offset) {
+        return RequestFailed.newBuilder().setRequestId(requestId).setKeyword(request.getKeyword()).setStage(stage).setErrorCode(code)
+                .setMessage(message).setRetriable(retriable).setAttempts(attempts).setFirstFailureAt(T0).setLastFailureAt(T0)
+                .setOriginTopic("keyword-requested").setOriginPartition(0).setOriginOffset(offset)
+                .setOriginalValue(ByteBuffer.wrap(serde.serialize("keyword-requested", request))).setOriginalHeaders(List.of()).build();
+    }
+
     private static <T> T done(CompletableFuture<T> future) throws Exception {
         return future.get(30, TimeUnit.SECONDS);
     }
@@ -258,11 +267,8 @@ class DeliveryStageTest {
     @Test
     void aFailureThatNamesNoRequestIsPassedOverEvenWhenItsRecordNamesASourceSystem() throws Exception {
         Receiver receiver = receiver();
-        byte[] original = serde.serialize("keyword-requested", request("not an id", "shop"));
-        RequestFailed failed = RequestFailed.newBuilder().setRequestId(null).setKeyword("겨울밤의 파리").setStage("PROMPT")
-                .setErrorCode(ErrorCodes.INVALID_INPUT).setMessage("requestId is not a request id").setRetriable(false).setAttempts(1)
-                .setFirstFailureAt(T0).setLastFailureAt(T0).setOriginTopic("keyword-requested").setOriginPartition(0).setOriginOffset(5L)
-                .setOriginalValue(ByteBuffer.wrap(original)).setOriginalHeaders(List.of()).build();
+        RequestFailed failed = failure(request("not an id", "shop"), null, "PROMPT", ErrorCodes.INVALID_INPUT, "requestId is not a request id",
+                false, 1, 5L);
         assertThat(done(stage(Endpoints.of(endpoint("shop", receiver.url()))).process(failed))).isInstanceOf(Outcome.Passed.class);
         assertThat(receiver.deliveries).isEmpty();
     }
@@ -270,11 +276,7 @@ class DeliveryStageTest {
     @Test
     void aCancelledRequestsFailureGoesToItsSourceSystemFoundInTheRecordItCarries() throws Exception {
         Receiver receiver = receiver();
-        byte[] original = serde.serialize("keyword-requested", request("r9", "shop"));
-        RequestFailed failed = RequestFailed.newBuilder().setRequestId("r9").setKeyword("겨울밤의 파리").setStage("PROMPT")
-                .setErrorCode(ErrorCodes.CANCELLED).setMessage("cancelled by ops").setRetriable(false).setAttempts(1)
-                .setFirstFailureAt(T0).setLastFailureAt(T0).setOriginTopic("keyword-requested").setOriginPartition(0).setOriginOffset(3L)
-                .setOriginalValue(ByteBuffer.wrap(original)).setOriginalHeaders(List.of()).build();
+        RequestFailed failed = failure(request("r9", "shop"), "r9", "PROMPT", ErrorCodes.CANCELLED, "cancelled by ops", false, 1, 3L);
         Outcome<WebhookDelivered> outcome = done(stage(Endpoints.of(endpoint("shop", receiver.url()))).process(failed));
 
         assertThat(outcome).isInstanceOf(Outcome.Published.class);
@@ -288,11 +290,7 @@ class DeliveryStageTest {
     @Test
     void aFailuresSourceSystemIsReadAgainWhileTheRegistryIsAwayNotGivenUp() throws Exception {
         Receiver receiver = receiver();
-        byte[] original = serde.serialize("keyword-requested", request("r7", "shop"));
-        RequestFailed failed = RequestFailed.newBuilder().setRequestId("r7").setKeyword("겨울밤의 파리").setStage("IMAGE")
-                .setErrorCode(ErrorCodes.UPSTREAM_5XX).setMessage("503").setRetriable(true).setAttempts(8)
-                .setFirstFailureAt(T0).setLastFailureAt(T0).setOriginTopic("keyword-requested").setOriginPartition(0).setOriginOffset(4L)
-                .setOriginalValue(ByteBuffer.wrap(original)).setOriginalHeaders(List.of()).build();
+        RequestFailed failed = failure(request("r7", "shop"), "r7", "IMAGE", ErrorCodes.UPSTREAM_5XX, "503", true, 8, 4L);
         registryAway.set(true);
         CompletableFuture<Outcome<WebhookDelivered>> outcome = stage(Endpoints.of(endpoint("shop", receiver.url()))).process(failed);
         await().atMost(Duration.ofSeconds(10)).until(() -> retries.get() >= 3);

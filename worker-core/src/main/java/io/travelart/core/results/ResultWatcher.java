@@ -39,16 +39,9 @@ public final class ResultWatcher implements AutoCloseable {
         this.serde = serde;
         this.topics = topics;
         this.undecodable = undecodable;
-        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = committedReader(kafka);
         try {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(topics.imageReady(), topics.requestFailed())) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(15))
-                        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-            }
+            List<TopicPartition> partitions = partitions(consumer, topics.imageReady(), topics.requestFailed());
             consumer.assign(partitions);
             if (fromBeginning) {
                 consumer.seekToBeginning(partitions);
@@ -62,6 +55,23 @@ public final class ResultWatcher implements AutoCloseable {
             consumer.close(Duration.ZERO);
             throw e;
         }
+    }
+
+    /** A reader of committed records only that moves nobody's offsets: no auto-commit, and (with no group) none at all. */
+    public static KafkaConsumer<String, byte[]> committedReader(KafkaConfig kafka) {
+        return new KafkaConsumer<>(kafka.with(Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
+                new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Every partition of the topics, as the broker names them now. */
+    public static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String... topics) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(15)).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        return partitions;
     }
 
     public List<RequestResult> poll(Duration timeout) {
