@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.travelart.core.http.HttpServers;
+import io.travelart.core.json.Json;
 import io.travelart.core.results.RequestStatus;
 import io.travelart.core.time.Time;
 import io.travelart.events.RequestBounds;
@@ -42,7 +43,7 @@ import java.util.regex.Pattern;
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     static final int MAX_BODY = 64 * 1024;
     private static final Pattern REQUEST = Pattern.compile("/v1/requests/([^/]+)(/cancel)?");
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.config.KafkaConfig;
 import io.travelart.core.engine.EventHeaders;
+import io.travelart.core.json.Json;
 import io.travelart.core.kafka.TopicFollower;
 import io.travelart.core.serde.EventSerde;
 import io.travelart.core.time.Time;
@@ -45,7 +46,7 @@ import java.util.concurrent.TimeoutException;
 final class Intake implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Intake.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     /** What a submission came to. */
     sealed interface Outcome {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.images.ImageModels;
+import io.travelart.core.json.Json;
 import io.travelart.events.KeywordRequested;
 import io.travelart.events.Priorities;
 import io.travelart.events.RequestBounds;
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
  */
 final class NewRequest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     static final Set<String> STRING_FIELDS = Set.of("keyword", "style", "locale", "imageSize", "quality", "priority");
     private static final Pattern SIZE = Pattern.compile("[1-9][0-9]{1,4}x[1-9][0-9]{1,4}");
 

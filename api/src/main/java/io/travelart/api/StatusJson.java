@@ -2,12 +2,13 @@ package io.travelart.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.travelart.core.json.Json;
 import io.travelart.core.results.RequestStatus;
 
 /** A request's status as JSON: what {@code travelart status --json} prints and {@code GET /v1/requests/{id}} answers. */
 public final class StatusJson {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     private StatusJson() {
     }

@@ -8,7 +8,8 @@ import java.util.concurrent.Semaphore;
 /**
  * How many image answers are in memory at once: read from the provider, decoded and stored
  * ({@code TRAVELART_MAX_IMAGES_IN_MEMORY}). A call in flight costs little while it waits for the provider; its answer
- * costs much (a 1024x1024 PNG is 1.5-3 MB, base64 a third more, and parsing it takes twice that again). So a call takes
+ * costs much (a 1024x1024 PNG is 1.5-3 MB, decoded from its base64 as it is read: twice the image at the peak, its
+ * blocks and then its array; a batch line's answer, parsed whole, more). So a call takes
  * a permit when its answer starts to arrive and gives it back once its image is stored: however many calls are in
  * flight, only this many answers are held, and the others wait with their answers unread, in the connection.
  *

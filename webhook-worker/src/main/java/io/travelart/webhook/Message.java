@@ -3,6 +3,7 @@ package io.travelart.webhook;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.travelart.core.failure.ErrorCodes;
+import io.travelart.core.json.Json;
 import io.travelart.events.ImageReady;
 import io.travelart.events.RequestFailed;
 
@@ -22,7 +23,7 @@ public record Message(String type, String webhookId, String requestId, String so
     public static final String IMAGE_READY = "image.ready";
     public static final String REQUEST_FAILED = "request.failed";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     public static Message of(ImageReady event) {
         ObjectNode data = JSON.createObjectNode();

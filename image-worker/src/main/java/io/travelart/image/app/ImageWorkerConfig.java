@@ -38,7 +38,7 @@ public record ImageWorkerConfig(WorkerConfig worker, ImageProvider provider, Opt
 
     public static final String DEFAULT_IMAGE_MODEL = "gpt-image-2.6-flare";
     public static final String DEFAULT_QUALITY = "medium";
-    /** About 12 MB each at its peak for a 1024x1024 PNG (base64 text, its parse, the bytes): about 100 MB of a 512 MB heap. */
+    /** About 5 MB each at its peak for a 1024x1024 PNG (the image's blocks as its base64 is decoded, then its array). */
     public static final int DEFAULT_IMAGES_IN_MEMORY = 8;
 
     public static ImageWorkerConfig from(Settings settings) {

@@ -1,8 +1,6 @@
 package io.travelart.image.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.openai.core.ObjectMappers;
-import com.openai.models.images.ImagesResponse;
 import io.travelart.core.engine.Outcome;
 import io.travelart.core.engine.Output;
 import io.travelart.core.engine.OutputRecords;
@@ -17,6 +15,8 @@ import io.travelart.events.Priorities;
 import io.travelart.events.PromptCreated;
 import io.travelart.image.GeneratedImage;
 import io.travelart.image.ImageDefaults;
+import io.travelart.image.download.BoundedDownload;
+import io.travelart.image.openai.ImagesAnswer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.time.Duration;
@@ -78,7 +78,7 @@ final class BatchResults {
     private Result draw(PromptCreated input, JsonNode body, Instant now) {
         GeneratedImage image;
         try {
-            image = drawing.lines().image(ObjectMappers.jsonMapper().treeToValue(body, ImagesResponse.class));
+            image = drawing.lines().image(ImagesAnswer.read(body.traverse(), BoundedDownload.MAX_IMAGE_BYTES));
         } catch (Exception e) {
             return new Result(Outcome.failed(Failure.retriable(ErrorCodes.INVALID_ANSWER, "the batch line's answer holds no image: " + e)), 0);
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
+import io.travelart.core.json.Json;
 import io.travelart.image.download.BoundedDownload;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +29,7 @@ import java.util.Optional;
  */
 public final class ComfyUiClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     /** An image a job saved, as {@code /history} lists it and {@code /view} serves it. */
     public record ImageRef(String node, String filename, String subfolder, String type) {

@@ -1,10 +1,7 @@
 package io.travelart.image.openai;
 
 import com.openai.client.OpenAIClient;
-import com.openai.models.images.Image;
 import com.openai.models.images.ImageGenerateParams;
-import com.openai.models.images.ImagesResponse;
-import com.openai.errors.OpenAIInvalidDataException;
 import io.travelart.image.GeneratedImage;
 import io.travelart.image.ImageGenerator;
 import io.travelart.image.ImageMemory;
@@ -13,7 +10,6 @@ import io.travelart.image.download.BoundedDownload;
 import io.travelart.image.download.ImageDownloadException;
 import io.travelart.core.images.ImageModels;
 import io.travelart.core.openai.OpenAiClients;
-import io.travelart.events.TokenUsage;
 
 import java.io.IOException;
 import io.travelart.events.RequestBounds;
@@ -22,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -66,7 +61,7 @@ public final class OpenAiImageGenerator implements ImageGenerator {
         // once there is room for it.
         try (var answer = client.images().withRawResponse().generate(params(requestId, prompt, size, quality))) {
             memory.enter();
-            return image(answer.parse());
+            return image(ImagesAnswer.read(answer.body(), BoundedDownload.MAX_IMAGE_BYTES));
         }
     }
 
@@ -88,31 +83,9 @@ public final class OpenAiImageGenerator implements ImageGenerator {
     }
 
     /** The image of an answer: from the synchronous call, or from a batch line's response body. */
-    public GeneratedImage image(ImagesResponse response) {
-        Image image = response.data().filter(d -> !d.isEmpty()).map(d -> d.get(0))
-                .orElseThrow(() -> new OpenAIInvalidDataException("the images answer holds no image"));
-        byte[] bytes;
-        if (image.b64Json().isPresent()) {
-            bytes = Base64.getDecoder().decode(image.b64Json().get());
-        } else if (image.url().isPresent()) {
-            bytes = fetch(image.url().get());
-        } else {
-            throw new OpenAIInvalidDataException("the image has neither b64_json nor url");
-        }
-        TokenUsage usage = response.usage().flatMap(OpenAiImageGenerator::tokens).orElse(null);
-        return new GeneratedImage(bytes, image.revisedPrompt().orElse(null), model, usage);
-    }
-
-    /**
-     * OpenAI's usage, or empty for a server that answers another shape (LocalAI sends a chat-style
-     * {@code prompt_tokens}/{@code completion_tokens} of zeros): such an image is priced per image instead of failing.
-     */
-    private static Optional<TokenUsage> tokens(ImagesResponse.Usage usage) {
-        try {
-            return Optional.of(new TokenUsage(usage.inputTokens(), usage.outputTokens(), usage.totalTokens()));
-        } catch (OpenAIInvalidDataException e) {
-            return Optional.empty();
-        }
+    public GeneratedImage image(ImagesAnswer answer) {
+        byte[] bytes = answer.image() != null ? answer.image() : fetch(answer.url());
+        return new GeneratedImage(bytes, answer.revisedPrompt(), model, answer.usage());
     }
 
     private byte[] fetch(String url) {

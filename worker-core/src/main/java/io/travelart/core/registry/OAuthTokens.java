@@ -3,6 +3,7 @@ package io.travelart.core.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.travelart.core.config.RegistryConfig.ClientCredentials;
+import io.travelart.core.json.Json;
 import io.travelart.core.time.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class OAuthTokens {
 
     private static final Logger log = LoggerFactory.getLogger(OAuthTokens.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     /** The share of a token's life after which a new one is asked for. */
     static final double REFRESH_AT = 0.8;
     /** After a failed refresh with a valid token in hand, the wait before asking again. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.travelart.core.config.RegistryConfig;
+import io.travelart.core.json.Json;
 import io.travelart.core.time.Time;
 import org.apache.avro.Schema;
 
@@ -31,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SchemaRegistryClient implements SchemaIds {
 
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     private static final int ATTEMPTS = 4;
     private static final Duration BACKOFF = Duration.ofMillis(100);
 
