@@ -13,6 +13,7 @@ import com.openai.errors.OpenAIIoException;
 import io.travelart.core.json.Json;
 import io.travelart.events.TokenUsage;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,6 +58,9 @@ public record ImagesAnswer(byte[] image, String url, String revisedPrompt, Token
             return read(json, maxImageBytes);
         } catch (JsonProcessingException e) {
             throw new OpenAIInvalidDataException("the images answer is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) {
+            // Bytes that are not text in the encoding the answer's first bytes declare (Jackson detects UTF-16 and -32 too).
+            throw new OpenAIInvalidDataException("the images answer is not valid text: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new OpenAIIoException("reading the images answer failed: " + e.getMessage(), e);
         }

@@ -111,6 +111,10 @@ class ImagesAnswerTest {
         assertThatThrownBy(() -> read("{\"data\": [{\"b64_json\": \"AAAA")).isInstanceOf(OpenAIInvalidDataException.class);
         assertThatThrownBy(() -> read("{\"data\": [{\"b64_json\": \"not base64 at all!\"}]}"))
                 .isInstanceOf(OpenAIInvalidDataException.class).hasMessageContaining("not base64");
+        // Found by fuzzing: "{" and three zero bytes make Jackson read UTF-32, whose next character is out of range.
+        byte[] utf32 = {'{', 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+        assertThatThrownBy(() -> ImagesAnswer.read(new ByteArrayInputStream(utf32), MAX))
+                .isInstanceOf(OpenAIInvalidDataException.class).hasMessageContaining("not valid text");
     }
 
     @Test
