@@ -50,7 +50,7 @@ public record ImagesAnswer(byte[] image, String url, String revisedPrompt, Token
             .build();
 
     /**
-     * @param body          the answer's body, read to its end or to the first image (not closed here)
+     * @param body          the answer's body, read to the end of its JSON object, then closed
      * @param maxImageBytes the largest image taken, decoded
      */
     public static ImagesAnswer read(InputStream body, long maxImageBytes) {
